@@ -1,0 +1,135 @@
+"""The ``commonground`` command line: the same settings and store as the web app.
+
+Exit status: 0 on success, 2 on bad usage (click), 1 on failure (a one-line message, never a
+traceback, for the failures a user can fix).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from typing import Any
+
+import click
+
+from store import Store
+from store import StoreUnavailableError
+
+
+def _app(ctx: click.Context) -> Any:
+    obj = ctx.ensure_object(dict)
+    if "app" not in obj:
+        from service import create_app  # noqa: PLC0415 - keep `--help` fast
+
+        overrides = {"DATABASE_URL": obj["database_url"]} if obj.get("database_url") else None
+        try:
+            obj["app"] = create_app(overrides)
+        except (StoreUnavailableError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+    return obj["app"]
+
+
+def _store(ctx: click.Context) -> Store:
+    from service import get_store  # noqa: PLC0415
+
+    return get_store(_app(ctx))
+
+
+def _emit(data: Any, *, as_json: bool, text: str) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url", envvar="DATABASE_URL", default=None, show_envvar=True,
+    help="Store to use (default: sqlite:///instance/commonground.db).",
+)
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """CommonGround: link people in recovery with their community.
+
+    Settings come from the environment (DATABASE_URL, SECRET_KEY, COMMONGROUND_*); see
+    README.md, "Configuration".
+    """
+    ctx.ensure_object(dict)["database_url"] = database_url
+
+
+def interest_rows() -> list[dict[str, Any]]:
+    """The interest taxonomy as rows of the ``interests`` table."""
+    from matching.taxonomy import TERMS  # noqa: PLC0415
+
+    rows = []
+    for t in TERMS:
+        row = dataclasses.asdict(t)
+        rows.append({k: list(v) if isinstance(v, tuple) else v for k, v in row.items()})
+    return rows
+
+
+@main.command("init-db")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def init_db(ctx: click.Context, as_json: bool) -> None:
+    """Create or upgrade the schema and seed the interest taxonomy."""
+    store = _store(ctx)
+    try:
+        revision = store.init_db()
+        seeded = store.seed_interests(interest_rows())
+    except StoreUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = {"database": store.safe_url, "backend": store.backend, "revision": revision,
+              "interests": len(seeded)}
+    _emit(result, as_json=as_json,
+          text=f"schema {revision} ready on {store.safe_url} ({store.backend}); "
+               f"{len(seeded)} interest terms")
+
+
+@main.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def demo(ctx: click.Context, as_json: bool) -> None:
+    """Load the demo data set (deterministic, idempotent, marked as demo data)."""
+    from ingest.demo import load_demo  # noqa: PLC0415
+
+    store = _store(ctx)
+    try:
+        if not store.is_current():
+            msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
+            raise click.ClickException(msg)
+        counts = load_demo(store)
+    except StoreUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    lines = [f"{'table':<24}{'inserted':>9}{'updated':>9}{'unchanged':>10}"]
+    for table, c in counts.items():
+        lines.append(f"{table:<24}{c.get('inserted', 0):>9}{c.get('updated', 0):>9}"
+                     f"{c.get('unchanged', 0):>10}")
+    _emit(counts, as_json=as_json, text="\n".join(lines))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the site (development server; use gunicorn in production, see README)."""
+    app = _app(ctx)
+    store = _store(ctx)
+    try:
+        store.check()
+    except StoreUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not store.is_current():
+        msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
+        raise click.ClickException(msg)
+    click.echo(f"CommonGround on http://{host}:{port}/ (store: {store.safe_url})", err=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Every setting of CommonGround, its environment variable and its default.
+
+Settings are read in :func:`service.create_app`: defaults, then the environment, then the
+``test_config`` mapping. Nothing reads the environment at import time.
+
+========================== =============================== ====================================
+Setting (environment)      Default                         Meaning
+========================== =============================== ====================================
+``DATABASE_URL``           ``sqlite:///<instance>/         Where the store lives: a SQLite file
+                           commonground.db``               or ``postgresql+psycopg://...``
+                                                           (PostGIS).
+``SECRET_KEY``             random per process (dev only)   Signs sessions and CSRF tokens. Set
+                                                           it in production, the same on every
+                                                           worker.
+``COMMONGROUND_GEOCODER``  ``offline``                     ``offline`` (gazetteer and postcode
+                                                           tables, no network) or ``nominatim``.
+``COMMONGROUND_DATA_DIR``  ``<instance>``                  Folder for caches and user-loaded
+                                                           reference data.
+``COMMONGROUND_SERVICE_    ``GB``                          Named area or ``west,south,east,
+AREA``                                                     north`` box that ingest accepts.
+``COMMONGROUND_LOG_LEVEL`` ``INFO``                        Log level of the service.
+========================== =============================== ====================================
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+#: setting name -> (environment variable, documented default, one-line meaning)
+SETTINGS: dict[str, tuple[str, str, str]] = {
+    "DATABASE_URL": (
+        "DATABASE_URL", "sqlite:///<instance>/commonground.db",
+        "SQLite file or postgresql+psycopg:// URL of a PostGIS database",
+    ),
+    "SECRET_KEY": ("SECRET_KEY", "random per process", "signs sessions and CSRF tokens"),
+    "GEOCODER": ("COMMONGROUND_GEOCODER", "offline", "offline or nominatim"),
+    "DATA_DIR": ("COMMONGROUND_DATA_DIR", "<instance>", "caches and user-loaded reference data"),
+    "SERVICE_AREA": (
+        "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
+    ),
+    "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+}
+
+GEOCODERS = ("offline", "nominatim")
+
+
+def default_instance_path() -> Path:
+    """``./instance`` in the working directory: where the embedded store and caches live."""
+    return Path.cwd() / "instance"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    instance_path: Path | None = None,
+) -> dict[str, Any]:
+    """Resolve the settings: defaults, then ``environ``, then ``overrides``.
+
+    Raises
+    ------
+    ValueError
+        When a setting has a value outside what it allows, naming it and the choices.
+    """
+    env = os.environ if environ is None else environ
+    instance = instance_path or default_instance_path()
+    settings: dict[str, Any] = {
+        "DATABASE_URL": f"sqlite:///{instance / 'commonground.db'}",
+        "SECRET_KEY": None,
+        "GEOCODER": "offline",
+        "DATA_DIR": str(instance),
+        "SERVICE_AREA": "GB",
+        "LOG_LEVEL": "INFO",
+    }
+    for name, (var, _default, _meaning) in SETTINGS.items():
+        if env.get(var):
+            settings[name] = env[var]
+    settings.update(overrides or {})
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = secrets.token_hex(32)
+        settings["SECRET_KEY_IS_RANDOM"] = True
+    if settings["GEOCODER"] not in GEOCODERS:
+        msg = (
+            f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "
+            f"choose one of {', '.join(GEOCODERS)}"
+        )
+        raise ValueError(msg)
+    return settings

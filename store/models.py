@@ -1,0 +1,345 @@
+"""The domain of ARCHITECTURE.md as typed SQLAlchemy 2 models, one set for both backends.
+
+Positions are stored as WGS84 ``lat``/``lon`` columns on every backend: they are the system
+of record, and every final distance is computed from them in Python, so SQLite and PostGIS
+give bit-identical answers. On PostGIS the migration adds ``geom geometry(Point, 4326)``, a
+stored column generated from ``lon``/``lat`` with a GiST index, which the PostGIS queries use
+as their pre-filter (see :mod:`store.spatial`). It is mapped here as a deferred,
+server-computed column, so the ORM never writes it and never reads it unless asked.
+
+Model methods never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Computed
+from sqlalchemy import Date
+from sqlalchemy import DateTime
+from sqlalchemy import Float
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import Time
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import func
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+ORG_STATUSES = ("pending", "approved", "suspended")
+ATTENDANCE = ("in_person", "online", "hybrid")
+OPPORTUNITY_STATUSES = ("open", "paused", "filled", "closed")
+ROLES = ("admin", "hotspot_lead", "association")
+PRECISIONS = ("exact", "postcode", "district", "area", "town")
+"""How precise a stored position is: surveyed/entered point, or geocoded from a postcode,
+a postcode district, a postcode area or a town name. Anything but ``exact`` is shown to
+users as approximate."""
+
+
+# The PostGIS ``geom`` column is generated from lon/lat. The migration creates it on PostGIS
+# only; being server-computed and deferred, the ORM neither writes nor reads it.
+_GEOM_FROM_LONLAT = Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every CommonGround table."""
+
+    type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 - SQLAlchemy's documented hook
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[int]: JSON,
+    }
+
+
+class Timestamped:
+    """``created_at``/``updated_at`` (UTC, naive) maintained by the ORM."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, onupdate=_utcnow)
+
+
+class Located:
+    """A WGS84 position, how it was obtained, and the PostGIS-only ``geom`` mirror."""
+
+    # Never fetch server-generated columns after INSERT: ``geom`` does not exist on SQLite.
+    __mapper_args__: dict[str, Any] = {"eager_defaults": False}  # noqa: RUF012
+
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location_precision: Mapped[str] = mapped_column(String(16), default="exact")
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(Text)
+
+
+class Sourced:
+    """Where a record came from, for idempotent re-ingest, and the demo flag."""
+
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Region(Base):
+    """One of the programme's regions."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organisations: Mapped[list[PeerOrganisation]] = relationship(back_populates="region")
+
+
+class PeerOrganisation(Timestamped, Located, Sourced, Base):
+    """A local peer-led organisation; ``approved`` ones are approved partners.
+
+    ``parent_id`` is the organisation it was devolved from: the growth tree.
+    """
+
+    __tablename__ = "peer_organisations"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_peer_organisations_source"),
+        CheckConstraint(_in("status", ORG_STATUSES), name="ck_peer_organisations_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    is_hotspot: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("peer_organisations.id"))
+    founded_on: Mapped[dt.date | None] = mapped_column(Date)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    town: Mapped[str | None] = mapped_column(String(120))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
+    )
+
+    region: Mapped[Region | None] = relationship(back_populates="organisations")
+    parent: Mapped[PeerOrganisation | None] = relationship(remote_side=[id])
+    meetings: Mapped[list[Meeting]] = relationship(back_populates="organisation")
+    volunteers: Mapped[list[Volunteer]] = relationship(back_populates="organisation")
+
+
+class Meeting(Timestamped, Located, Sourced, Base):
+    """An ACT Peer Recovery meeting of an organisation."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_meetings_source"),
+        CheckConstraint(_in("attendance", ATTENDANCE), name="ck_meetings_attendance"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("peer_organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    weekdays: Mapped[list[int]] = mapped_column(default=list)
+    """0 = Sunday ... 6 = Saturday, as in the Meeting Guide format."""
+    start_time: Mapped[dt.time | None] = mapped_column(Time)
+    end_time: Mapped[dt.time | None] = mapped_column(Time)
+    venue: Mapped[str | None] = mapped_column(String(200))
+    attendance: Mapped[str] = mapped_column(String(16), default="in_person")
+    conference_url: Mapped[str | None] = mapped_column(String(500))
+    accessibility: Mapped[list[str]] = mapped_column(default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
+    )
+
+    organisation: Mapped[PeerOrganisation | None] = relationship(back_populates="meetings")
+
+
+class Volunteer(Timestamped, Base):
+    """A licensed volunteer peer. Minimal personal data: a display name and the licence."""
+
+    __tablename__ = "volunteers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("peer_organisations.id"))
+    display_name: Mapped[str] = mapped_column(String(120))
+    licence_number: Mapped[str] = mapped_column(String(40), unique=True)
+    licence_valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organisation: Mapped[PeerOrganisation] = relationship(back_populates="volunteers")
+
+
+class Association(Timestamped, Located, Sourced, Base):
+    """A community association that can offer volunteering: trust, club, charity, business."""
+
+    __tablename__ = "associations"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_associations_source"),
+        CheckConstraint(_in("status", ORG_STATUSES), name="ck_associations_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60), default="other")
+    description: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
+    )
+
+    opportunities: Mapped[list[Opportunity]] = relationship(back_populates="association")
+
+
+class MutualInterestLink(Timestamped, Base):
+    """A win/win relationship between a peer organisation and an association."""
+
+    __tablename__ = "mutual_interest_links"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "association_id", name="uq_mutual_interest_links"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("peer_organisations.id"))
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"))
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Opportunity(Timestamped, Located, Sourced, Base):
+    """A need an association lists: what, where, when, what a peer can learn."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_opportunities_source"),
+        CheckConstraint(_in("status", OPPORTUNITY_STATUSES), name="ck_opportunities_status"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="ck_opportunities_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    interests: Mapped[list[str]] = mapped_column(default=list)
+    """Slugs of the interest taxonomy."""
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    """Skills a peer can learn, in plain words."""
+    weekdays: Mapped[list[int]] = mapped_column(default=list)
+    start_time: Mapped[dt.time | None] = mapped_column(Time)
+    end_time: Mapped[dt.time | None] = mapped_column(Time)
+    flexible: Mapped[bool] = mapped_column(Boolean, default=False)
+    commitment: Mapped[str | None] = mapped_column(String(200))
+    accessibility: Mapped[list[str]] = mapped_column(default=list)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    places_taken: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
+    )
+
+    association: Mapped[Association] = relationship(back_populates="opportunities")
+
+
+class Interest(Base):
+    """A term of the fixed interest taxonomy, with its UK Volunteering Data Standard URIs."""
+
+    __tablename__ = "interests"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str | None] = mapped_column(Text)
+    synonyms: Mapped[list[str]] = mapped_column(default=list)
+    vds_causes: Mapped[list[str]] = mapped_column(default=list)
+    vds_skills: Mapped[list[str]] = mapped_column(default=list)
+
+
+class User(Timestamped, Base):
+    """A staff account (peers have none): admin, hotspot lead or association."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("peer_organisations.id"))
+    association_id: Mapped[int | None] = mapped_column(ForeignKey("associations.id"))
+    api_token_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IngestRun(Base):
+    """One run of an ingest: what came in, what happened to each row."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    file_hash: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[str]] = mapped_column(default=list)
+
+
+#: Tables that carry a position, by the name the spatial queries use.
+LOCATED_MODELS: dict[str, type[Base]] = {
+    "organisations": PeerOrganisation,
+    "meetings": Meeting,
+    "associations": Association,
+    "opportunities": Opportunity,
+}
+
+__all__ = [
+    "ATTENDANCE",
+    "LOCATED_MODELS",
+    "OPPORTUNITY_STATUSES",
+    "ORG_STATUSES",
+    "PRECISIONS",
+    "ROLES",
+    "Association",
+    "Base",
+    "IngestRun",
+    "Interest",
+    "Meeting",
+    "MutualInterestLink",
+    "Opportunity",
+    "PeerOrganisation",
+    "Region",
+    "User",
+    "Volunteer",
+    "func",
+]

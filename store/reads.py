@@ -1,0 +1,56 @@
+"""Plain read queries: records as dicts, for the service and exports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from store.models import Meeting
+from store.models import PeerOrganisation
+from store.models import Region
+
+if TYPE_CHECKING:
+    from store import Store
+
+
+def list_organisations(store: Store) -> list[dict[str, Any]]:
+    """Every peer organisation with its region name, by id."""
+    parent = aliased(PeerOrganisation)
+    stmt = (
+        select(PeerOrganisation, Region.name, parent.name)
+        .outerjoin(Region, PeerOrganisation.region_id == Region.id)
+        .outerjoin(parent, PeerOrganisation.parent_id == parent.id)
+        .order_by(PeerOrganisation.id)
+    )
+    with store.sessions() as s:
+        return [
+            {
+                "id": o.id, "name": o.name, "status": o.status, "is_hotspot": o.is_hotspot,
+                "parent_id": o.parent_id, "parent": parent_name, "region": region,
+                "town": o.town, "founded_on": o.founded_on, "lat": o.lat, "lon": o.lon,
+                "is_demo": o.is_demo,
+            }
+            for o, region, parent_name in s.execute(stmt)
+        ]
+
+
+def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, Any]]:
+    """Every meeting (optionally only active ones), by id."""
+    stmt = select(Meeting).order_by(Meeting.id)
+    if active_only:
+        stmt = stmt.where(Meeting.active.is_(True))
+    with store.sessions() as s:
+        return [
+            {
+                "id": m.id, "name": m.name, "organisation_id": m.organisation_id,
+                "weekdays": list(m.weekdays or []), "start_time": m.start_time,
+                "end_time": m.end_time, "venue": m.venue, "address": m.address,
+                "postcode": m.postcode, "attendance": m.attendance, "active": m.active,
+                "lat": m.lat, "lon": m.lon, "location_precision": m.location_precision,
+                "is_demo": m.is_demo,
+            }
+            for m in s.scalars(stmt)
+        ]

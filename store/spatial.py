@@ -1,0 +1,254 @@
+"""Spatial questions answered the same way by both backends.
+
+* SQLite: an in-process :class:`geo.index.PointIndex` (k-d tree on unit-sphere vectors) built
+  from the table's ``lat``/``lon`` and rebuilt when the table changes (a cheap change token is
+  checked on every call, so many processes stay correct without any shared state).
+* PostGIS: the GiST index on ``geom`` pre-filters with the lon/lat boxes that bound the search
+  cap (:func:`geo.distance.bounding_boxes`); ``<->`` on ``geometry(Point, 4326)`` orders by
+  degrees, so it is never used to rank.
+
+In both, the final distance and the radius cut are :func:`geo.distance.haversine_km` over the
+stored ``lat``/``lon`` floats, and ties are broken by id: the same ids, in the same order, with
+the same distances to the last bit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+
+from geo.distance import bounding_boxes
+from geo.distance import haversine_km
+from geo.distance import validate_latlon
+from geo.index import PointIndex
+from geo.index import order_by_distance
+from store.errors import UnknownTableError
+from store.models import LOCATED_MODELS
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.sql.elements import ColumnElement
+
+Filters = Mapping[str, Any]
+Hits = tuple["NDArray[np.int64]", "NDArray[np.float64]"]
+_EMPTY: tuple[NDArray[np.int64], NDArray[np.float64]] = (
+    np.empty(0, np.int64), np.empty(0, np.float64)
+)
+
+
+def model_for(table: str) -> Any:
+    """The located model called ``table`` (``"meetings"``, ``"opportunities"``, ...)."""
+    try:
+        return LOCATED_MODELS[table]
+    except KeyError:
+        msg = f"table {table!r} has no positions; choose one of {sorted(LOCATED_MODELS)}"
+        raise UnknownTableError(msg) from None
+
+
+def _conditions(model: Any, filters: Filters | None) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [model.lat.is_not(None), model.lon.is_not(None)]
+    for name, value in (filters or {}).items():
+        column = getattr(model, name, None)
+        if column is None:
+            msg = f"filter {name!r} is not a column of {model.__tablename__}"
+            raise UnknownTableError(msg)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            conds.append(column.in_(list(value)))
+        else:
+            conds.append(column == value)
+    return conds
+
+
+class SpatialBackend:
+    """The interface: radius, nearest and box queries over a located table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def within(
+        self, table: str, latlon: tuple[float, float], radius_km: float, *,
+        filters: Filters | None = None,
+    ) -> Hits:
+        """Ids and km of rows within ``radius_km`` of ``latlon``, nearest first (ties by id)."""
+        raise NotImplementedError
+
+    def nearest(
+        self, table: str, latlon: tuple[float, float], k: int, *,
+        max_km: float | None = None, filters: Filters | None = None,
+    ) -> Hits:
+        """The ``k`` nearest rows (ids, km), nearest first, ties by id."""
+        raise NotImplementedError
+
+    def in_bbox(
+        self, table: str, west: float, south: float, east: float, north: float, *,
+        filters: Filters | None = None,
+    ) -> NDArray[np.int64]:
+        """Ids of rows inside a lon/lat box (edges included), by id."""
+        raise NotImplementedError
+
+    def points(
+        self, table: str, *, filters: Filters | None = None
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """All ``(ids, lat, lon)`` of a table, sorted by id: for batch work done in-process."""
+        model = model_for(table)
+        stmt = (
+            select(model.id, model.lat, model.lon)
+            .where(and_(*_conditions(model, filters)))
+            .order_by(model.id)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if not rows:
+            return np.empty(0, np.int64), np.empty(0), np.empty(0)
+        arr = np.asarray(rows, dtype=np.float64)
+        return arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2]
+
+
+class IndexedBackend(SpatialBackend):
+    """SQLite (or any store): an in-process k-d tree, rebuilt when the table changes."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._cache: dict[tuple[str, str], tuple[tuple[Any, ...], PointIndex]] = {}
+        self._lock = threading.Lock()
+
+    def _token(self, model: Any, filters: Filters | None) -> tuple[Any, ...]:
+        stmt = select(func.count(), func.max(model.id), func.max(model.updated_at)).select_from(
+            model
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).one()
+        return tuple(row)
+
+    def index(self, table: str, *, filters: Filters | None = None) -> PointIndex:
+        """The current index of ``table`` (rows matching ``filters``)."""
+        model = model_for(table)
+        cache_key = (table, repr(sorted((filters or {}).items())))
+        token = self._token(model, filters)
+        with self._lock:
+            cached = self._cache.get(cache_key)
+            if cached is not None and cached[0] == token:
+                return cached[1]
+        ids, lat, lon = self.points(table, filters=filters)
+        idx = PointIndex(ids, lat, lon)
+        with self._lock:
+            self._cache[cache_key] = (token, idx)
+        return idx
+
+    def within(
+        self, table: str, latlon: tuple[float, float], radius_km: float, *,
+        filters: Filters | None = None,
+    ) -> Hits:
+        """See :meth:`SpatialBackend.within`."""
+        return self.index(table, filters=filters).within(latlon, radius_km)
+
+    def nearest(
+        self, table: str, latlon: tuple[float, float], k: int, *,
+        max_km: float | None = None, filters: Filters | None = None,
+    ) -> Hits:
+        """See :meth:`SpatialBackend.nearest`."""
+        return self.index(table, filters=filters).nearest(latlon, k, max_km=max_km)
+
+    def in_bbox(
+        self, table: str, west: float, south: float, east: float, north: float, *,
+        filters: Filters | None = None,
+    ) -> NDArray[np.int64]:
+        """See :meth:`SpatialBackend.in_bbox`."""
+        return self.index(table, filters=filters).in_bbox(west, south, east, north)
+
+
+class PostgisBackend(SpatialBackend):
+    """PostGIS: GiST pre-filter on ``geom``, exact great-circle cut and order in Python."""
+
+    #: First search radius of a nearest-neighbour query, grown 4x until k rows are inside.
+    first_radius_km = 10.0
+
+    def _candidates(
+        self, model: Any, latlon: tuple[float, float], radius_km: float,
+        filters: Filters | None,
+    ) -> Hits:
+        lat, lon = latlon
+        boxes = [
+            model.geom.op("&&")(func.ST_MakeEnvelope(w, s, e, n, 4326))
+            for w, s, e, n in bounding_boxes(latlon, radius_km)
+        ]
+        stmt = select(model.id, model.lat, model.lon).where(
+            or_(*boxes), *_conditions(model, filters)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if not rows:
+            return _EMPTY
+        arr = np.asarray(rows, dtype=np.float64)
+        ids = arr[:, 0].astype(np.int64)
+        dist = haversine_km(lat, lon, arr[:, 1], arr[:, 2])
+        keep = dist <= radius_km
+        return order_by_distance(ids[keep], dist[keep])
+
+    def within(
+        self, table: str, latlon: tuple[float, float], radius_km: float, *,
+        filters: Filters | None = None,
+    ) -> Hits:
+        """See :meth:`SpatialBackend.within`."""
+        latlon = validate_latlon(*latlon)
+        if radius_km < 0:
+            return _EMPTY
+        return self._candidates(model_for(table), latlon, radius_km, filters)
+
+    def nearest(
+        self, table: str, latlon: tuple[float, float], k: int, *,
+        max_km: float | None = None, filters: Filters | None = None,
+    ) -> Hits:
+        """See :meth:`SpatialBackend.nearest`."""
+        latlon = validate_latlon(*latlon)
+        model = model_for(table)
+        if k <= 0:
+            return _EMPTY
+        limit = max_km if max_km is not None else 20_016.0  # half the circumference
+        radius = min(self.first_radius_km, limit)
+        while True:
+            ids, dist = self._candidates(model, latlon, radius, filters)
+            # Every row within ``radius`` is here, so the first k are the k nearest.
+            if len(ids) >= k or radius >= limit:
+                return ids[:k], dist[:k]
+            radius = min(radius * 4.0, limit)
+
+    def in_bbox(
+        self, table: str, west: float, south: float, east: float, north: float, *,
+        filters: Filters | None = None,
+    ) -> NDArray[np.int64]:
+        """See :meth:`SpatialBackend.in_bbox`."""
+        model = model_for(table)
+        boxes = [(west, south, east, north)] if west <= east else [
+            (west, south, 180.0, north), (-180.0, south, east, north)
+        ]
+        within_box = or_(*[
+            and_(model.lat >= s, model.lat <= n, model.lon >= w, model.lon <= e)
+            for w, s, e, n in boxes
+        ])
+        geom_box = or_(*[
+            model.geom.op("&&")(func.ST_MakeEnvelope(w, s, e, n, 4326)) for w, s, e, n in boxes
+        ])
+        stmt = (
+            select(model.id)
+            .where(geom_box, within_box, *_conditions(model, filters))
+            .order_by(model.id)
+        )
+        with self.engine.connect() as conn:
+            return np.asarray(conn.execute(stmt).scalars().all(), dtype=np.int64)
+
+
+def backend_for(engine: Engine) -> SpatialBackend:
+    """The spatial backend that fits the engine's database."""
+    if engine.dialect.name == "postgresql":
+        return PostgisBackend(engine)
+    return IndexedBackend(engine)

@@ -1,0 +1,205 @@
+"""Shared fixtures: real stores on both backends, the app, the CLI runner.
+
+PostGIS: a throwaway server (``store.throwaway``) is started once per session unless
+``COMMONGROUND_TEST_POSTGIS_URL`` names one. Where PostGIS cannot be had, PostGIS tests skip
+with the reason, except when ``CI`` is set or ``--require-postgis`` is given: then they fail,
+so a green CI always means both backends were tested.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from service.cli import interest_rows
+from store import Store
+from store.throwaway import start_postgis
+
+BACKENDS = ("sqlite", "postgis")
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+_outcomes: Counter[tuple[str, str]] = Counter()
+_db_counter = itertools.count()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-postgis", action="store_true", default=False,
+        help="fail (instead of skip) tests that need PostGIS when it cannot be started",
+    )
+
+
+def _require_postgis(config: pytest.Config) -> bool:
+    return bool(config.getoption("--require-postgis") or os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``; tests that use it skip cleanly where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder {SHARED_DATA} is absent")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def postgis_admin_url(request: pytest.FixtureRequest) -> str:
+    """URL of a PostGIS server's maintenance-capable database (started here if needed)."""
+    url = os.environ.get("COMMONGROUND_TEST_POSTGIS_URL")
+    if url:
+        return url
+    try:
+        server = start_postgis(dbname="cg_admin")
+    except Exception as exc:  # noqa: BLE001 - any failure to start means "no PostGIS here"
+        reason = f"PostGIS unavailable: {exc}"
+        if _require_postgis(request.config):
+            pytest.fail(reason + " (CI/--require-postgis: PostGIS tests may not skip)")
+        pytest.skip(reason)
+    request.addfinalizer(server.stop)
+    return server.url
+
+
+def _postgis_database(admin_url: str, name: str, *, template: str | None = None) -> str:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        tmpl = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _migrated(store: Store) -> Store:
+    store.init_db()
+    store.seed_interests(interest_rows())
+    return store
+
+
+@pytest.fixture(scope="session")
+def template_urls(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """Migrated, taxonomy-seeded template databases to copy per test (one per backend)."""
+    urls: dict[str, str] = {}
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrated(Store(f"sqlite:///{path}")).dispose()
+    urls["sqlite"] = str(path)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def postgis_template(postgis_admin_url: str) -> str:
+    """Name of a migrated, seeded PostGIS template database."""
+    url = _postgis_database(postgis_admin_url, "cg_template")
+    _migrated(Store(url)).dispose()
+    return "cg_template"
+
+
+def _fresh_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Store:
+    if backend == "sqlite":
+        templates = request.getfixturevalue("template_urls")
+        path = tmp_path / "store.db"
+        shutil.copyfile(templates["sqlite"], path)
+        store = Store(f"sqlite:///{path}")
+    else:
+        admin = request.getfixturevalue("postgis_admin_url")
+        template = request.getfixturevalue("postgis_template")
+        url = _postgis_database(admin, f"cg_test_{next(_db_counter)}", template=template)
+        store = Store(url)
+    request.addfinalizer(store.dispose)
+    return store
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh, migrated, taxonomy-seeded store on each backend."""
+    return _fresh_store(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh migrated SQLite store (for tests about one backend only)."""
+    return _fresh_store(request, "sqlite", tmp_path)
+
+
+@pytest.fixture
+def postgis_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """A fresh migrated PostGIS store (for PostGIS-only checks)."""
+    return _fresh_store(request, "postgis", tmp_path)
+
+
+@pytest.fixture(scope="session")
+def demo_stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Store]:
+    """The demo data set loaded once per session on each available backend (read-only!)."""
+    from ingest.demo import load_demo
+
+    stores: dict[str, Store] = {}
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    stores["sqlite"] = _migrated(Store(f"sqlite:///{path}"))
+    load_demo(stores["sqlite"])
+    try:
+        admin = request.getfixturevalue("postgis_admin_url")
+    except pytest.skip.Exception:
+        return stores
+    url = _postgis_database(admin, "cg_demo")
+    stores["postgis"] = _migrated(Store(url))
+    load_demo(stores["postgis"])
+    for s in stores.values():
+        request.addfinalizer(s.dispose)
+    return stores
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_store(request: pytest.FixtureRequest, demo_stores: dict[str, Store]) -> Store:
+    """The session's demo store on each backend (read-only)."""
+    if request.param not in demo_stores:
+        request.getfixturevalue("postgis_admin_url")  # skips or fails with the reason
+    return demo_stores[request.param]
+
+
+@pytest.fixture
+def app(sqlite_store: Store, tmp_path: Path):  # noqa: ANN201
+    from service import create_app
+
+    return create_app({
+        "TESTING": True,
+        "DATABASE_URL": sqlite_store.url,
+        "SECRET_KEY": "test",
+        "INSTANCE_PATH": str(tmp_path),
+    })
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):  # noqa: ANN001, ANN201
+    return app.test_cli_runner()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    for backend in BACKENDS:
+        if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid or \
+                f"-{backend}-" in report.nodeid:
+            _outcomes[(backend, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    if not _outcomes:
+        return
+    terminalreporter.section("store backends")
+    for backend in BACKENDS:
+        parts = [f"{_outcomes[(backend, o)]} {o}" for o in ("passed", "failed", "skipped")
+                 if _outcomes[(backend, o)]]
+        terminalreporter.write_line(f"{backend:8} {', '.join(parts) or 'no tests'}")
