@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG) in kilometres."""
 
+MAX_LAT = 90.0
+MAX_LON = 180.0
+
 
 def validate_latlon(lat: float, lon: float, *, name: str = "location") -> tuple[float, float]:
     """Return ``(lat, lon)`` as floats, or raise a clear error.
@@ -55,10 +58,10 @@ def validate_latlon(lat: float, lon: float, *, name: str = "location") -> tuple[
     if not (math.isfinite(flat) and math.isfinite(flon)):
         msg = f"{name}: latitude/longitude must be finite, got lat={lat!r}, lon={lon!r}"
         raise InvalidCoordinateError(msg)
-    if not -90.0 <= flat <= 90.0:
+    if not -MAX_LAT <= flat <= MAX_LAT:
         msg = f"{name}: latitude must be between -90 and 90, got {lat!r}"
         raise InvalidCoordinateError(msg)
-    if not -180.0 <= flon <= 180.0:
+    if not -MAX_LON <= flon <= MAX_LON:
         msg = f"{name}: longitude must be between -180 and 180, got {lon!r}"
         raise InvalidCoordinateError(msg)
     return flat, flon
@@ -163,13 +166,13 @@ def bounding_boxes(
         return [(-180.0, -90.0, 180.0, 90.0)]
     dlat = math.degrees(angle)
     south, north = lat - dlat, lat + dlat
-    if north >= 90.0 or south <= -90.0:
-        return [(-180.0, max(south, -90.0), 180.0, min(north, 90.0))]
+    if north >= MAX_LAT or south <= -MAX_LAT:
+        return [(-MAX_LON, max(south, -MAX_LAT), MAX_LON, min(north, MAX_LAT))]
     # Longitude half-width of a cap (exact: max over the cap of the longitude offset).
     dlon = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat)))))
     west, east = lon - dlon, lon + dlon
-    if west < -180.0:
-        return [(west + 360.0, south, 180.0, north), (-180.0, south, east, north)]
-    if east > 180.0:
-        return [(west, south, 180.0, north), (-180.0, south, east - 360.0, north)]
+    if west < -MAX_LON:
+        return [(west + 360.0, south, MAX_LON, north), (-MAX_LON, south, east, north)]
+    if east > MAX_LON:
+        return [(west, south, MAX_LON, north), (-MAX_LON, south, east - 360.0, north)]
     return [(west, south, east, north)]

@@ -14,13 +14,16 @@ from typing import Literal
 from geo.errors import InvalidPostcodeError
 
 #: The postcode areas of the United Kingdom and Crown Dependencies.
-POSTCODE_AREAS = frozenset(
-    """AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN
-    DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY
-    L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S
-    SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR
-    WS WV YO ZE""".split()
-)
+POSTCODE_AREAS = frozenset((
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF", "CH",
+    "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E",
+    "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS",
+    "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL",
+    "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX",
+    "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK", "SL", "SM",
+    "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS",
+    "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
+))
 
 _OUTWARD = r"(?P<area>[A-Z]{1,2})(?P<district>[0-9][A-Z0-9]?)"
 _FULL_RE = re.compile(rf"^{_OUTWARD}(?P<inward>[0-9][A-Z]{{2}})$")
@@ -61,8 +64,9 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s\-]+", "", str(text)).upper()
 
 
-def parse_postcode(text: str, *, allow: tuple[PostcodeKind, ...] = ("full", "district", "area")
-                   ) -> Postcode:
+def parse_postcode(
+    text: str, *, allow: tuple[PostcodeKind, ...] = ("full", "district", "area")
+) -> Postcode:
     """Parse and normalise a UK postcode, district or area.
 
     Parameters
@@ -103,8 +107,11 @@ def parse_postcode(text: str, *, allow: tuple[PostcodeKind, ...] = ("full", "dis
         return Postcode(outward, "district", m["area"], outward, None)
     if "area" in allow and (m := _AREA_RE.match(squashed)) and m["area"] in POSTCODE_AREAS:
         return Postcode(m["area"], "area", m["area"], None, None)
-    kinds = {"full": "a full postcode like 'M15 4AB'", "district": "a district like 'M15'",
-             "area": "an area like 'M'"}
+    kinds = {
+        "full": "a full postcode like 'M15 4AB'",
+        "district": "a district like 'M15'",
+        "area": "an area like 'M'",
+    }
     expected = " or ".join(kinds[k] for k in allow)
     msg = f"postcode {text!r} is not a UK postcode: expected {expected}"
     raise InvalidPostcodeError(msg)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Flask
+from store import Store
 
 from service.config import load_settings
-from store import Store
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 import click
-
 from store import Store
 from store import StoreUnavailableError
 

@@ -3,32 +3,34 @@
 Settings are read in :func:`service.create_app`: defaults, then the environment, then the
 ``test_config`` mapping. Nothing reads the environment at import time.
 
-========================== =============================== ====================================
-Setting (environment)      Default                         Meaning
-========================== =============================== ====================================
-``DATABASE_URL``           ``sqlite:///<instance>/         Where the store lives: a SQLite file
-                           commonground.db``               or ``postgresql+psycopg://...``
-                                                           (PostGIS).
-``SECRET_KEY``             random per process (dev only)   Signs sessions and CSRF tokens. Set
-                                                           it in production, the same on every
-                                                           worker.
-``COMMONGROUND_GEOCODER``  ``offline``                     ``offline`` (gazetteer and postcode
-                                                           tables, no network) or ``nominatim``.
-``COMMONGROUND_DATA_DIR``  ``<instance>``                  Folder for caches and user-loaded
-                                                           reference data.
-``COMMONGROUND_SERVICE_    ``GB``                          Named area or ``west,south,east,
-AREA``                                                     north`` box that ingest accepts.
-``COMMONGROUND_LOG_LEVEL`` ``INFO``                        Log level of the service.
-========================== =============================== ====================================
+``DATABASE_URL``
+    Default ``sqlite:///<instance>/commonground.db``. Where the store lives: a SQLite file or
+    ``postgresql+psycopg://user:pass@host/db`` (PostGIS).
+``SECRET_KEY``
+    Default: random per process (development only). Signs sessions and CSRF tokens; set it in
+    production, the same on every worker.
+``COMMONGROUND_GEOCODER``
+    Default ``offline`` (gazetteer and postcode tables, no network); or ``nominatim``.
+``COMMONGROUND_DATA_DIR``
+    Default ``<instance>``. Folder for caches and user-loaded reference data.
+``COMMONGROUND_SERVICE_AREA``
+    Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_LOG_LEVEL``
+    Default ``INFO``. Log level of the service.
+
+``<instance>`` is ``./instance`` in the working directory.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: setting name -> (environment variable, documented default, one-line meaning)
 SETTINGS: dict[str, tuple[str, str, str]] = {

@@ -9,11 +9,11 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
+from store import StoreError
+from store import StoreUnavailableError
 from werkzeug.exceptions import HTTPException
 
 from service import queries
-from store import StoreError
-from store import StoreUnavailableError
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -86,7 +86,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         msg = (
-            f"DATABASE_URL {url.split('@')[-1]!r} is not a database URL: expected "
+            f"DATABASE_URL {url.rsplit('@', maxsplit=1)[-1]!r} is not a database URL: expected "
             "'sqlite:///path.db' or 'postgresql+psycopg://user:pass@host/db'"
         )
         raise StoreUnavailableError(msg) from None

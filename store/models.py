@@ -17,6 +17,7 @@ from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Computed
@@ -48,6 +49,13 @@ users as approximate."""
 # The PostGIS ``geom`` column is generated from lon/lat. The migration creates it on PostGIS
 # only; being server-computed and deferred, the ORM neither writes nor reads it.
 _GEOM_FROM_LONLAT = Computed("ST_SetSRID(ST_MakePoint(lon, lat), 4326)", persisted=True)
+
+
+def _geom_column() -> Any:
+    return mapped_column(
+        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True,
+        deferred=True,
+    )
 
 
 def _utcnow() -> dt.datetime:
@@ -131,9 +139,7 @@ class PeerOrganisation(Timestamped, Located, Sourced, Base):
     town: Mapped[str | None] = mapped_column(String(120))
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
-    geom: Mapped[Any] = mapped_column(
-        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
-    )
+    geom: Mapped[Any] = _geom_column()
 
     region: Mapped[Region | None] = relationship(back_populates="organisations")
     parent: Mapped[PeerOrganisation | None] = relationship(remote_side=[id])
@@ -163,9 +169,7 @@ class Meeting(Timestamped, Located, Sourced, Base):
     accessibility: Mapped[list[str]] = mapped_column(default=list)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    geom: Mapped[Any] = mapped_column(
-        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
-    )
+    geom: Mapped[Any] = _geom_column()
 
     organisation: Mapped[PeerOrganisation | None] = relationship(back_populates="meetings")
 
@@ -203,9 +207,7 @@ class Association(Timestamped, Located, Sourced, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     charity_number: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="approved")
-    geom: Mapped[Any] = mapped_column(
-        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
-    )
+    geom: Mapped[Any] = _geom_column()
 
     opportunities: Mapped[list[Opportunity]] = relationship(back_populates="association")
 
@@ -256,9 +258,7 @@ class Opportunity(Timestamped, Located, Sourced, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
-    geom: Mapped[Any] = mapped_column(
-        Geometry("POINT", 4326, spatial_index=False), _GEOM_FROM_LONLAT, nullable=True, deferred=True
-    )
+    geom: Mapped[Any] = _geom_column()
 
     association: Mapped[Association] = relationship(back_populates="opportunities")
 
@@ -315,6 +315,15 @@ class IngestRun(Base):
     warnings: Mapped[list[str]] = mapped_column(default=list)
 
 
+class DataVersion(Base):
+    """A change counter per table, bumped by database triggers on every write (see 0002)."""
+
+    __tablename__ = "data_versions"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 #: Tables that carry a position, by the name the spatial queries use.
 LOCATED_MODELS: dict[str, type[Base]] = {
     "organisations": PeerOrganisation,
@@ -332,6 +341,7 @@ __all__ = [
     "ROLES",
     "Association",
     "Base",
+    "DataVersion",
     "IngestRun",
     "Interest",
     "Meeting",

@@ -71,7 +71,7 @@ class ThrowawayPostgis:
     def stop(self) -> None:
         """Stop the server and delete its folder."""
         with contextlib.suppress(subprocess.SubprocessError, OSError):
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - fixed argv of PostgreSQL tools
                 self._cmd("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop"),
                 check=False, capture_output=True, timeout=60,
             )
@@ -114,7 +114,7 @@ def start_postgis(*, dbname: str = "commonground") -> ThrowawayPostgis:
     )
 
     def run(*args: str) -> None:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603 - fixed argv of PostgreSQL tools
             server._cmd(*args), check=False, capture_output=True, text=True, timeout=120,
             cwd=root,
         )

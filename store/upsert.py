@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
@@ -14,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy import tuple_
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Mapping
+
     from sqlalchemy.orm import Session
 
     from store.models import Base

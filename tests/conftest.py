@@ -55,7 +55,7 @@ def postgis_admin_url(request: pytest.FixtureRequest) -> str:
         return url
     try:
         server = start_postgis(dbname="cg_admin")
-    except Exception as exc:  # noqa: BLE001 - any failure to start means "no PostGIS here"
+    except Exception as exc:
         reason = f"PostGIS unavailable: {exc}"
         if _require_postgis(request.config):
             pytest.fail(reason + " (CI/--require-postgis: PostGIS tests may not skip)")
@@ -165,7 +165,7 @@ def demo_store(request: pytest.FixtureRequest, demo_stores: dict[str, Store]) ->
 
 
 @pytest.fixture
-def app(sqlite_store: Store, tmp_path: Path):  # noqa: ANN201
+def app(sqlite_store: Store, tmp_path: Path):
     from service import create_app
 
     return create_app({
@@ -177,12 +177,12 @@ def app(sqlite_store: Store, tmp_path: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     return app.test_cli_runner()
 
 
@@ -195,7 +195,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _outcomes[(backend, report.outcome)] += 1
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if not _outcomes:
         return
     terminalreporter.section("store backends")

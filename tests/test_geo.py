@@ -90,7 +90,7 @@ def test_projection_round_trip_and_known_point() -> None:
     lon, lat = bng_to_lonlat(e, n)
     assert float(lon) == pytest.approx(1.716073973, abs=1e-7)
     assert float(lat) == pytest.approx(52.658007833, abs=1e-7)
-    x, y = transform_lonlat([651409.9], [313177.3], src_crs="EPSG:27700")
+    _x, y = transform_lonlat([651409.9], [313177.3], src_crs="EPSG:27700")
     assert float(y[0]) == pytest.approx(52.658, abs=1e-3)
 
 

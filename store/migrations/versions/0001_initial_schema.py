@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
 
-
 revision = "0001"
 down_revision = None
 branch_labels = None

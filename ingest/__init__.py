@@ -1,0 +1,1 @@
+"""Readers for each source format, the demo data set, and idempotent loading through store/."""

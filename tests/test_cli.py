@@ -1,0 +1,83 @@
+"""The ``commonground`` console script: help, init-db, demo, and clear failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import main
+from store import Store
+
+
+def test_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("init-db", "demo", "serve"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", ["init-db", "demo", "serve"])
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_bad_usage_exits_2() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "99999"])
+    assert result.exit_code == 2
+    assert "99999" in result.output
+
+
+def test_init_db_then_demo_is_idempotent(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    first = runner.invoke(main, ["--database-url", url, "init-db", "--json"])
+    assert first.exit_code == 0, first.output
+    info = json.loads(first.output)
+    assert info["backend"] == "sqlite"
+    assert info["interests"] >= 17
+    demo = runner.invoke(main, ["--database-url", url, "demo", "--json"])
+    assert demo.exit_code == 0, demo.output
+    counts = json.loads(demo.output)
+    assert counts["opportunities"]["inserted"] >= 600
+    again = runner.invoke(main, ["--database-url", url, "demo", "--json"])
+    assert again.exit_code == 0
+    for table, c in json.loads(again.output).items():
+        assert c.get("inserted", 0) == 0, table
+        assert c.get("updated", 0) == 0, table
+    assert Store(url).counts()["opportunities"] == counts["opportunities"]["inserted"]
+
+
+def test_demo_before_init_db_says_what_to_do(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = CliRunner().invoke(main, ["--database-url", url, "demo"])
+    assert result.exit_code == 1
+    assert "run `commonground init-db`" in result.output
+
+
+def test_init_db_unreachable_database_is_one_line_exit_1() -> None:
+    """As a user would see it: a real process, one line on stderr, password hidden."""
+    url = "postgresql+psycopg://cg:s3cret@127.0.0.1:1/commonground"
+    proc = subprocess.run(
+        [sys.executable, "-m", "service.cli", "init-db"],
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "s3cret" not in proc.stderr
+    assert "postgresql+psycopg://cg:***@127.0.0.1:1/commonground" in lines[0]
+
+
+def test_unsupported_database_url_is_clear() -> None:
+    result = CliRunner().invoke(main, ["--database-url", "mysql://x@y/z", "init-db"])
+    assert result.exit_code == 1
+    assert "uses 'mysql'" in result.output

@@ -1,0 +1,21 @@
+"""ruff (style, and the banned-api layering rules) is clean over the whole project."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ruff_clean() -> None:
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    proc = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

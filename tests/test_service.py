@@ -1,0 +1,67 @@
+"""The web app: health, the first page, errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ingest.demo import load_demo
+from service import get_store
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
+
+def test_healthz_ok(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "backend": "sqlite"}
+
+
+def test_healthz_503_when_schema_missing(tmp_path) -> None:
+    from service import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}", "TESTING": True})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "unavailable"
+
+
+def test_index_empty_store_explains(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"commonground demo" in response.data
+    assert b"Demo data." not in response.data
+
+
+def test_index_lists_demo_marked_as_demo(app: Flask, client: FlaskClient) -> None:
+    load_demo(get_store(app))
+    page = client.get("/").get_data(as_text=True)
+    assert "Demo data." in page
+    assert "hotspot" in page
+    assert "devolved from" in page
+    assert page.count('class="org ') == get_store(app).counts()["organisations"]
+
+
+def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:
+    from store.models import PeerOrganisation
+
+    with get_store(app).session() as s:
+        s.add(PeerOrganisation(name="<script>alert(1)</script>", status="approved"))
+    page = client.get("/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_api_404_has_the_json_error_shape(client: FlaskClient) -> None:
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert set(body) == {"error", "detail", "status"}
+    assert body["status"] == 404
+
+
+def test_page_404_is_html(client: FlaskClient) -> None:
+    response = client.get("/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
