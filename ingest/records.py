@@ -1,0 +1,86 @@
+"""The canonical record every reader produces, and the field vocabulary per entity kind.
+
+Readers (``ingest/readers/``) turn a file into :class:`RawRecord` objects: the row number a
+user would recognise (1-based data row in a spreadsheet, counting the header as row 1, so the
+first data row is row 2; the 1-based feature/item index in JSON, GeoJSON and GIS files), the
+record's fields under the canonical names below with values still *raw* (strings, numbers,
+lists as found), and any warnings the reader had (e.g. "polygon: centroid used"). Validation
+(``ingest/validate.py``) coerces and checks the raw values and reports every problem of a
+record at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Literal
+
+Kind = Literal["meetings", "associations", "opportunities"]
+KINDS: tuple[Kind, ...] = ("meetings", "associations", "opportunities")
+
+#: Fields every kind may carry: identity and position.
+COMMON_FIELDS = (
+    "source_id",  # the record's id in its source (Meeting Guide slug, HSDS id, id column)
+    "lat", "lon",  # WGS84 degrees (readers of projected files reproject first)
+    "postcode", "address",
+    "location_precision",  # set by readers only when the source says (else validation decides)
+)
+
+#: Canonical fields per kind (raw values). Lists may arrive as lists or as delimited text.
+FIELDS: dict[Kind, tuple[str, ...]] = {
+    "meetings": COMMON_FIELDS + (
+        "name", "weekdays", "start_time", "end_time", "venue", "attendance",
+        "conference_url", "accessibility", "notes", "active",
+        "organisation",  # name or source_id of the peer organisation (optional)
+        "region", "types",
+    ),
+    "associations": COMMON_FIELDS + (
+        "name", "category", "description", "website", "contact_email", "contact_phone",
+        "charity_number", "status",
+    ),
+    "opportunities": COMMON_FIELDS + (
+        "title", "description", "interests", "skills", "weekdays", "start_time", "end_time",
+        "flexible", "commitment", "accessibility", "capacity", "status", "starts_on",
+        "ends_on",
+        "association",  # source_id or name of the association offering it (required)
+        "association_name", "association_category", "association_website",
+    ),
+}
+
+
+@dataclass
+class RawRecord:
+    """One record as read from a file, before validation.
+
+    Attributes
+    ----------
+    row
+        Where the user finds it: spreadsheet row (header = row 1) or 1-based item index.
+    data
+        Canonical field -> raw value. Unknown source columns are not kept here.
+    warnings
+        What the reader noticed about this record (kept in the ingest report).
+    """
+
+    row: int
+    data: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReadResult:
+    """What a reader returns: the records and the file-level facts."""
+
+    records: list[RawRecord]
+    format: str
+    warnings: list[str] = field(default_factory=list)  # file-level, e.g. "unknown columns: x"
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    """Rows the reader itself could not read: ``{"row", "id", "field", "reason"}``."""
+
+
+class IngestError(ValueError):
+    """The whole file cannot be read (empty, binary, unknown format): nothing is loaded."""
+
+    status = 400
+    code = "ingest_error"
