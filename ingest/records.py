@@ -29,17 +29,20 @@ COMMON_FIELDS = (
 
 #: Canonical fields per kind (raw values). Lists may arrive as lists or as delimited text.
 FIELDS: dict[Kind, tuple[str, ...]] = {
-    "meetings": COMMON_FIELDS + (
+    "meetings": (
+        *COMMON_FIELDS,
         "name", "weekdays", "start_time", "end_time", "venue", "attendance",
         "conference_url", "accessibility", "notes", "active",
         "organisation",  # name or source_id of the peer organisation (optional)
         "region", "types",
     ),
-    "associations": COMMON_FIELDS + (
+    "associations": (
+        *COMMON_FIELDS,
         "name", "category", "description", "website", "contact_email", "contact_phone",
         "charity_number", "status",
     ),
-    "opportunities": COMMON_FIELDS + (
+    "opportunities": (
+        *COMMON_FIELDS,
         "title", "description", "interests", "skills", "weekdays", "start_time", "end_time",
         "flexible", "commitment", "accessibility", "capacity", "status", "starts_on",
         "ends_on",

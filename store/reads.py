@@ -54,3 +54,33 @@ def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, 
             }
             for m in s.scalars(stmt)
         ]
+
+
+def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
+    """Every stored field of every record of ``kind``, with the names of related records.
+
+    ``kind`` is ``"meetings"``, ``"associations"`` or ``"opportunities"``. Meetings carry
+    ``organisation`` and ``region`` names; opportunities carry ``association`` and
+    ``category``. The PostGIS-only ``geom`` column is left out (``lat``/``lon`` are there).
+    """
+    from store.models import Association  # noqa: PLC0415
+    from store.models import Opportunity  # noqa: PLC0415
+    from store.refs import MODELS  # noqa: PLC0415
+
+    model = MODELS[kind]
+    columns = [c for c in model.__table__.columns if c.name != "geom"]
+    with store.sessions() as s:
+        if kind == "meetings":
+            stmt = (
+                select(*columns, PeerOrganisation.name.label("organisation"),
+                       Region.name.label("region"))
+                .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
+                .outerjoin(Region, PeerOrganisation.region_id == Region.id)
+            )
+        elif kind == "opportunities":
+            stmt = select(*columns, Association.name.label("association"),
+                          Association.category.label("category")).join(
+                Association, Opportunity.association_id == Association.id)
+        else:
+            stmt = select(*columns)
+        return [dict(r._mapping) for r in s.execute(stmt.order_by(model.id))]

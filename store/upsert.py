@@ -1,4 +1,9 @@
-"""Idempotent upsert keyed by ``(source, source_id)``, identical on both backends."""
+"""Idempotent upsert keyed by ``(source, source_id)``, identical on both backends.
+
+Set-based, not object-by-object: existing rows are fetched per chunk of keys, new rows go in
+as one multi-row ``INSERT ... RETURNING id`` per chunk, changed rows as one bulk ``UPDATE`` by
+primary key. The caller owns the transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
+from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy import tuple_
+from sqlalchemy import update
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,6 +39,27 @@ def _same(old: Any, new: Any) -> bool:
     if isinstance(old, dt.datetime) and isinstance(new, dt.datetime):
         return old.replace(tzinfo=None) == new.replace(tzinfo=None)
     return bool(old == new)
+
+
+def _check_rows(
+    model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
+) -> None:
+    columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, row in enumerate(rows):
+        unknown = set(row) - columns
+        if unknown:
+            msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
+            raise ValueError(msg)
+        missing = [k for k in key if row.get(k) in (None, "")]
+        if missing:
+            msg = f"row {i}: key column(s) {missing} are required for an upsert"
+            raise ValueError(msg)
+        kv = tuple(row[k] for k in key)
+        if kv in seen:
+            msg = f"row {i}: key {kv!r} repeats row {seen[kv]}"
+            raise ValueError(msg)
+        seen[kv] = i
 
 
 def upsert_rows(
@@ -66,54 +94,59 @@ def upsert_rows(
     ------
     ValueError
         When a row lacks a key column or names a column the model does not have, or two rows
-        share a key.
+        share a key. Nothing is written then.
     """
     rows = list(rows)
-    columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
-    keys_seen: dict[tuple[Any, ...], int] = {}
-    for i, row in enumerate(rows):
-        unknown = set(row) - columns
-        if unknown:
-            msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
-            raise ValueError(msg)
-        missing = [k for k in key if row.get(k) in (None, "")]
-        if missing:
-            msg = f"row {i}: key column(s) {missing} are required for an upsert"
-            raise ValueError(msg)
-        kv = tuple(row[k] for k in key)
-        if kv in keys_seen:
-            msg = f"row {i}: key {kv!r} repeats row {keys_seen[kv]}"
-            raise ValueError(msg)
-        keys_seen[kv] = i
-
+    _check_rows(model, rows, key)
+    mapper = inspect(model)
+    pk = mapper.primary_key[0].name
     key_cols = [getattr(model, k) for k in key]
-    existing: dict[tuple[Any, ...], Any] = {}
-    all_keys = list(keys_seen)
-    for start in range(0, len(all_keys), _CHUNK):
-        chunk = all_keys[start : start + _CHUNK]
-        cond = tuple_(*key_cols).in_(chunk) if len(key) > 1 else key_cols[0].in_(
-            [c[0] for c in chunk]
-        )
-        for obj in session.scalars(select(model).where(cond)):
-            existing[tuple(getattr(obj, k) for k in key)] = obj
-
+    compared = {name for row in rows for name in row} - _IGNORED
+    fetch = [getattr(model, pk), *key_cols, *(getattr(model, c) for c in sorted(compared))]
+    fetch_names = [pk, *key, *sorted(compared)]
+    has_updated_at = "updated_at" in mapper.columns
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     results: list[tuple[Outcome, Any]] = []
-    for row in rows:
-        kv = tuple(row[k] for k in key)
-        obj = existing.get(kv)
-        if obj is None:
-            obj = model(**row)
-            session.add(obj)
-            results.append(("inserted", obj))
-            continue
-        changed = {
-            name: value
-            for name, value in row.items()
-            if name not in _IGNORED and not _same(getattr(obj, name), value)
+
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        keys = [tuple(r[k] for k in key) for r in chunk]
+        cond = tuple_(*key_cols).in_(keys) if len(key) > 1 else key_cols[0].in_(
+            [k[0] for k in keys]
+        )
+        existing = {
+            tuple(rec[1 : 1 + len(key)]): dict(zip(fetch_names, rec, strict=True))
+            for rec in session.execute(select(*fetch).where(cond))
         }
-        for name, value in changed.items():
-            setattr(obj, name, value)
-        results.append(("updated" if changed else "unchanged", obj))
-    session.flush()
-    pk = inspect(model).primary_key[0].name
-    return [(outcome, getattr(obj, pk)) for outcome, obj in results]
+        new_rows = [dict(r) for r, kv in zip(chunk, keys, strict=True) if kv not in existing]
+        new_ids: list[Any] = []
+        if new_rows:
+            if pk in mapper.columns and pk not in new_rows[0] and pk not in key:
+                stmt = insert(model).returning(getattr(model, pk), sort_by_parameter_order=True)
+                new_ids = list(session.scalars(stmt, new_rows))
+            else:
+                session.execute(insert(model), new_rows)
+                new_ids = [r[pk] for r in new_rows]
+        changes: list[dict[str, Any]] = []
+        new_iter = iter(new_ids)
+        for row, kv in zip(chunk, keys, strict=True):
+            old = existing.get(kv)
+            if old is None:
+                results.append(("inserted", next(new_iter)))
+                continue
+            changed = {
+                name: value for name, value in row.items()
+                if name not in _IGNORED and not _same(old[name], value)
+            }
+            if changed:
+                if has_updated_at:
+                    changed["updated_at"] = now
+                changes.append({pk: old[pk], **changed})
+                results.append(("updated", old[pk]))
+            else:
+                results.append(("unchanged", old[pk]))
+        if changes:
+            session.execute(update(model), changes)
+    # Objects already in the session may hold stale attributes after the bulk statements.
+    session.expire_all()
+    return results

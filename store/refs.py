@@ -1,0 +1,127 @@
+"""Lookups that ingest needs: references by id or name, and same-name neighbours."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+from geo.index import PointIndex
+from sqlalchemy import func
+from sqlalchemy import select
+
+from store.models import Association
+from store.models import IngestRun
+from store.models import Meeting
+from store.models import Opportunity
+from store.models import PeerOrganisation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
+
+MODELS: dict[str, Any] = {
+    "meetings": Meeting,
+    "associations": Association,
+    "opportunities": Opportunity,
+    "organisations": PeerOrganisation,
+}
+
+
+def normalise_name(name: str) -> str:
+    """Case-, space- and punctuation-insensitive form of a name, for duplicate checks.
+
+    Examples
+    --------
+    >>> normalise_name("  St. Mary's  Allotment Society ")
+    'st marys allotment society'
+    """
+    text = re.sub(r"['\u2019`.]", "", str(name).lower())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _name_col(model: Any) -> Any:
+    return model.title if model is Opportunity else model.name
+
+
+def resolve_refs(
+    session: Session, kind: str, refs: Iterable[str], *, source: str
+) -> dict[str, int]:
+    """Map references to ids.
+
+    A reference matches by ``(source, ref)``, then by ``source_id`` in any source (when
+    unique), then by exact name (case-insensitive, when unique).
+    """
+    model = MODELS[kind]
+    wanted = {str(r) for r in refs if r not in (None, "")}
+    found: dict[str, int] = {}
+    if not wanted:
+        return found
+    for sid, rid in session.execute(
+        select(model.source_id, model.id).where(model.source == source,
+                                                model.source_id.in_(wanted))
+    ):
+        found[sid] = rid
+    rest = wanted - set(found)
+    if rest:
+        by_sid: dict[str, list[int]] = {}
+        for sid, rid in session.execute(
+            select(model.source_id, model.id).where(model.source_id.in_(rest))
+        ):
+            by_sid.setdefault(sid, []).append(rid)
+        found.update({k: v[0] for k, v in by_sid.items() if len(v) == 1})
+    rest = wanted - set(found)
+    if rest:
+        lowered = {r.lower(): r for r in rest}
+        by_name: dict[str, list[int]] = {}
+        name = _name_col(model)
+        for nm, rid in session.execute(
+            select(func.lower(name), model.id).where(func.lower(name).in_(list(lowered)))
+        ):
+            by_name.setdefault(nm, []).append(rid)
+        found.update({lowered[k]: v[0] for k, v in by_name.items() if len(v) == 1})
+    return found
+
+
+def same_name_nearby(
+    session: Session, kind: str, candidates: list[tuple[str, float, float]], *,
+    within_m: float = 50.0,
+) -> list[tuple[str, str] | None]:
+    """Find stored records of the same normalised name within ``within_m`` metres.
+
+    Returns, for each ``(name, lat, lon)``, the ``(source, source_id)`` of such a record, or
+    ``None``.
+    """
+    model = MODELS[kind]
+    if not candidates:
+        return []
+    rows = session.execute(
+        select(model.id, _name_col(model), model.lat, model.lon, model.source, model.source_id)
+        .where(model.lat.is_not(None), model.lon.is_not(None))
+    ).all()
+    if not rows:
+        return [None] * len(candidates)
+    index = PointIndex(np.arange(len(rows)), [r[2] for r in rows], [r[3] for r in rows])
+    names = [normalise_name(r[1]) for r in rows]
+    out: list[tuple[str, str] | None] = []
+    for name, lat, lon in candidates:
+        hit = None
+        if lat is not None and lon is not None:
+            key = normalise_name(name)
+            near, _ = index.within((lat, lon), within_m / 1000.0)
+            for i in near.tolist():
+                if names[i] == key and rows[i][5]:
+                    hit = (rows[i][4], rows[i][5])
+                    break
+        out.append(hit)
+    return out
+
+
+def record_ingest_run(session: Session, **fields: Any) -> int:
+    """Write an :class:`IngestRun` row in the caller's transaction; return its id."""
+    run = IngestRun(**fields)
+    session.add(run)
+    session.flush()
+    return int(run.id)
