@@ -15,6 +15,8 @@ import click
 from store import Store
 from store import StoreUnavailableError
 
+from service import ingest_cli
+
 
 def _app(ctx: click.Context) -> Any:
     obj = ctx.ensure_object(dict)
@@ -128,6 +130,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         raise click.ClickException(msg)
     click.echo(f"CommonGround on http://{host}:{port}/ (store: {store.safe_url})", err=True)
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+class _Context:
+    """How other command modules reach the app and store of this invocation."""
+
+    app = staticmethod(_app)
+    store = staticmethod(_store)
+
+
+ingest_cli.register(main, _Context)
 
 
 if __name__ == "__main__":  # pragma: no cover

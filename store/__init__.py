@@ -132,6 +132,13 @@ class Store:
         with self.session() as s:
             return upsert_rows(s, models.Interest, list(terms), key=("slug",))
 
+    def data_version(self, table: str) -> int | None:
+        """The change counter of ``table``, bumped by triggers on every write."""
+        with self.sessions() as s:
+            return s.scalar(
+                select(models.DataVersion.version).where(models.DataVersion.table_name == table)
+            )
+
     def interest_slugs(self) -> list[str]:
         """The slugs of the interest taxonomy, as seeded."""
         with self.sessions() as s:

@@ -324,6 +324,18 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class PostcodeRow(Base):
+    """A full postcode (``kind="postcode"``) or district centroid (``kind="district"``)."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(200))
+
+
 #: Tables that carry a position, by the name the spatial queries use.
 LOCATED_MODELS: dict[str, type[Base]] = {
     "organisations": PeerOrganisation,
@@ -348,6 +360,7 @@ __all__ = [
     "MutualInterestLink",
     "Opportunity",
     "PeerOrganisation",
+    "PostcodeRow",
     "Region",
     "User",
     "Volunteer",

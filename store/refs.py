@@ -125,3 +125,19 @@ def record_ingest_run(session: Session, **fields: Any) -> int:
     session.add(run)
     session.flush()
     return int(run.id)
+
+
+def positions(
+    session: Session, kind: str, ids: Iterable[int]
+) -> dict[int, tuple[float | None, float | None, str, str | None]]:
+    """``id -> (lat, lon, location_precision, postcode)`` of stored records."""
+    model = MODELS[kind]
+    wanted = sorted({int(i) for i in ids})
+    out: dict[int, tuple[float | None, float | None, str, str | None]] = {}
+    for start in range(0, len(wanted), 500):
+        for rid, lat, lon, prec, pc in session.execute(
+            select(model.id, model.lat, model.lon, model.location_precision, model.postcode)
+            .where(model.id.in_(wanted[start:start + 500]))
+        ):
+            out[rid] = (lat, lon, prec, pc)
+    return out
