@@ -88,11 +88,15 @@ class IngestReport:
 
 
 def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks."""
+    """Hex SHA-256 of a file (or of a folder's files, by name), read in blocks."""
     digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.name.encode())
+        with file.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -236,7 +240,7 @@ def ingest_file(
         When the file as a whole cannot be read; nothing is written.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         msg = f"file {str(path)!r} does not exist"
         raise IngestError(msg)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)

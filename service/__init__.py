@@ -45,9 +45,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["commonground.store"] = Store(settings["DATABASE_URL"])
 
-    from service import views  # noqa: PLC0415 - blueprints import the app's helpers
+    from service import api  # noqa: PLC0415 - blueprints import the app's helpers
+    from service import views  # noqa: PLC0415
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
     views.register_error_handlers(app)
     return app
 

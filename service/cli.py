@@ -28,6 +28,10 @@ def _app(ctx: click.Context) -> Any:
             obj["app"] = create_app(overrides)
         except (StoreUnavailableError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        from service import get_store  # noqa: PLC0415
+
+        # Close pooled connections when the command ends (they are not left to the GC).
+        ctx.find_root().call_on_close(get_store(obj["app"]).dispose)
     return obj["app"]
 
 

@@ -167,13 +167,16 @@ def demo_store(request: pytest.FixtureRequest, demo_stores: dict[str, Store]) ->
 @pytest.fixture
 def app(sqlite_store: Store, tmp_path: Path):
     from service import create_app
+    from service import get_store
 
-    return create_app({
+    app = create_app({
         "TESTING": True,
         "DATABASE_URL": sqlite_store.url,
         "SECRET_KEY": "test",
         "INSTANCE_PATH": str(tmp_path),
     })
+    yield app
+    get_store(app).dispose()
 
 
 @pytest.fixture
