@@ -45,11 +45,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["commonground.store"] = Store(settings["DATABASE_URL"])
 
-    from service import api  # noqa: PLC0415 - blueprints import the app's helpers
+    # Blueprints import the app's helpers, so they are imported here, not at the top.
+    from service import admin  # noqa: PLC0415
+    from service import api  # noqa: PLC0415
+    from service import api_coverage  # noqa: PLC0415
+    from service import api_recommend  # noqa: PLC0415
+    from service import auth  # noqa: PLC0415
+    from service import hotspots  # noqa: PLC0415
+    from service import maps_views  # noqa: PLC0415
+    from service import partner  # noqa: PLC0415
+    from service import peer  # noqa: PLC0415
     from service import views  # noqa: PLC0415
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    for module in (views, api, api_recommend, api_coverage, maps_views, auth, partner, admin,
+                   peer, hotspots):
+        app.register_blueprint(module.bp)
+    if hasattr(auth, "init_app"):  # sessions, CSRF and rate limits, once auth exists
+        auth.init_app(app)
     views.register_error_handlers(app)
     return app
 

@@ -15,7 +15,9 @@ import click
 from store import Store
 from store import StoreUnavailableError
 
+from service import coverage_cli
 from service import ingest_cli
+from service import recommend_cli
 
 
 def _app(ctx: click.Context) -> Any:
@@ -144,6 +146,8 @@ class _Context:
 
 
 ingest_cli.register(main, _Context)
+recommend_cli.register(main, _Context)
+coverage_cli.register(main, _Context)
 
 
 if __name__ == "__main__":  # pragma: no cover

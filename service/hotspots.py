@@ -1,0 +1,7 @@
+"""Placeholder: filled in by the capability that owns it (see the issues)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("hotspots", __name__)
