@@ -14,6 +14,7 @@ from typing import Any
 import click
 from store import Store
 from store import StoreUnavailableError
+from werkzeug.serving import WSGIRequestHandler
 
 from service import coverage_cli
 from service import ingest_cli
@@ -41,6 +42,24 @@ def _store(ctx: click.Context) -> Store:
     from service import get_store  # noqa: PLC0415
 
     return get_store(_app(ctx))
+
+
+class PrivateRequestHandler(WSGIRequestHandler):
+    """Access log without query strings or client addresses.
+
+    A peer's search (``?postcode=...``, ``?lat=...``) says where they are; the log keeps only
+    the method, the path and the status.
+    """
+
+    def address_string(self) -> str:
+        """Never log the client's address."""
+        return "-"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log ``METHOD /path STATUS`` with the query string cut off."""
+        del size
+        path = self.path.split("?", 1)[0]
+        self.log("info", '"%s %s" %s', self.command, path, code)
 
 
 def _emit(data: Any, *, as_json: bool, text: str) -> None:
@@ -135,7 +154,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
         raise click.ClickException(msg)
     click.echo(f"CommonGround on http://{host}:{port}/ (store: {store.safe_url})", err=True)
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    app.run(host=host, port=port, debug=False, use_reloader=False,
+            request_handler=PrivateRequestHandler)
 
 
 class _Context:

@@ -81,3 +81,26 @@ def test_unsupported_database_url_is_clear() -> None:
     result = CliRunner().invoke(main, ["--database-url", "mysql://x@y/z", "init-db"])
     assert result.exit_code == 1
     assert "uses 'mysql'" in result.output
+
+
+def test_access_log_keeps_no_location(caplog: pytest.LogCaptureFixture) -> None:
+    """The development server's log line has neither the query string nor the client."""
+    import io
+    import logging
+
+    from service.cli import PrivateRequestHandler
+
+    handler = PrivateRequestHandler.__new__(PrivateRequestHandler)
+    handler.path = "/api/recommendations?postcode=M15+4AB&lat=53.4&lon=-2.2"
+    handler.command = "GET"
+    handler.client_address = ("203.0.113.9", 5555)
+    handler.requestline = "GET " + handler.path
+    handler.request_version = "HTTP/1.1"
+    handler.wfile = io.BytesIO()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        handler.log_request(200)
+    text = caplog.text
+    assert "/api/recommendations" in text
+    assert "M15" not in text
+    assert "53.4" not in text
+    assert "203.0.113.9" not in text
