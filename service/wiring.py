@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from geo.geocode import PostcodeTable
 from geo.geocode import make_geocoder
+from geo.postcode_table import PostcodeTable
 from geo.service_area import ServiceArea
 from geo.service_area import service_area_from_text
 from matching.taxonomy import interests_from_vds
