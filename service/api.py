@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Any
 
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
+from flask import request
+from flask import url_for
 from ingest.export import to_geojson
 from ingest.readers.meeting_guide import to_meeting_guide
+from matching.taxonomy import SLUGS
+from store.models import ATTENDANCE
+from store.models import OPPORTUNITY_STATUSES
+from store.models import ORG_STATUSES
 from store.reads import export_records
+from store.reads import query_records
+
+from service.params import ParamError
+from service.params import bbox_param
+from service.params import check_known
+from service.params import choice_param
+from service.params import float_param
+from service.params import int_param
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -34,5 +49,92 @@ def meeting_guide_feed() -> ResponseReturnValue:
 
 @bp.get("/meetings")
 def meetings_geojson() -> ResponseReturnValue:
-    """Every meeting as a GeoJSON FeatureCollection."""
-    return jsonify(to_geojson(export_records(_store(), "meetings")))
+    """Meetings as GeoJSON, filtered and paged (see :func:`_listing`)."""
+    return _listing("meetings", {"attendance": ATTENDANCE, "active": ("true", "false")})
+
+
+@bp.get("/opportunities")
+def opportunities_geojson() -> ResponseReturnValue:
+    """Opportunities as GeoJSON: open ones by default; ``status=any`` for all."""
+    return _listing("opportunities", {"status": (*OPPORTUNITY_STATUSES, "any"),
+                                      "category": None, "interest": SLUGS,
+                                      "association_id": None}, defaults={"status": "open"})
+
+
+@bp.get("/associations")
+def associations_geojson() -> ResponseReturnValue:
+    """Approved associations as GeoJSON (``status`` to see others), filtered and paged."""
+    return _listing("associations", {"status": (*ORG_STATUSES, "any"), "category": None},
+                    defaults={"status": "approved"})
+
+
+def _filters(kind: str, filters: dict[str, tuple[str, ...] | None],
+             defaults: dict[str, str]) -> dict[str, Any]:
+    """The listing's column filters as ``query_records`` keyword arguments."""
+    args = request.args
+    query: dict[str, Any] = {"equals": {}, "contains": {}}
+    for name, allowed in filters.items():
+        value = (choice_param(args, name, choices=allowed, default=defaults.get(name))
+                 if allowed is not None else args.get(name) or None)
+        if value is None or value == "any":
+            continue
+        if name == "interest":
+            query["contains"]["interests"] = value
+        elif name == "active":
+            query["equals"]["active"] = value == "true"
+        elif name == "association_id":
+            query["equals"][name] = int_param(args, name, default=0, lo=1, hi=2**31 - 1)
+        elif name == "category" and kind == "opportunities":
+            query["association_category"] = value
+        else:
+            query["equals"][name] = value
+    return query
+
+
+def _spatial_ids(kind: str) -> tuple[list[int] | None, dict[int, float]]:
+    """Ids within ``lat``/``lon``/``radius_km`` and/or ``bbox`` (``None``: no spatial filter)."""
+    args = request.args
+    near = (float_param(args, "lat", lo=-90, hi=90), float_param(args, "lon", lo=-180, hi=180),
+            float_param(args, "radius_km", lo=0, hi=100))
+    if any(v is not None for v in near) and any(v is None for v in near):
+        msg = "lat, lon and radius_km go together: give all three or none"
+        raise ParamError(msg)
+    box = bbox_param(args)
+    store = _store()
+    ids: list[int] | None = None
+    distance: dict[int, float] = {}
+    lat, lon, radius = near
+    if lat is not None and lon is not None and radius is not None:
+        found, km = store.spatial.within(kind, (lat, lon), radius)
+        ids = found.tolist()
+        distance = dict(zip(ids, km.tolist(), strict=True))
+    if box is not None:
+        in_box = set(store.spatial.in_bbox(kind, *box).tolist())
+        ids = [i for i in ids if i in in_box] if ids is not None else sorted(in_box)
+    return ids, distance
+
+
+def _listing(kind: str, filters: dict[str, tuple[str, ...] | None], *,
+             defaults: dict[str, str] | None = None) -> ResponseReturnValue:
+    """A page of ``kind`` as a GeoJSON FeatureCollection with ``total`` and ``next``.
+
+    Common parameters: ``lat``, ``lon``, ``radius_km`` (all three: within that distance),
+    ``bbox=west,south,east,north``, ``limit`` (1-1000, default 100), ``offset``. Big answers
+    come in pages: never thousands of features at once.
+    """
+    args = request.args
+    check_known(args, (*filters, "lat", "lon", "radius_km", "bbox", "limit", "offset"))
+    query = _filters(kind, filters, defaults or {})
+    limit = int_param(args, "limit", default=100, lo=1, hi=1000)
+    offset = int_param(args, "offset", default=0, lo=0, hi=10**9)
+    ids, distance = _spatial_ids(kind)
+    total, records = query_records(_store(), kind, ids=ids, limit=limit, offset=offset, **query)
+    for r in records:
+        if r["id"] in distance:
+            r["distance_km"] = round(distance[r["id"]], 3)
+    body = to_geojson(records)
+    more = offset + len(records) < total
+    body.update(total=total, limit=limit, offset=offset,
+                next=url_for(str(request.endpoint), **{**args.to_dict(), "offset": offset + limit})
+                if more else None)
+    return jsonify(body)

@@ -14,6 +14,7 @@ from store import StoreUnavailableError
 from werkzeug.exceptions import HTTPException
 
 from service import queries
+from service.params import ParamError
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -62,6 +63,13 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(error_body(status, exc.name, exc.description or "")), status
         return render_template("error.html", status=status, title=exc.name,
                                detail=exc.description), status
+
+    @app.errorhandler(ParamError)
+    def param_error(exc: ParamError) -> ResponseReturnValue:
+        if wants_json():
+            return jsonify(error_body(400, "Bad Request", str(exc))), 400
+        return render_template("error.html", status=400, title="Bad request",
+                               detail=str(exc)), 400
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError) -> ResponseReturnValue:

@@ -63,24 +63,95 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     ``organisation`` and ``region`` names; opportunities carry ``association`` and
     ``category``. The PostGIS-only ``geom`` column is left out (``lat``/``lon`` are there).
     """
+    return _export_stmt_records(store, kind, None)
+
+
+def query_records(
+    store: Store,
+    kind: str,
+    *,
+    equals: dict[str, Any] | None = None,
+    contains: dict[str, str] | None = None,
+    ids: list[int] | None = None,
+    association_category: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page of ``kind`` records (as :func:`export_records` shapes them) and the total.
+
+    Parameters
+    ----------
+    equals
+        Column -> value that must be equal (``{"status": "open"}``).
+    contains
+        List column -> item it must contain (``{"interests": "gardening"}``); matched on the
+        stored JSON text, the same way on both backends.
+    ids
+        Only these ids (e.g. the answer of a spatial query), kept in id order.
+    association_category
+        Opportunities only: their association's category.
+    limit, offset
+        The page.
+    """
+    from sqlalchemy import String  # noqa: PLC0415
+    from sqlalchemy import cast  # noqa: PLC0415
+    from sqlalchemy import func  # noqa: PLC0415
+
+    from store.refs import MODELS  # noqa: PLC0415
+
+    model = MODELS[kind]
+    conds = []
+    for name, value in (equals or {}).items():
+        conds.append(getattr(model, name) == value)
+    for name, item in (contains or {}).items():
+        # JSON lists are stored as text like ["a", "b"]: match the quoted item.
+        quoted = '"' + str(item).replace("\\", "").replace('"', "") + '"'
+        conds.append(cast(getattr(model, name), String).contains(quoted, autoescape=True))
+    if ids is not None:
+        conds.append(model.id.in_(ids) if ids else model.id.is_(None))
+    if association_category is not None:
+        from store.models import Association  # noqa: PLC0415
+
+        conds.append(model.association_id.in_(
+            select(Association.id).where(Association.category == association_category)))
+    with store.sessions() as s:
+        total = int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
+        page_ids = list(s.scalars(
+            select(model.id).where(*conds).order_by(model.id).limit(limit).offset(offset)))
+    if not page_ids:
+        return total, []
+    return total, export_records_by_ids(store, kind, page_ids)
+
+
+def export_records_by_ids(store: Store, kind: str, ids: list[int]) -> list[dict[str, Any]]:
+    """:func:`export_records` for some ids only, in id order."""
+    from store.refs import MODELS  # noqa: PLC0415
+
+    model = MODELS[kind]
+    return _export_stmt_records(store, kind, model.id.in_(ids))
+
+
+def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, Any]]:
     from store.models import Association  # noqa: PLC0415
     from store.models import Opportunity  # noqa: PLC0415
     from store.refs import MODELS  # noqa: PLC0415
 
     model = MODELS[kind]
     columns = [c for c in model.__table__.columns if c.name != "geom"]
+    if kind == "meetings":
+        stmt = (
+            select(*columns, PeerOrganisation.name.label("organisation"),
+                   Region.name.label("region"))
+            .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
+            .outerjoin(Region, PeerOrganisation.region_id == Region.id)
+        )
+    elif kind == "opportunities":
+        stmt = select(*columns, Association.name.label("association"),
+                      Association.category.label("category")).join(
+            Association, Opportunity.association_id == Association.id)
+    else:
+        stmt = select(*columns)
+    if where is not None:
+        stmt = stmt.where(where)
     with store.sessions() as s:
-        if kind == "meetings":
-            stmt = (
-                select(*columns, PeerOrganisation.name.label("organisation"),
-                       Region.name.label("region"))
-                .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
-                .outerjoin(Region, PeerOrganisation.region_id == Region.id)
-            )
-        elif kind == "opportunities":
-            stmt = select(*columns, Association.name.label("association"),
-                          Association.category.label("category")).join(
-                Association, Opportunity.association_id == Association.id)
-        else:
-            stmt = select(*columns)
         return [dict(r._mapping) for r in s.execute(stmt.order_by(model.id))]
