@@ -42,6 +42,7 @@ MODELS: dict[str, Any] = {
     "meetings": Meeting, "associations": Association, "opportunities": Opportunity,
 }
 _VALIDATE_CHUNK = 1000
+_ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
 
 
@@ -185,6 +186,27 @@ def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]
             v.warnings.append(f"same name within 50 m as stored record {hit[0]}:{hit[1]}")
 
 
+def _unique_rows(model: Any, valid: list[Any], rejected: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """Column rows of the valid records; a second row on one stored record is rejected.
+
+    Two rows of one file can fall on one record: the same id, or the same name within 50 m.
+    """
+    seen: dict[tuple[Any, Any], int] = {}
+    rows = []
+    for v in valid:
+        row = {k: val for k, val in v.values.items() if k in model.__table__.columns}
+        key = (row["source"], row["source_id"])
+        if key in seen:
+            rejected.append({"row": v.row, "id": row["source_id"], "field": "source_id",
+                             "reason": f"duplicate of row {seen[key]} "
+                                       "(same id, or same name within 50 m)"})
+            continue
+        seen[key] = v.row
+        rows.append(row)
+    return rows
+
+
 def ingest_file(
     store: Store,
     path: Path,
@@ -275,22 +297,10 @@ def ingest_file(
                 _attach_organisation(session, store_source, valid, report)
             _dedupe_by_name(session, kind, store_source, valid)
             report.warnings.extend(f"row {v.row}: {w}" for v in valid for w in v.warnings)
-            rows = [{k: val for k, val in v.values.items() if k in model.__table__.columns}
-                    for v in valid]
-            # Two rows of one file may fall on one stored record (name + 50 m rule).
-            seen: dict[tuple[Any, Any], int] = {}
-            unique_rows, unique_valid = [], []
-            for v, row in zip(valid, rows, strict=True):
-                key = (row["source"], row["source_id"])
-                if key in seen:
-                    rejected.append({"row": v.row, "id": row["source_id"], "field": "source_id",
-                                     "reason": f"duplicate of row {seen[key]} "
-                                               "(same id, or same name within 50 m)"})
-                    continue
-                seen[key] = v.row
-                unique_rows.append(row)
-                unique_valid.append(v)
+            unique_rows = _unique_rows(model, valid, rejected)
             outcomes = upsert_rows(session, model, unique_rows)
+            if sum(o == "inserted" for o, _ in outcomes) >= _ANALYZE_AFTER:
+                store.analyze(session, model.__tablename__)
             for outcome, _ in outcomes:
                 setattr(report, outcome, getattr(report, outcome) + 1)
             report.rejected = sorted(rejected, key=lambda r: (r["row"], str(r.get("field"))))

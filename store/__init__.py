@@ -139,6 +139,19 @@ class Store:
                 select(models.DataVersion.version).where(models.DataVersion.table_name == table)
             )
 
+    def analyze(self, session: Session, table: str) -> None:
+        """Refresh the planner's statistics of ``table`` (PostGIS; a no-op on SQLite).
+
+        Called after a large load, so the next lookups use the indexes instead of plans made
+        for an empty table.
+        """
+        if self.backend == "postgis":
+            allowed = {m.__tablename__ for m in models.LOCATED_MODELS.values()}
+            if table not in allowed:
+                msg = f"table {table!r} cannot be analysed; choose one of {sorted(allowed)}"
+                raise ValueError(msg)
+            session.execute(text(f"ANALYZE {table}"))
+
     def interest_slugs(self) -> list[str]:
         """The slugs of the interest taxonomy, as seeded."""
         with self.sessions() as s:

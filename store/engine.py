@@ -102,7 +102,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    # prepare_threshold=None: no server-side prepared statements. Their generic plans turned
+    # the 500-key lookups of ingest into scans on fresh tables (bench/ingest.py), and they
+    # do not survive connection poolers in transaction mode anyway.
+    kwargs.setdefault("connect_args", {"connect_timeout": 5, "prepare_threshold": None})
     return create_engine(parsed, **kwargs)
 
 

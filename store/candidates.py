@@ -1,0 +1,180 @@
+"""The store's side of :class:`matching.candidates.CandidateSource`, for SQLite and PostGIS.
+
+Radius questions go through ``store.spatial`` (SQLite: the in-process k-d tree; PostGIS: the
+GiST pre-filter), which computes the final great-circle km in Python on both backends: the
+same ids in the same order with the same distances. The version token is the change counters
+of the tables the catalogue is built from, one primary-key lookup.
+
+Nothing about a query (where the peer is, what they typed) is logged or kept.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from store.models import Association
+from store.models import DataVersion
+from store.models import Meeting
+from store.models import MutualInterestLink
+from store.models import Opportunity
+from store.models import PeerOrganisation
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from store import Store
+
+#: Tables whose writes change the opportunity catalogue.
+CATALOGUE_TABLES = ("opportunities", "associations")
+_OPP_COLUMNS = ("id", "association_id", "title", "description", "interests", "skills",
+                "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
+                "status", "lat", "lon")
+_MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon"]
+_ASSOC_COLUMNS = ["id", "name", "category", "status", "lat", "lon"]
+
+
+def _ordered(frame: pd.DataFrame, ids: NDArray[np.int64], km: NDArray[np.float64]
+             ) -> pd.DataFrame:
+    """``frame`` rows in the order of ``ids`` with their ``distance_km``."""
+    order = pd.DataFrame({"id": np.asarray(ids, dtype=np.int64),
+                          "distance_km": np.asarray(km, dtype=np.float64)})
+    return order.merge(frame, on="id", how="inner", sort=False)[
+        [*frame.columns, "distance_km"]].reset_index(drop=True)
+
+
+class StoreCandidates:
+    """Candidates from a :class:`store.Store` (implements ``CandidateSource``).
+
+    Parameters
+    ----------
+    store
+        A migrated store on either backend.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def version(self) -> tuple[tuple[str, int], ...]:
+        """The change counters of :data:`CATALOGUE_TABLES` (one query)."""
+        stmt = select(DataVersion.table_name, DataVersion.version).where(
+            DataVersion.table_name.in_(CATALOGUE_TABLES))
+        with self.store.engine.connect() as conn:
+            return tuple(sorted((str(t), int(v)) for t, v in conn.execute(stmt)))
+
+    def opportunities(self) -> pd.DataFrame:
+        """Every opportunity, with ``association`` (name) and ``category``, by id."""
+        cols = [getattr(Opportunity, c) for c in _OPP_COLUMNS]
+        stmt = (
+            select(*cols, Association.name.label("association"), Association.category)
+            .join(Association, Opportunity.association_id == Association.id)
+            .where(Opportunity.lat.is_not(None), Opportunity.lon.is_not(None))
+            .order_by(Opportunity.id)
+        )
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
+                                                         "category"])
+        for column in ("interests", "skills", "weekdays"):
+            frame[column] = [list(v) if v else [] for v in frame[column]]
+        return frame
+
+    def opportunities_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Ids and km of the open opportunities within ``radius_km``, nearest first."""
+        return self.store.spatial.within("opportunities", latlon, radius_km,
+                                         filters={"status": "open"})
+
+    def linked_associations(self, organisation_id: int) -> frozenset[int]:
+        """Associations with an active mutual-interest link to the organisation."""
+        stmt = select(MutualInterestLink.association_id).where(
+            MutualInterestLink.organisation_id == int(organisation_id),
+            MutualInterestLink.active.is_(True))
+        with self.store.engine.connect() as conn:
+            return frozenset(int(a) for a in conn.execute(stmt).scalars())
+
+    def _meetings(self, *conditions: Any) -> pd.DataFrame:
+        stmt = (
+            select(Meeting.id, Meeting.name, Meeting.organisation_id,
+                   PeerOrganisation.name.label("organisation"), Meeting.lat, Meeting.lon)
+            .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
+            .where(Meeting.active.is_(True), Meeting.lat.is_not(None), *conditions)
+            .order_by(Meeting.id)
+        )
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return pd.DataFrame.from_records(rows, columns=_MEETING_COLUMNS)
+
+    def meetings_within(self, latlon: tuple[float, float], radius_km: float) -> pd.DataFrame:
+        """Active meetings within ``radius_km``, nearest first, with ``distance_km``."""
+        ids, km = self.store.spatial.within("meetings", latlon, radius_km,
+                                            filters={"active": True})
+        if not len(ids):
+            return pd.DataFrame(columns=[*_MEETING_COLUMNS, "distance_km"])
+        return _ordered(self._meetings(Meeting.id.in_(ids.tolist())), ids, km)
+
+    def meetings_of(self, organisation_id: int) -> pd.DataFrame:
+        """The active meetings of one organisation, by id."""
+        return self._meetings(Meeting.organisation_id == int(organisation_id))
+
+    def associations_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> pd.DataFrame:
+        """Associations within ``radius_km``, nearest first, with ``distance_km``."""
+        ids, km = self.store.spatial.within("associations", latlon, radius_km)
+        if not len(ids):
+            return pd.DataFrame(columns=[*_ASSOC_COLUMNS, "distance_km"])
+        stmt = select(*(getattr(Association, c) for c in _ASSOC_COLUMNS)).where(
+            Association.id.in_(ids.tolist()))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return _ordered(pd.DataFrame.from_records(rows, columns=_ASSOC_COLUMNS), ids, km)
+
+    def links(
+        self, *, organisation_ids: list[int] | None = None,
+        association_ids: list[int] | None = None,
+    ) -> pd.DataFrame:
+        """Mutual-interest links, active or not.
+
+        Optionally only those of some organisations or of some associations.
+        """
+        stmt = select(MutualInterestLink.organisation_id, MutualInterestLink.association_id,
+                      MutualInterestLink.active).order_by(MutualInterestLink.id)
+        if organisation_ids is not None:
+            stmt = stmt.where(MutualInterestLink.organisation_id.in_(
+                [int(i) for i in organisation_ids]))
+        if association_ids is not None:
+            stmt = stmt.where(MutualInterestLink.association_id.in_(
+                [int(i) for i in association_ids]))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return pd.DataFrame.from_records(
+            rows, columns=["organisation_id", "association_id", "active"])
+
+    def organisation(self, organisation_id: int) -> dict[str, Any] | None:
+        """``{"id", "name", "status", "lat", "lon"}`` of an organisation, or ``None``."""
+        stmt = select(PeerOrganisation.id, PeerOrganisation.name, PeerOrganisation.status,
+                      PeerOrganisation.lat, PeerOrganisation.lon).where(
+            PeerOrganisation.id == int(organisation_id))
+        with self.store.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else dict(row._mapping)
+
+    def meeting(self, meeting_id: int) -> dict[str, Any] | None:
+        """A meeting as an origin, or ``None`` when there is no such meeting.
+
+        Keys: ``id``, ``name``, ``organisation_id``, ``lat``, ``lon``, ``active``.
+        """
+        stmt = select(Meeting.id, Meeting.name, Meeting.organisation_id, Meeting.lat,
+                      Meeting.lon, Meeting.active).where(Meeting.id == int(meeting_id))
+        with self.store.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return None if row is None else dict(row._mapping)
+
+
+__all__ = ["CATALOGUE_TABLES", "StoreCandidates"]
