@@ -60,6 +60,7 @@ class Store:
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = make_sessionmaker(self.engine)
         self.spatial: SpatialBackend = backend_for(self.engine)
+        self._head: str | None = None
 
     def __repr__(self) -> str:
         """Show the backend and the URL without its password."""
@@ -87,7 +88,9 @@ class Store:
 
     def is_current(self) -> bool:
         """Whether the schema is at the newest revision."""
-        return current_revision(self.engine) == head_revision(self.engine)
+        if self._head is None:  # reading the migration scripts is slow: once per process
+            self._head = head_revision(self.engine)
+        return current_revision(self.engine) == self._head
 
     def healthy(self) -> bool:
         """Whether the store answers a trivial query and its schema is current."""
