@@ -9,12 +9,11 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
-from store import StoreError
-from store import StoreUnavailableError
 from werkzeug.exceptions import HTTPException
 
-from service import queries
 from service.params import ParamError
+from store import StoreError
+from store import StoreUnavailableError
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -36,13 +35,6 @@ def healthz() -> ResponseReturnValue:
     if store.healthy():
         return jsonify(status="ok", backend=store.backend)
     return jsonify(status="unavailable", backend=store.backend), 503
-
-
-@bp.get("/")
-def index() -> ResponseReturnValue:
-    """First page: the peer organisations (as a growth tree) and their meetings."""
-    overview = queries.overview(_store())
-    return render_template("index.html", **overview)
 
 
 def error_body(status: int, error: str, detail: str) -> dict[str, object]:

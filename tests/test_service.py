@@ -28,7 +28,7 @@ def test_healthz_503_when_schema_missing(tmp_path) -> None:
 
 
 def test_index_empty_store_explains(client: FlaskClient) -> None:
-    response = client.get("/")
+    response = client.get("/organisations")
     assert response.status_code == 200
     assert b"commonground demo" in response.data
     assert b"Demo data." not in response.data
@@ -36,7 +36,7 @@ def test_index_empty_store_explains(client: FlaskClient) -> None:
 
 def test_index_lists_demo_marked_as_demo(app: Flask, client: FlaskClient) -> None:
     load_demo(get_store(app))
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/organisations").get_data(as_text=True)
     assert "Demo data." in page
     assert "hotspot" in page
     assert "devolved from" in page
@@ -48,7 +48,7 @@ def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:
 
     with get_store(app).session() as s:
         s.add(PeerOrganisation(name="<script>alert(1)</script>", status="approved"))
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/organisations").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

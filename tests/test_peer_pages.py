@@ -1,0 +1,93 @@
+"""Peer pages: search with reasons and a map, an opportunity, the meeting finder."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.demo import load_demo
+from service import get_store
+from store.models import Association
+from store.models import Opportunity
+from store.reads import export_records
+
+
+@pytest.fixture
+def demo_client(app, client):
+    load_demo(get_store(app))
+    return client
+
+
+def test_search_form_without_origin(demo_client) -> None:
+    page = demo_client.get("/").get_data(as_text=True)
+    assert "Find volunteering near your meeting" in page
+    assert 'name="interests" value="gardening"' in page
+    assert "Your privacy." in page
+    assert "Demo data." in page
+
+
+def test_search_by_place_with_two_interests(demo_client) -> None:
+    response = demo_client.get("/?place=Wigan&interests=gardening&interests=outdoors")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    assert "within 15 km of Wigan" in page
+    assert page.count('class="result"') >= 3
+    assert re.search(r"\d+\.\d km", page)
+    assert "<iframe" in page
+    assert "srcdoc=" in page
+
+
+def test_search_results_match_the_api(demo_client) -> None:
+    api = demo_client.get("/api/recommendations?meeting_id=1&interests=waterways").get_json()
+    page = demo_client.get("/?meeting_id=1&interests=waterways").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'href="/opportunities/(\d+)"', page)]
+    assert ids == [r["opportunity_id"] for r in api["results"]]
+
+
+def test_unknown_postcode_is_a_clear_4xx(demo_client) -> None:
+    response = demo_client.get("/?postcode=NOT+A+CODE")
+    assert 400 <= response.status_code < 500
+    assert "We could not search from there." in response.get_data(as_text=True)
+
+
+def test_opportunity_page(demo_client, app) -> None:
+    opp = next(o for o in export_records(get_store(app), "opportunities") if o["skills"])
+    page = demo_client.get(f"/opportunities/{opp['id']}").get_data(as_text=True)
+    assert opp["title"] in page or opp["title"].replace("'", "&#39;") in page
+    assert "Get in touch" in page
+    assert "You can learn" in page
+    assert demo_client.get("/opportunities/999999").status_code == 404
+
+
+def test_meeting_finder_filters(demo_client, app) -> None:
+    meetings = [m for m in export_records(get_store(app), "meetings") if m["active"]]
+    page = demo_client.get("/meetings").get_data(as_text=True)
+    assert f"{len(meetings)} of {len(meetings)} meetings shown" in page
+    tuesday = [m for m in meetings if 2 in m["weekdays"]]
+    page = demo_client.get("/meetings?day=2").get_data(as_text=True)
+    assert f"{len(tuesday)} of {len(meetings)} meetings shown" in page
+    online = [m for m in meetings if m["attendance"] == "online"]
+    page = demo_client.get("/meetings?attendance=online").get_data(as_text=True)
+    assert f"{len(online)} of {len(meetings)} meetings shown" in page
+    first = meetings[0]
+    detail = demo_client.get(f"/meetings/{first['id']}").get_data(as_text=True)
+    assert "Volunteering near this meeting" in detail
+
+
+def test_user_text_is_escaped_on_peer_pages(app, client) -> None:
+    evil = "<script>alert(1)</script>"
+    store = get_store(app)
+    with store.session() as s:
+        a = Association(name=evil, category="charity", lat=53.5448, lon=-2.6318,
+                        description=evil)
+        s.add(a)
+        s.flush()
+        s.add(Opportunity(association_id=a.id, title=evil, description=evil,
+                          interests=["gardening"], skills=[evil], lat=53.5448, lon=-2.6318))
+    for url in ("/?lat=53.5448&lon=-2.6318&interests=gardening", "/opportunities/1"):
+        page = client.get(url).get_data(as_text=True)
+        # The page itself never carries the raw tag; the map iframe's srcdoc is escaped too.
+        assert evil not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
