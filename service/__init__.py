@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Flask
-from store import Store
 
 from service.config import load_settings
+from store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,8 +39,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.instance_path = str(instance)
     settings = load_settings(overrides=test_config, instance_path=instance)
     app.config.update(settings)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
 
     app.extensions["commonground.store"] = Store(settings["DATABASE_URL"])
@@ -49,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import admin  # noqa: PLC0415
     from service import api  # noqa: PLC0415
     from service import api_coverage  # noqa: PLC0415
+    from service import api_partner  # noqa: PLC0415
     from service import api_recommend  # noqa: PLC0415
     from service import auth  # noqa: PLC0415
     from service import hotspots  # noqa: PLC0415
@@ -57,8 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import peer  # noqa: PLC0415
     from service import views  # noqa: PLC0415
 
-    for module in (views, api, api_recommend, api_coverage, maps_views, auth, partner, admin,
-                   peer, hotspots):
+    for module in (views, api, api_recommend, api_coverage, api_partner, maps_views, auth,
+                   partner, admin, peer, hotspots):
         app.register_blueprint(module.bp)
     if hasattr(auth, "init_app"):  # sessions, CSRF and rate limits, once auth exists
         auth.init_app(app)

@@ -10,21 +10,21 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 from flask import url_for
+
 from ingest.export import to_geojson
 from ingest.readers.meeting_guide import to_meeting_guide
 from matching.taxonomy import SLUGS
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
-from store.reads import export_records
-from store.reads import query_records
-
 from service.params import ParamError
 from service.params import bbox_param
 from service.params import check_known
 from service.params import choice_param
 from service.params import float_param
 from service.params import int_param
+from store.models import ATTENDANCE
+from store.models import OPPORTUNITY_STATUSES
+from store.models import ORG_STATUSES
+from store.reads import export_records
+from store.reads import query_records
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue

@@ -12,13 +12,14 @@ import sys
 from typing import Any
 
 import click
-from store import Store
-from store import StoreUnavailableError
 from werkzeug.serving import WSGIRequestHandler
 
 from service import coverage_cli
 from service import ingest_cli
 from service import recommend_cli
+from service import staff_cli
+from store import Store
+from store import StoreUnavailableError
 
 
 def _app(ctx: click.Context) -> Any:
@@ -126,6 +127,7 @@ def demo(ctx: click.Context, as_json: bool) -> None:
             msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
             raise click.ClickException(msg)
         counts = load_demo(store)
+        accounts = staff_cli.create_demo_users(store)
     except StoreUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
@@ -134,7 +136,12 @@ def demo(ctx: click.Context, as_json: bool) -> None:
     for table, c in counts.items():
         lines.append(f"{table:<24}{c.get('inserted', 0):>9}{c.get('updated', 0):>9}"
                      f"{c.get('unchanged', 0):>10}")
-    _emit(counts, as_json=as_json, text="\n".join(lines))
+    lines.append("")
+    lines.append("Demo staff accounts (demo data only; documented in README.md):")
+    lines.extend(f"  {a['role']:<14}{a['email']:<34}{a['password']}" for a in accounts)
+    _emit({**counts, "demo_accounts": [{k: a[k] for k in ("email", "role", "password")}
+                                       for a in accounts]},
+          as_json=as_json, text="\n".join(lines))
 
 
 @main.command("serve")
@@ -167,6 +174,7 @@ class _Context:
 
 ingest_cli.register(main, _Context)
 recommend_cli.register(main, _Context)
+staff_cli.register(main, _Context)
 coverage_cli.register(main, _Context)
 
 

@@ -17,6 +17,15 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``RATELIMIT_STORAGE_URI``
+    Default ``memory://`` (one process). Where sign-in rate-limit counters live; with several
+    workers or hosts use a shared one, e.g. ``redis://host:6379``.
+``COMMONGROUND_LOGIN_RATE_LIMIT``
+    Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
+``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
+    Default ``10 per hour``. Failed sign-ins allowed per account.
+``COMMONGROUND_SECURE_COOKIES``
+    Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
 ``<instance>`` is ``./instance`` in the working directory.
 """
@@ -45,6 +54,19 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "RATELIMIT_STORAGE_URI": (
+        "RATELIMIT_STORAGE_URI", "memory://", "where sign-in rate-limit counters live",
+    ),
+    "LOGIN_RATE_LIMIT": (
+        "COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour",
+        "failed sign-ins per client address",
+    ),
+    "LOGIN_ACCOUNT_RATE_LIMIT": (
+        "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+    ),
+    "SECURE_COOKIES": (
+        "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
+    ),
 }
 
 GEOCODERS = ("offline", "nominatim")

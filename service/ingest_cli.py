@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import click
+
 from ingest.export import EXPORT_FORMATS
 from ingest.readers import FORMATS
 from ingest.records import IngestError

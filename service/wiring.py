@@ -22,6 +22,7 @@ from store.postcodes import replace_postcodes
 
 if TYPE_CHECKING:
     from flask import Flask
+
     from store import Store
 
 _lock = threading.Lock()

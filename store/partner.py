@@ -17,10 +17,10 @@ import math
 from typing import TYPE_CHECKING
 from typing import Any
 
-from geo.distance import validate_latlon
 from sqlalchemy import func
 from sqlalchemy import select
 
+from geo.distance import validate_latlon
 from store.errors import NotFoundError
 from store.errors import StoreError
 from store.models import OPPORTUNITY_STATUSES

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
-from geo.index import PointIndex
 from sqlalchemy import func
 from sqlalchemy import select
 
+from geo.index import PointIndex
 from store.models import Association
 from store.models import IngestRun
 from store.models import Meeting

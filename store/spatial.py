@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
-from geo.distance import bounding_boxes
-from geo.distance import haversine_km
-from geo.distance import validate_latlon
-from geo.index import PointIndex
-from geo.index import order_by_distance
 from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 
+from geo.distance import bounding_boxes
+from geo.distance import haversine_km
+from geo.distance import validate_latlon
+from geo.index import PointIndex
+from geo.index import order_by_distance
 from store.errors import UnknownTableError
 from store.models import LOCATED_MODELS
 from store.models import DataVersion

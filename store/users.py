@@ -280,7 +280,8 @@ def demo_link_targets(store: Store) -> dict[str, dict[str, Any] | None]:
     dict
         ``{"organisation": {"id", "name"} | None, "association": {"id", "name"} | None}``:
         the first approved demo hotspot, and the approved demo association with the most
-        opportunities among those with an active mutual-interest link (ties by id).
+        opportunities among those linked to that hotspot (else to any organisation; ties by
+        id), so that the demo partner and the demo hotspot lead work together.
     """
     from store.models import MutualInterestLink  # noqa: PLC0415
     from store.models import Opportunity  # noqa: PLC0415
@@ -297,10 +298,14 @@ def demo_link_targets(store: Store) -> dict[str, dict[str, Any] | None]:
                   .correlate(Association).scalar_subquery())
         linked = exists().where(MutualInterestLink.association_id == Association.id,
                                 MutualInterestLink.active.is_(True))
+        to_hotspot = exists().where(MutualInterestLink.association_id == Association.id,
+                                    MutualInterestLink.active.is_(True),
+                                    MutualInterestLink.organisation_id == (org[0] if org else -1))
         assoc = s.execute(
             select(Association.id, Association.name)
             .where(Association.is_demo.is_(True), Association.status == "approved")
-            .order_by(linked.desc(), n_opps.desc(), Association.id).limit(1)
+            .order_by(to_hotspot.desc(), linked.desc(), n_opps.desc(), Association.id)
+            .limit(1)
         ).first()
     return {
         "organisation": {"id": org[0], "name": org[1]} if org else None,

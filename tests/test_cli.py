@@ -48,7 +48,10 @@ def test_init_db_then_demo_is_idempotent(tmp_path: Path) -> None:
     assert counts["opportunities"]["inserted"] >= 600
     again = runner.invoke(main, ["--database-url", url, "demo", "--json"])
     assert again.exit_code == 0
-    for table, c in json.loads(again.output).items():
+    again_counts = json.loads(again.output)
+    assert {a["role"] for a in again_counts.pop("demo_accounts")} == {
+        "admin", "hotspot_lead", "association"}
+    for table, c in again_counts.items():
         assert c.get("inserted", 0) == 0, table
         assert c.get("updated", 0) == 0, table
     assert Store(url).counts()["opportunities"] == counts["opportunities"]["inserted"]

@@ -1,0 +1,106 @@
+"""The candidate-source protocol: what matching needs from a store, and nothing more.
+
+``matching`` defines it; ``store.candidates.StoreCandidates`` implements it for SQLite and
+PostGIS; ``service`` hands one to :class:`matching.recommend.Recommender`. Tests may implement
+it over plain frames. Every spatial answer is ``(ids, km)`` nearest first, ties by id, with
+great-circle km computed the same way on every backend, so two sources over the same data
+give the same recommendations to the last bit.
+
+Frames
+------
+``opportunities()`` returns one row per opportunity (every status), sorted by ``id``, with
+the columns of :data:`OPPORTUNITY_COLUMNS`: the stored fields of ``Opportunity`` plus
+``association`` (name) and ``category`` of its association. ``weekdays`` use 0 = Sunday;
+``start_time``/``end_time`` are :class:`datetime.time` or ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Protocol
+from typing import runtime_checkable
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable
+
+    import numpy as np
+    import pandas as pd
+    from numpy.typing import NDArray
+
+OPPORTUNITY_COLUMNS = (
+    "id", "association_id", "association", "category", "title", "description", "interests",
+    "skills", "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
+    "status", "lat", "lon",
+)
+"""Columns of :meth:`CandidateSource.opportunities`."""
+MEETING_COLUMNS = ("id", "name", "organisation_id", "organisation", "lat", "lon",
+                   "distance_km")
+"""Columns of :meth:`CandidateSource.meetings_within` (and ``meetings_of``, without km)."""
+ASSOCIATION_COLUMNS = ("id", "name", "category", "status", "lat", "lon", "distance_km")
+"""Columns of :meth:`CandidateSource.associations_within`."""
+LINK_COLUMNS = ("organisation_id", "association_id", "active")
+"""Columns of :meth:`CandidateSource.links`."""
+
+
+@runtime_checkable
+class CandidateSource(Protocol):
+    """Where recommendations get their candidates (implemented by ``store.candidates``).
+
+    A source may also have ``in_process = True``: its own radius answers are an in-process
+    k-d tree over the very ``lat``/``lon`` that :meth:`opportunities` returns, so the
+    recommender may answer them from its catalogue instead (same listings, same km).
+    """
+
+    def version(self) -> Hashable:
+        """A token that changes whenever :meth:`opportunities` would answer differently.
+
+        Cheap (one primary-key lookup): it is checked on every request, and the in-process
+        vectors are rebuilt only when it changes.
+        """
+        ...
+
+    def opportunities(self) -> pd.DataFrame:
+        """Every opportunity with its association's name and category (see module doc)."""
+        ...
+
+    def opportunities_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Ids and km of the *open* opportunities within ``radius_km``, nearest first."""
+        ...
+
+    def linked_associations(self, organisation_id: int) -> frozenset[int]:
+        """Associations with an *active* mutual-interest link to the organisation."""
+        ...
+
+    def meetings_within(self, latlon: tuple[float, float], radius_km: float) -> pd.DataFrame:
+        """Active meetings within ``radius_km`` (:data:`MEETING_COLUMNS`), nearest first."""
+        ...
+
+    def meetings_of(self, organisation_id: int) -> pd.DataFrame:
+        """The active meetings of one organisation (:data:`MEETING_COLUMNS` but km)."""
+        ...
+
+    def associations_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> pd.DataFrame:
+        """Associations within ``radius_km`` (:data:`ASSOCIATION_COLUMNS`), nearest first."""
+        ...
+
+    def links(
+        self, *, organisation_ids: list[int] | None = None,
+        association_ids: list[int] | None = None,
+    ) -> pd.DataFrame:
+        """Mutual-interest links, active or not (:data:`LINK_COLUMNS`).
+
+        Optionally only those of some organisations or some associations.
+        """
+        ...
+
+    def organisation(self, organisation_id: int) -> dict[str, object] | None:
+        """``{"id", "name", "status", "lat", "lon"}`` of an organisation, or ``None``."""
+        ...
+
+
+__all__ = ["ASSOCIATION_COLUMNS", "LINK_COLUMNS", "MEETING_COLUMNS", "OPPORTUNITY_COLUMNS",
+           "CandidateSource"]

@@ -1,0 +1,251 @@
+"""Every opportunity as arrays, built once per data version and read by every request.
+
+The frame from a :class:`~matching.candidates.CandidateSource` becomes row-aligned numpy arrays
+(sorted by id), a bitmask of interest tags, weekday bitmasks and minute times, and the TF-IDF
+model of the opportunities' texts. Nothing here changes after construction, so many threads
+can read one catalogue.
+
+With ``spatial=True`` the catalogue also indexes its open listings in a k-d tree on unit-sphere
+vectors, exactly as the embedded store's spatial index does (:class:`geo.index.PointIndex`):
+the tree is searched by chord length with the same slack and the cut is the same
+:func:`geo.distance.haversine_km` on the same stored floats, so it finds the same listings at
+the same distances, without a round trip or an id lookup per request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geo.distance import chord_from_km
+from geo.distance import haversine_km
+from geo.distance import unit_vectors
+from matching.candidates import OPPORTUNITY_COLUMNS
+from matching.taxonomy import SLUGS
+from matching.taxonomy import term
+from matching.text import TextModel
+from matching.text import binary_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from numpy.typing import NDArray
+
+TAG_BIT = {slug: np.uint64(1) << np.uint64(i) for i, slug in enumerate(SLUGS)}
+"""Bit of each interest slug in the tag masks (the vocabulary has fewer than 64 terms)."""
+_NO_TIME = -1
+# As geo.index: widen the tree's search a hair, so that haversine alone decides the boundary.
+_CHORD_SLACK = 1e-9
+# A dense id -> row table is used while ids are at most this many times the row count.
+_DENSE_IDS = 4
+
+
+def tag_mask(slugs: Any) -> np.uint64:
+    """The bitmask of some interest slugs (unknown slugs are ignored)."""
+    mask = np.uint64(0)
+    for slug in slugs or ():
+        mask |= TAG_BIT.get(slug, np.uint64(0))
+    return mask
+
+
+def minutes(value: Any) -> int:
+    """Minutes after midnight of a time (``datetime.time`` or ``"HH:MM[:SS]"``), or -1."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _NO_TIME
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    try:
+        hours, mins = str(value).split(":")[:2]
+        return int(hours) * 60 + int(mins)
+    except ValueError:
+        return _NO_TIME
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+_LABELS = {slug: term(slug).label for slug in SLUGS}
+
+
+def _document(fields: tuple[Any, ...]) -> str:
+    """The text a peer's words are matched against: the title counts twice."""
+    title, description, skills, interests, category, association = fields
+    labels = " ".join(_LABELS[s] for s in interests if s in _LABELS)
+    parts = (title, title, description, " ".join(skills), labels,
+             str(category or "").replace("_", " "), association)
+    return " ".join(str(p) for p in parts if p)
+
+
+class Catalogue:
+    """The opportunities of one data version, as arrays.
+
+    Parameters
+    ----------
+    frame
+        :meth:`~matching.candidates.CandidateSource.opportunities`.
+    version
+        The source's version token when the frame was read.
+    spatial
+        Also index the open listings for in-process radius and nearest questions.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, version: Any = None,
+                 spatial: bool = False) -> None:
+        missing = [c for c in OPPORTUNITY_COLUMNS if c not in frame.columns]
+        if missing:
+            msg = f"opportunities frame lacks columns {missing}; expected {OPPORTUNITY_COLUMNS}"
+            raise ValueError(msg)
+        frame = frame.sort_values("id", kind="stable")
+        self.version = version
+        n = len(frame)
+        self.ids: NDArray[np.int64] = frame["id"].to_numpy(np.int64)
+        self.association_id = frame["association_id"].to_numpy(np.int64)
+        self.lat = frame["lat"].to_numpy(np.float64)
+        self.lon = frame["lon"].to_numpy(np.float64)
+        self.title = frame["title"].astype(object).to_numpy()
+        self.association = frame["association"].astype(object).to_numpy()
+        self.category = frame["category"].astype(object).to_numpy()
+        self.status = frame["status"].astype(object).to_numpy()
+        self.open = self.status == "open"
+        interests = [_as_tuple(v) for v in frame["interests"]]
+        skills = [tuple(str(s) for s in _as_tuple(v)) for v in frame["skills"]]
+        self.interests = np.empty(n, dtype=object)
+        self.interests[:] = interests
+        self.skills = np.empty(n, dtype=object)
+        self.skills[:] = skills
+        self.tags = np.fromiter((tag_mask(t) for t in interests), dtype=np.uint64, count=n)
+        self.tag_sets = np.unique(self.tags)
+        """Every distinct tag mask (bounds how many tags any listing shares with a peer)."""
+        self.has_skills = np.fromiter((bool(s) for s in skills), dtype=bool, count=n)
+        capacity = frame["capacity"].to_numpy(np.float64, na_value=np.nan)
+        taken = frame["places_taken"].fillna(0).to_numpy(np.float64)
+        self.places_left = capacity - taken  # NaN: no stated capacity
+        self.has_places = np.isnan(capacity) | (taken < capacity)
+        self.flexible = frame["flexible"].fillna(value=False).to_numpy(bool)
+        self.weekdays = np.fromiter(
+            (sum(1 << int(d) for d in set(_as_tuple(w)) if 0 <= int(d) <= 6)  # noqa: PLR2004
+             for w in frame["weekdays"]), dtype=np.uint8, count=n)
+        self.start_min = np.fromiter((minutes(v) for v in frame["start_time"]),
+                                     dtype=np.int16, count=n)
+        self.end_min = np.fromiter((minutes(v) for v in frame["end_time"]),
+                                   dtype=np.int16, count=n)
+        self.text = TextModel([
+            _document(fields) for fields in zip(
+                frame["title"].tolist(), frame["description"].tolist(), skills, interests,
+                frame["category"].tolist(), frame["association"].tolist(), strict=True)])
+        self.skill_codes, self.skill_matrix = binary_rows(
+            (" ; ".join(s) for s in skills), self.text.vocabulary)
+        self._lookup: NDArray[np.int64] | None = None
+        if n and self.ids[0] >= 0 and self.ids[-1] <= _DENSE_IDS * n + 1024:
+            self._lookup = np.full(int(self.ids[-1]) + 1, -1, dtype=np.int64)
+            self._lookup[self.ids] = np.arange(n)
+        self.spatial = spatial
+        self.open_rows = np.flatnonzero(self.open)
+        self._tree = self._index(self.open_rows)
+        self._tagged = self._tag_indexes()
+
+    def __len__(self) -> int:
+        """Return the number of opportunities."""
+        return int(self.ids.size)
+
+    def positions(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        """Row positions of ``ids``, and which of them the catalogue has."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(self.ids):
+            return np.zeros(len(ids), np.intp), np.zeros(len(ids), bool)
+        if self._lookup is not None:
+            inside = (ids >= 0) & (ids < len(self._lookup))
+            pos = self._lookup[np.where(inside, ids, 0)]
+            known = inside & (pos >= 0)
+            return np.where(known, pos, 0).astype(np.intp), known
+        pos = np.searchsorted(self.ids, ids).astype(np.intp)
+        pos_c = np.minimum(pos, len(self.ids) - 1)
+        return pos_c, self.ids[pos_c] == ids
+
+    def _tag_indexes(self) -> dict[str, tuple[NDArray[np.intp], Any]]:
+        """One more tree per interest, over the open listings with that tag.
+
+        The nearest listings a peer's interests point at are found without wading through
+        the rest.
+        """
+        tagged: dict[str, tuple[NDArray[np.intp], Any]] = {}
+        if self.spatial:
+            open_tags = self.tags[self.open_rows]
+            for slug, bit in TAG_BIT.items():
+                rows = self.open_rows[(open_tags & bit) != 0]
+                if rows.size:
+                    tagged[slug] = (rows, self._index(rows))
+        return tagged
+
+    def _index(self, rows: NDArray[np.intp]) -> Any:
+        if not self.spatial or not rows.size:
+            return None
+        return cKDTree(unit_vectors(self.lat[rows], self.lon[rows]))
+
+    def _tree_for(self, slug: str | None) -> tuple[NDArray[np.intp], Any]:
+        if slug is None:
+            return self.open_rows, self._tree
+        return self._tagged.get(slug, (self.open_rows[:0], None))
+
+    def _rows_km(
+        self, rows: NDArray[np.intp], latlon: tuple[float, float]
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        return rows, haversine_km(latlon[0], latlon[1], self.lat[rows], self.lon[rows])
+
+    def rows_within(
+        self, latlon: tuple[float, float], radius_km: float, *, tag: str | None = None
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Rows and km of the open listings within ``radius_km`` (in no particular order).
+
+        Only those tagged ``tag`` when given. Needs ``spatial=True``; ``latlon`` must be
+        validated floats (an ``Origin``'s).
+        """
+        pool, tree = self._tree_for(tag)
+        if tree is None:
+            return np.empty(0, np.intp), np.empty(0)
+        query = unit_vectors([latlon[0]], [latlon[1]])[0]
+        found = tree.query_ball_point(query, chord_from_km(radius_km) + _CHORD_SLACK,
+                                      return_sorted=False)
+        rows, km = self._rows_km(pool[np.asarray(found, dtype=np.intp)], latlon)
+        keep = km <= radius_km
+        return rows[keep], km[keep]
+
+    def rows_nearest(
+        self, latlon: tuple[float, float], k: int, *, tag: str | None = None
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Rows and km of the ``k`` open listings nearest ``latlon``.
+
+        Fewer when there are not that many; only those tagged ``tag`` when given. Needs
+        ``spatial=True``.
+        """
+        pool, tree = self._tree_for(tag)
+        if tree is None or k <= 0:
+            return np.empty(0, np.intp), np.empty(0)
+        query = unit_vectors([latlon[0]], [latlon[1]])[0]
+        _, found = tree.query(query, k=min(k, pool.size))
+        return self._rows_km(pool[np.atleast_1d(found).astype(np.intp)], latlon)
+
+    def row(self, position: int) -> dict[str, Any]:
+        """One opportunity as a plain dict (for answers)."""
+        p = int(position)
+        left = self.places_left[p]
+        return {
+            "opportunity_id": int(self.ids[p]), "title": str(self.title[p]),
+            "association_id": int(self.association_id[p]),
+            "association": str(self.association[p]), "category": str(self.category[p]),
+            "interests": list(self.interests[p]), "skills": list(self.skills[p]),
+            "places_left": None if np.isnan(left) else int(max(left, 0)),
+            "lat": float(self.lat[p]), "lon": float(self.lon[p]),
+        }
+
+
+__all__ = ["TAG_BIT", "Catalogue", "minutes", "tag_mask"]

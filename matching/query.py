@@ -1,0 +1,299 @@
+"""What a peer asks: an origin, interests, free text, when they are free, and the bounds.
+
+Everything here is validated once, on construction, with messages that name the parameter,
+show the value and say what is allowed; the scoring code then trusts its input.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from dataclasses import field
+
+from geo.distance import validate_latlon
+from geo.errors import InvalidCoordinateError
+from matching.errors import BadParameterError
+from matching.taxonomy import SLUGS
+from matching.taxonomy import parse_interests
+
+DEFAULT_RADIUS_KM = 15.0
+"""Search radius when the peer does not give one."""
+MAX_RADIUS_KM = 100.0
+"""The largest radius accepted."""
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 50
+DEFAULT_PER_ASSOCIATION = 2
+"""Diversity cap: results per association in one list, unless one association is asked for."""
+MAX_PER_ASSOCIATION = 10
+MAX_TEXT_CHARS = 500
+
+DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+"""Weekday numbers as in the Meeting Guide format: 0 = Sunday ... 6 = Saturday."""
+_DAY_WORDS = {name.lower()[:3]: i for i, name in enumerate(DAY_NAMES)}
+_DAY_GROUPS = {"weekend": (0, 6), "weekends": (0, 6), "weekday": (1, 2, 3, 4, 5),
+               "weekdays": (1, 2, 3, 4, 5)}
+PARTS_OF_DAY: dict[str, tuple[int, int]] = {
+    "morning": (6 * 60, 12 * 60),
+    "afternoon": (12 * 60, 17 * 60),
+    "evening": (17 * 60, 22 * 60),
+}
+"""Named time windows, in minutes after midnight (start inclusive, end exclusive)."""
+_WINDOW_RE = re.compile(r"^(\d{1,2}):?(\d{2})\s*-\s*(\d{1,2}):?(\d{2})$")
+ORIGIN_KINDS = ("point", "postcode", "place", "meeting")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where distances are measured from.
+
+    Parameters
+    ----------
+    latlon
+        ``(lat, lon)`` WGS84 degrees.
+    label
+        How reasons name the origin: ``"2.3 km from <label>"`` (``"your meeting"``,
+        ``"M15 4AB"``, ``"Wigan"``, ``"here"``).
+    kind
+        ``point``, ``postcode``, ``place`` or ``meeting``.
+    organisation_id
+        The peer's organisation, when known (a meeting's): enables the win/win link boost.
+    meeting_id
+        The meeting, when the origin is one.
+    precision
+        How precise ``latlon`` is (``exact``, ``postcode``, ``district``, ``area``, ``town``).
+    """
+
+    latlon: tuple[float, float]
+    label: str = "here"
+    kind: str = "point"
+    organisation_id: int | None = None
+    meeting_id: int | None = None
+    precision: str = "exact"
+
+    def __post_init__(self) -> None:
+        """Validate the position and the kind."""
+        try:
+            latlon = validate_latlon(*self.latlon, name="origin")
+        except (InvalidCoordinateError, TypeError) as exc:
+            raise BadParameterError(str(exc), param="lat") from None
+        object.__setattr__(self, "latlon", latlon)
+        if self.kind not in ORIGIN_KINDS:
+            msg = f"origin kind={self.kind!r} is not known; use one of {', '.join(ORIGIN_KINDS)}"
+            raise BadParameterError(msg, param="origin")
+
+
+def _int_in(value: object, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool):
+        value = str(value)
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        msg = f"{name}={value!r} is not a whole number; give one from {lo} to {hi}"
+        raise BadParameterError(msg, param=name) from None
+    if not lo <= number <= hi:
+        msg = f"{name}={value!r} is out of range; give a whole number from {lo} to {hi}"
+        raise BadParameterError(msg, param=name)
+    return number
+
+
+def check_radius(value: object, *, name: str = "radius_km") -> float:
+    """A radius in km, ``0 < radius <= 100``, or :class:`BadParameterError` naming ``name``.
+
+    Parameters
+    ----------
+    value
+        A number or numeric text.
+    name
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    float
+        The radius.
+    """
+    allowed = f"give km, more than 0 and at most {MAX_RADIUS_KM:g}"
+    try:
+        radius = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        msg = f"{name}={value!r} is not a number; {allowed}"
+        raise BadParameterError(msg, param=name) from None
+    if not math.isfinite(radius) or not 0.0 < radius <= MAX_RADIUS_KM:
+        msg = f"{name}={value!r} is out of range; {allowed}"
+        raise BadParameterError(msg, param=name)
+    return radius
+
+
+def check_limit(value: object, *, name: str = "limit", hi: int = MAX_LIMIT) -> int:
+    """A result count from 1 to ``hi``, or :class:`BadParameterError` naming ``name``."""
+    return _int_in(value, name, 1, hi)
+
+
+def check_id(value: object, *, name: str) -> int:
+    """A positive record id, or :class:`BadParameterError` naming ``name``."""
+    return _int_in(value, name, 1, 2**63 - 1)
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Weekdays from text, separated by commas or spaces.
+
+    Days are names (``sat``, ``Saturday``), numbers 0-6 (0 = Sunday), ``weekend`` or
+    ``weekdays``.
+
+    Examples
+    --------
+    >>> sorted(parse_days("sat, sun"))
+    [0, 6]
+    >>> sorted(parse_days("weekdays"))
+    [1, 2, 3, 4, 5]
+    """
+    days: set[int] = set()
+    for raw in re.split(r"[,;\s]+", str(text).strip().lower()):
+        if not raw:
+            continue
+        if raw in _DAY_GROUPS:
+            days.update(_DAY_GROUPS[raw])
+        elif raw.isdigit() and int(raw) < len(DAY_NAMES):
+            days.add(int(raw))
+        elif raw[:3] in _DAY_WORDS and DAY_NAMES[_DAY_WORDS[raw[:3]]].lower().startswith(raw):
+            days.add(_DAY_WORDS[raw[:3]])
+        else:
+            msg = (f"days={text!r}: {raw!r} is not a day; use day names (mon, Saturday), "
+                   "numbers 0-6 (0 = Sunday), weekend or weekdays")
+            raise BadParameterError(msg, param="days")
+    return frozenset(days)
+
+
+def parse_times(text: str) -> tuple[tuple[int, int], ...]:
+    """Time windows from text: ``morning``, ``afternoon``, ``evening`` or ``HH:MM-HH:MM``.
+
+    Returns
+    -------
+    tuple of (int, int)
+        Windows in minutes after midnight, start inclusive, end exclusive.
+
+    Examples
+    --------
+    >>> parse_times("morning, 18:00-20:30")
+    ((360, 720), (1080, 1230))
+    """
+    windows: list[tuple[int, int]] = []
+    for raw in re.split(r"[,;]+", str(text).strip().lower()):
+        item = raw.strip()
+        if not item:
+            continue
+        if item in PARTS_OF_DAY:
+            windows.append(PARTS_OF_DAY[item])
+            continue
+        found = _WINDOW_RE.match(item)
+        if found:
+            h1, m1, h2, m2 = (int(g) for g in found.groups())
+            start, end = h1 * 60 + m1, h2 * 60 + m2
+            if h1 < 24 and h2 <= 24 and m1 < 60 and m2 < 60 and start < end <= 24 * 60:  # noqa: PLR2004
+                windows.append((start, end))
+                continue
+        msg = (f"times={text!r}: {item!r} is not a time window; use morning, afternoon, "
+               "evening or HH:MM-HH:MM (start before end)")
+        raise BadParameterError(msg, param="times")
+    return tuple(windows)
+
+
+def split_interests(text: str) -> tuple[tuple[str, ...], str]:
+    """Interests as typed into known slugs and the rest, which is matched as free text.
+
+    Examples
+    --------
+    >>> split_interests("gardening, bikes")
+    (('gardening',), 'bikes')
+    """
+    known, unknown = parse_interests(str(text or ""))
+    return tuple(known), " ".join(unknown)
+
+
+@dataclass(frozen=True)
+class PeerQuery:
+    """A peer's question: validated on construction.
+
+    Parameters
+    ----------
+    origin
+        Where from.
+    interests
+        Slugs of the interest taxonomy.
+    text
+        Free text, such as ``"I like being outdoors and fixing bikes"``.
+    radius_km
+        Search radius, ``0 < r <= 100`` (default 15).
+    limit
+        Results wanted, 1-50 (default 10).
+    per_association
+        Diversity cap, 1-10 (default 2); ignored when ``association_id`` is given.
+    association_id
+        Only this association's opportunities (then no cap).
+    days
+        Weekdays the peer is free (0 = Sunday); empty: any.
+    times
+        Windows the peer is free, minutes after midnight; empty: any time.
+    """
+
+    origin: Origin
+    interests: tuple[str, ...] = ()
+    text: str = ""
+    radius_km: float = DEFAULT_RADIUS_KM
+    limit: int = DEFAULT_LIMIT
+    per_association: int = DEFAULT_PER_ASSOCIATION
+    association_id: int | None = None
+    days: frozenset[int] = field(default_factory=frozenset)
+    times: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check every bound; raise :class:`BadParameterError` naming the parameter."""
+        bad = [s for s in self.interests if s not in SLUGS]
+        if bad:
+            msg = (f"interests={list(self.interests)!r}: {', '.join(map(repr, bad))} not in the "
+                   f"vocabulary; valid slugs: {', '.join(SLUGS)}")
+            raise BadParameterError(msg, param="interests")
+        object.__setattr__(self, "interests", tuple(dict.fromkeys(self.interests)))
+        if not isinstance(self.text, str) or len(self.text) > MAX_TEXT_CHARS:
+            msg = f"text is longer than {MAX_TEXT_CHARS} characters; shorten it"
+            raise BadParameterError(msg, param="text")
+        object.__setattr__(self, "radius_km", check_radius(self.radius_km))
+        object.__setattr__(self, "limit", check_limit(self.limit))
+        object.__setattr__(self, "per_association",
+                           _int_in(self.per_association, "per_association", 1,
+                                   MAX_PER_ASSOCIATION))
+        if self.association_id is not None:
+            object.__setattr__(self, "association_id",
+                               check_id(self.association_id, name="association_id"))
+        if any(not 0 <= d < len(DAY_NAMES) for d in self.days):
+            msg = f"days={sorted(self.days)!r}: use 0-6 (0 = Sunday)"
+            raise BadParameterError(msg, param="days")
+        object.__setattr__(self, "days", frozenset(self.days))
+        for start, end in self.times:
+            if not 0 <= start < end <= 24 * 60:
+                msg = f"times={self.times!r}: each window is (start, end) minutes, start < end"
+                raise BadParameterError(msg, param="times")
+
+    @property
+    def personalised(self) -> bool:
+        """Whether the peer said what they like (interests or text)."""
+        return bool(self.interests or self.text.strip())
+
+
+__all__ = [
+    "DAY_NAMES",
+    "DEFAULT_LIMIT",
+    "DEFAULT_PER_ASSOCIATION",
+    "DEFAULT_RADIUS_KM",
+    "MAX_LIMIT",
+    "MAX_RADIUS_KM",
+    "PARTS_OF_DAY",
+    "Origin",
+    "PeerQuery",
+    "check_id",
+    "check_limit",
+    "check_radius",
+    "parse_days",
+    "parse_times",
+    "split_interests",
+]

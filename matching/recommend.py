@@ -1,0 +1,258 @@
+"""Recommendations: the opportunities worth a peer's time, best first, each with its reasons.
+
+Flow (ARCHITECTURE.md, "Recommend"): origin -> open candidates within the radius from the
+source's spatial index -> vectorised score (:mod:`matching.scoring`) -> diversity cap per
+association -> ranked results with short human reasons.
+
+The :class:`Recommender` keeps the :class:`~matching.catalogue.Catalogue` (arrays and the
+TF-IDF model of every opportunity) in memory and rebuilds it only when the source's
+``version()`` changes, never per request. Many processes each keep their own; the version
+token keeps them all correct.
+
+Where candidates come from: a source whose ``in_process`` is true (the embedded SQLite store)
+lets the catalogue answer radius questions with its own k-d tree, the same index and the same
+distances as the store's; otherwise (PostGIS) the radius question goes to the source, once per
+request, which pre-filters with its GiST index. Both give the same listings at the same km,
+so the same list.
+
+Looking only as far as needed (:mod:`matching.search`): the score of anything ``d`` km away
+or more is bounded, so after a first look at the nearest listings (and the nearest with the
+peer's interests) the search stops, or goes once more exactly as far as the list could still
+change. The answer is the same as scoring everything in the radius; it is just much cheaper in
+a city.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Literal
+
+import numpy as np
+
+from matching.catalogue import Catalogue
+from matching.query import DAY_NAMES
+from matching.scoring import ScoringParams
+from matching.scoring import profile
+from matching.scoring import score_rows
+from matching.search import Finder
+from matching.search import Found
+from matching.search import score_everything
+from matching.search import search
+from matching.taxonomy import term
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from matching.candidates import CandidateSource
+    from matching.query import PeerQuery
+    from matching.scoring import PeerProfile
+    from matching.scoring import Scores
+
+Method = Literal["engine", "nearest", "interest"]
+METHODS: tuple[Method, ...] = ("engine", "nearest", "interest")
+_MAX_REASON_SKILLS = 3
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One result: what, who, how far, how good, and why."""
+
+    opportunity_id: int
+    title: str
+    association_id: int
+    association: str
+    category: str
+    distance_km: float
+    score: float
+    reasons: tuple[str, ...]
+    lat: float
+    lon: float
+    interests: tuple[str, ...] = ()
+    skills: tuple[str, ...] = ()
+    places_left: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ARCHITECTURE.md (plus ids, interests, skills, places)."""
+        return {
+            "opportunity_id": self.opportunity_id, "title": self.title,
+            "association": self.association, "association_id": self.association_id,
+            "category": self.category, "distance_km": self.distance_km,
+            "score": self.score, "reasons": list(self.reasons), "lat": self.lat,
+            "lon": self.lon, "interests": list(self.interests), "skills": list(self.skills),
+            "places_left": self.places_left,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    """The answer to one query."""
+
+    query: PeerQuery
+    results: list[Recommendation]
+    interests_used: tuple[str, ...] = ()
+    """Interests the score used: the ones chosen, then those spotted in the text."""
+    searched_km: float = 0.0
+    """How far the search had to look (at most the radius)."""
+    candidates: int = 0
+    """Open listings scored."""
+    looks: int = 1
+    """Searches made (1: the first look settled the list)."""
+
+
+def _times(start: int, end: int) -> str:
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+class Recommender:
+    """Ranks opportunities for peers from a :class:`~matching.candidates.CandidateSource`.
+
+    Parameters
+    ----------
+    source
+        Where candidates come from (``store.candidates.StoreCandidates`` in the service).
+    params
+        The constants of the score.
+    """
+
+    def __init__(self, source: CandidateSource, *, params: ScoringParams | None = None) -> None:
+        self.source = source
+        self.params = params or ScoringParams()
+        self.in_process = bool(getattr(source, "in_process", False))
+        self._catalogue: Catalogue | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+        """How many times the catalogue was built (for tests and monitoring)."""
+
+    # -- the cached catalogue --------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        """The current catalogue: rebuilt only when the source's version changed."""
+        version = self.source.version()
+        current = self._catalogue
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            current = self._catalogue
+            if current is not None and current.version == version:
+                return current
+            # Version first, then data: a write in between makes the next call rebuild again.
+            built = Catalogue(self.source.opportunities(), version=version, spatial=True)
+            self._catalogue = built
+            self.builds += 1
+            return built
+
+    def finder(self, catalogue: Catalogue, query: PeerQuery) -> Finder:
+        """Where this query's candidates come from: the catalogue's trees or the source."""
+        return Finder(catalogue, query, source=None if self.in_process else self.source)
+
+    # -- the engine ------------------------------------------------------------------------
+
+    def recommend(self, query: PeerQuery) -> Recommendations:
+        """The best ``query.limit`` open opportunities for the peer, with reasons.
+
+        Ties are broken by distance, then id, so every source over the same data gives the
+        same list.
+        """
+        catalogue = self.catalogue()
+        org = query.origin.organisation_id
+        linked = self.source.linked_associations(org) if org is not None else frozenset()
+        peer = profile(query, catalogue, linked=linked, params=self.params)
+        found = search(catalogue, query, peer, self.params, self.finder(catalogue, query))
+        rows, km, scores = found.rows, found.km, found.scores
+        results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i)
+                   for i in found.picked]
+        return Recommendations(query=query, results=results, interests_used=peer.tags,
+                               searched_km=found.reach_km, candidates=len(rows),
+                               looks=found.looks)
+
+    def score_everything(self, query: PeerQuery) -> Found:
+        """Every open listing in the radius scored and the list picked, without early stop.
+
+        What :meth:`recommend` must equal (for tests and benchmarks).
+        """
+        catalogue = self.catalogue()
+        org = query.origin.organisation_id
+        linked = self.source.linked_associations(org) if org is not None else frozenset()
+        peer = profile(query, catalogue, linked=linked, params=self.params)
+        return score_everything(catalogue, query, peer, self.params,
+                                self.finder(catalogue, query))
+
+    def rank(self, query: PeerQuery, *, method: Method = "engine") -> list[int]:
+        """Opportunity ids, best first, by the engine or a baseline (for evaluation).
+
+        ``nearest`` orders the same open candidates by distance only; ``interest`` by
+        relevance only (ties by id). Baselines have no diversity cap and no boosts.
+        """
+        if method == "engine":
+            return [r.opportunity_id for r in self.recommend(query).results]
+        if method not in METHODS:
+            msg = f"method={method!r} is not known; use one of {', '.join(METHODS)}"
+            raise ValueError(msg)
+        catalogue = self.catalogue()
+        peer = profile(query, catalogue, params=self.params)
+        rows, km = self.finder(catalogue, query).within(query.radius_km)
+        ids = catalogue.ids[rows]
+        if method == "nearest":
+            order = np.lexsort((ids, km))
+        else:
+            scores = score_rows(catalogue, rows, km, peer, self.params)
+            order = np.lexsort((ids, -scores.relevance))
+        return ids[order[: query.limit]].tolist()
+
+    # -- reasons ---------------------------------------------------------------------------
+
+    def _result(
+        self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile, *,
+        rows: NDArray[np.intp], km: NDArray[np.float64], scores: Scores, i: int,
+    ) -> Recommendation:
+        p = int(rows[i])
+        info = catalogue.row(p)
+        reasons = [f"{km[i]:.1f} km from {query.origin.label}"]
+        shared = [s for s in peer.tags if s in catalogue.interests[p]]
+        if shared:
+            reasons.append("matches: " + ", ".join(term(s).label.lower() for s in shared))
+        elif query.text.strip() and scores.text[i] > 0:
+            matched = catalogue.text.matched_words([p], query.text)[0]
+            if matched:
+                reasons.append("matches your words: " + ", ".join(matched[:4]))
+        if scores.linked[i]:
+            reasons.append(f"{info['association']} already works with your group")
+        skills = list(catalogue.skills[p])
+        if skills:
+            if scores.skill_match[i] and query.text.strip():
+                said = set(catalogue.text.matched_words([p], query.text)[0])
+                first = [s for s in skills if said & set(s.lower().split())]
+                skills = first + [s for s in skills if s not in first]
+            reasons.append("you can learn: " + ", ".join(skills[:_MAX_REASON_SKILLS]))
+        if peer.days_mask or peer.windows:
+            reasons.append(self._schedule_reason(catalogue, p, float(scores.schedule[i])))
+        left = info["places_left"]
+        if left is not None:
+            reasons.append(f"{left} place{'s' if left != 1 else ''} left" if left > 0
+                           else "no places left just now")
+        return Recommendation(
+            opportunity_id=info["opportunity_id"], title=info["title"],
+            association_id=info["association_id"], association=info["association"],
+            category=info["category"], distance_km=float(km[i]),
+            score=float(scores.score[i]), reasons=tuple(reasons), lat=info["lat"],
+            lon=info["lon"], interests=tuple(info["interests"]), skills=tuple(info["skills"]),
+            places_left=left,
+        )
+
+    def _schedule_reason(self, catalogue: Catalogue, p: int, fit: float) -> str:
+        if catalogue.flexible[p]:
+            return "flexible: fits around your week"
+        days = [DAY_NAMES[d] for d in range(7) if catalogue.weekdays[p] >> d & 1]
+        start, end = int(catalogue.start_min[p]), int(catalogue.end_min[p])
+        when = " & ".join(days) or "any day"
+        if start >= 0 and end > start:
+            when += f" {_times(start, end)}"
+        if fit >= 1.0:
+            return f"fits your week: {when}"
+        return f"not quite your days or times: {when}"
+
+
+__all__ = ["METHODS", "Recommendation", "Recommendations", "Recommender"]

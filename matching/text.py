@@ -1,0 +1,285 @@
+"""Free text: words, a light stemmer, interests spotted in text, and a TF-IDF model.
+
+The model is scikit-learn's bag of words (:class:`~sklearn.feature_extraction.text.
+CountVectorizer` with our analyser) weighted the way :class:`~sklearn.feature_extraction.text.
+TfidfTransformer` does with ``smooth_idf=True, sublinear_tf=True`` and L2-normalised rows, so
+a dot product of two rows is their cosine similarity. Identical texts are stored once (listings
+repeat: the same need posted by many branches); document frequencies still count every row.
+
+Scoring never rebuilds anything: a query becomes one sparse vector, and the cosine with the
+candidate rows is one sparse product over those rows only (each row is summed on its own, so
+the result does not depend on which other rows were asked about).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from matching.taxonomy import TERMS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+_WORD = re.compile(r"[a-z0-9]+")
+_MIN_STEM = 3
+# Words that say nothing about what someone likes, on top of scikit-learn's English list.
+_EXTRA_STOP = frozenset({
+    "like", "love", "enjoy", "really", "want", "would", "help", "helping", "volunteer",
+    "volunteers", "volunteering", "people", "things", "thing", "bit", "lot", "good", "new",
+    "week", "weekly", "day", "days", "time", "times", "hours", "session", "sessions", "try",
+    "bring", "friend", "friendly", "welcome", "local", "community",
+})
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _EXTRA_STOP
+
+
+def fold(text: str) -> str:
+    """ASCII lower case: accents dropped, apostrophes removed.
+
+    Examples
+    --------
+    >>> fold("Café owner's")
+    'cafe owners'
+    """
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return text.lower().replace("'", "").replace("\u2019", "")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light English stemmer, enough to meet "bikes" with "bike", "fixing" with "fix".
+
+    Strips ``ies -> y``, a plural ``s`` (not ``ss``), ``ing``, ``ed`` and ``er`` while at least
+    three letters stay; both sides of every comparison go through it, so its crudeness is
+    symmetric.
+
+    Examples
+    --------
+    >>> [stem(w) for w in ("bikes", "fixing", "gardener", "gardening", "class", "walks")]
+    ['bike', 'fix', 'garden', 'garden', 'class', 'walk']
+    """
+    w = word
+    if len(w) > 4 and w.endswith("ies"):  # noqa: PLR2004
+        w = w[:-3] + "y"
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):  # noqa: PLR2004
+        w = w[:-1]
+    for suffix in ("ing", "ed", "er"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= _MIN_STEM:
+            w = w[: -len(suffix)]
+            # "running" -> "runn" -> "run"; "fitted" -> "fitt" -> "fit"
+            if len(w) > _MIN_STEM and w[-1] == w[-2] and w[-1] not in "lsz":
+                w = w[:-1]
+            break
+    return w
+
+
+def words(text: str) -> list[str]:
+    """The content words of ``text``, folded, without stop words (not stemmed)."""
+    return [w for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in STOP_WORDS]
+
+
+def analyse(text: str) -> list[str]:
+    """The stems that the TF-IDF model counts.
+
+    Examples
+    --------
+    >>> analyse("I like being outdoors and fixing bikes")
+    ['outdoor', 'fix', 'bike']
+    """
+    return [stem(w) for w in words(text)]
+
+
+def _phrase_key(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _WORD.findall(fold(text)) if w != "and")
+
+
+def _build_phrases() -> dict[tuple[str, ...], str]:
+    """Stemmed phrase -> slug, from every slug, label and synonym (first claim wins)."""
+    phrases: dict[tuple[str, ...], str] = {}
+    for t in TERMS:
+        for text in (t.slug.replace("-", " "), t.label, *t.synonyms):
+            key = _phrase_key(text)
+            if key:
+                phrases.setdefault(key, t.slug)
+    return phrases
+
+
+_PHRASES = _build_phrases()
+_LONGEST = max(len(k) for k in _PHRASES)
+
+
+def spot_interests(text: str) -> list[str]:
+    """Interest slugs named in free text by a label or synonym, longest phrase first.
+
+    Examples
+    --------
+    >>> spot_interests("I like being outdoors and fixing bikes")
+    ['outdoors', 'diy-repair']
+    >>> spot_interests("painting and decorating, then a choir")
+    ['diy-repair', 'music']
+    """
+    tokens = [stem(w) for w in _WORD.findall(fold(text))]
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
+            slug = _PHRASES.get(tuple(t for t in tokens[i:i + n] if t != "and"))
+            if slug is not None and tokens[i] != "and":
+                if slug not in found:
+                    found.append(slug)
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+class TextModel:
+    """TF-IDF vectors of many documents, stored once per distinct text.
+
+    Parameters
+    ----------
+    texts
+        One document per row.
+
+    Attributes
+    ----------
+    vocabulary : dict
+        Stem -> column.
+    idf : numpy.ndarray
+        Inverse document frequency per column, counted over every row.
+    codes : numpy.ndarray
+        Row -> index of its distinct text.
+    matrix : scipy.sparse.csr_matrix
+        L2-normalised TF-IDF of the distinct texts.
+    column_max : numpy.ndarray
+        The largest weight of each column: bounds any document's cosine with a query.
+    columns : scipy.sparse.csc_matrix
+        The same matrix by column, to find the best cosine of any document cheaply.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
+        self.codes: NDArray[np.int64] = np.asarray(codes, dtype=np.int64)
+        self.n_rows = len(self.codes)
+        unique_texts = [str(u) for u in uniques]
+        self.vocabulary: dict[str, int] = {}
+        if not unique_texts or not any(analyse(t) for t in unique_texts):
+            self.idf = np.zeros(0)
+            self.matrix = sparse.csr_matrix((len(unique_texts), 0))
+            self.column_max = np.zeros(0)
+            self.columns = sparse.csc_matrix(self.matrix)
+            return
+        counter = CountVectorizer(analyzer=analyse, dtype=np.float64)
+        counts = counter.fit_transform(unique_texts).tocsr()
+        self.vocabulary = {str(k): int(v) for k, v in counter.vocabulary_.items()}
+        multiplicity = np.bincount(self.codes, minlength=len(unique_texts)).astype(np.float64)
+        present = counts.copy()
+        present.data[:] = 1.0
+        df = np.asarray(present.T @ multiplicity).ravel()
+        # scikit-learn's smooth idf: ln((1 + n) / (1 + df)) + 1.
+        self.idf = np.log((1.0 + self.n_rows) / (1.0 + df)) + 1.0
+        counts.data = 1.0 + np.log(counts.data)  # sublinear tf
+        weighted = normalize(counts @ sparse.diags(self.idf), norm="l2", copy=False)
+        self.matrix = sparse.csr_matrix(weighted)
+        self.matrix.sort_indices()
+        self.column_max = np.asarray(self.matrix.max(axis=0).todense()).ravel()
+        self.columns = sparse.csc_matrix(self.matrix)
+
+    @property
+    def n_distinct(self) -> int:
+        """Number of distinct texts."""
+        return int(self.matrix.shape[0])
+
+    def vector(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The L2-normalised TF-IDF of ``text``: ``(columns, weights)``.
+
+        Words that no listing uses are dropped.
+        """
+        stems = [s for s in analyse(text) if s in self.vocabulary]
+        if not stems:
+            return np.empty(0, np.int64), np.empty(0)
+        cols, tf = np.unique([self.vocabulary[s] for s in stems], return_counts=True)
+        weights = (1.0 + np.log(tf)) * self.idf[cols]
+        return cols.astype(np.int64), weights / np.linalg.norm(weights)
+
+    def cosine(
+        self, rows: NDArray[np.intp], query: tuple[NDArray[np.int64], NDArray[np.float64]]
+    ) -> NDArray[np.float64]:
+        """Cosine similarity of ``rows`` (row positions) with a :meth:`vector`."""
+        cols, weights = query
+        if not len(cols) or not len(rows):
+            return np.zeros(len(rows))
+        dense = np.zeros(self.matrix.shape[1])
+        dense[cols] = weights
+        return np.asarray(self.matrix[self.codes[rows]] @ dense, dtype=np.float64)
+
+    def cosine_bound(self, query: tuple[NDArray[np.int64], NDArray[np.float64]]) -> float:
+        """No document's cosine with ``query`` exceeds this (at most 1); O(query words)."""
+        cols, weights = query
+        if not len(cols):
+            return 0.0
+        return float(min(1.0, float(weights @ self.column_max[cols])))
+
+    def cosine_max(self, query: tuple[NDArray[np.int64], NDArray[np.float64]]) -> float:
+        """The best cosine of any document with ``query``; O(documents with its words)."""
+        cols, weights = query
+        if not len(cols) or not self.n_distinct:
+            return 0.0
+        return float(min(1.0, float(np.max(self.columns[:, cols] @ weights))))
+
+    def matched_words(self, rows: Sequence[int], text: str) -> list[list[str]]:
+        """For each row, the words of ``text`` (as written) whose stems its document has."""
+        query = [(w, self.vocabulary.get(stem(w))) for w in dict.fromkeys(words(text))]
+        pairs = [(w, c) for w, c in query if c is not None]
+        if not pairs or not len(rows):
+            return [[] for _ in rows]
+        found: list[list[str]] = []
+        for row in rows:
+            code = int(self.codes[int(row)])
+            start, end = self.matrix.indptr[code], self.matrix.indptr[code + 1]
+            present = set(self.matrix.indices[start:end].tolist())
+            found.append([w for w, c in pairs if c in present])
+        return found
+
+
+def binary_rows(texts: Iterable[str], vocabulary: dict[str, int]) -> tuple[
+    NDArray[np.int64], sparse.csc_matrix
+]:
+    """Which vocabulary stems each distinct text contains (for skill matches).
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        Row -> distinct text.
+    matrix : scipy.sparse.csc_matrix
+        Distinct text x vocabulary, 1.0 where the stem occurs.
+    """
+    codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
+    indptr = [0]
+    indices: list[int] = []
+    for text in uniques:
+        cols = sorted({vocabulary[s] for s in analyse(str(text)) if s in vocabulary})
+        indices.extend(cols)
+        indptr.append(len(indices))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(indices)), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(len(uniques), max(len(vocabulary), 1)),
+    )
+    return np.asarray(codes, dtype=np.int64), sparse.csc_matrix(matrix)
+
+
+__all__ = ["STOP_WORDS", "TextModel", "analyse", "binary_rows", "fold", "spot_interests",
+           "stem", "words"]

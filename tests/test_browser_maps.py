@@ -1,0 +1,130 @@
+"""The three maps of the demo in headless Chromium: no JavaScript errors, and screenshots.
+
+There is no network here. The pages' CDN requests are answered from local copies of the
+libraries the maps use (Leaflet 1.9.3, Leaflet.markercluster, jQuery 3.7.1 from the
+``xstatic-*`` packages), libraries the maps never call get an empty file, and tiles a grey
+square: see ``scripts/screenshots.py``. A test fails if any request is left unanswered, if the
+page throws, or if the console reports an error.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _helper():
+    spec = importlib.util.spec_from_file_location("cg_screenshots",
+                                                  ROOT / "scripts" / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shots = _helper()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    missing = shots.missing_packages()
+    if missing:
+        pytest.skip(f"offline copies of the map libraries are missing: pip install "
+                    f"{' '.join(missing)}")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=shots.CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def demo_maps(demo_stores, tmp_path_factory):
+    from service import create_app
+    from service import get_store
+    from service import maps_views
+
+    folder = tmp_path_factory.mktemp("browser-maps")
+    store = demo_stores["sqlite"]
+    app = create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(folder)})
+    maps = {
+        "coverage": maps_views.coverage_map(store, radius_km=10.0, count=5),
+        "growth": maps_views.growth_map(store),
+        "opportunities": maps_views.opportunities_map(app, store, place="Wigan",
+                                                      interests="gardening",
+                                                      radius_km=12.0)[0],
+    }
+    get_store(app).dispose()
+    paths = {}
+    for name, m in maps.items():
+        paths[name] = folder / f"map-{name}.html"
+        m.save(str(paths[name]))
+    return paths
+
+
+def _check(result: dict) -> None:
+    assert result["errors"] == [], result["errors"]
+    assert result["console"] == [], result["console"]
+    assert "blocked" not in result["served"].values(), result["served"]
+    assert result["leaflet"] == "1.9.3"
+    assert result["legend"] == 1
+    assert result["drawn"] > 0
+
+
+@pytest.mark.parametrize("name", ["coverage", "growth", "opportunities"])
+def test_demo_map_loads_without_errors_and_is_screenshotted(browser, demo_maps, name,
+                                                            tmp_path):
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    png = tmp_path / f"map-{name}.png"
+    result = shots.render(page, demo_maps[name], png)
+    page.close()
+    _check(result)
+    assert result["layers"] >= 3  # LayerControl inputs
+    from PIL import Image
+
+    with Image.open(png) as image:
+        assert image.size == (1000, 700)
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert len(colours) > 20  # layers were drawn, not a blank page
+
+
+def test_growth_slider_switches_years(browser, demo_maps):
+    page = browser.new_page()
+    result = shots.render(page, demo_maps["growth"])
+    _check(result)
+    last = page.evaluate("() => document.querySelector('.cg-year-slider b').textContent")
+    before = result["drawn"]
+    page.evaluate("""() => { const input = document.querySelector('.cg-year-slider input');
+                             input.value = '0'; input.dispatchEvent(new Event('input')); }""")
+    first = page.evaluate("() => document.querySelector('.cg-year-slider b').textContent")
+    after = page.evaluate("""() => { const map = window[document.querySelector('.folium-map').id];
+        let n = 0; map.eachLayer(l => { if (l instanceof L.Path) { n += 1; } }); return n; }""")
+    page.close()
+    assert int(first) < int(last)
+    assert 0 < after < before  # fewer organisations in the first year
+
+
+def test_clustered_meetings_render_without_errors(browser, tmp_path):
+    from maps import build_coverage_map
+
+    rng = np.random.default_rng(1)
+    meetings = pd.DataFrame({"name": [f"<b>Group</b> {i}" for i in range(3000)],
+                             "lat": 53.0 + rng.uniform(0, 1.5, 3000),
+                             "lon": -3.0 + rng.uniform(0, 2.0, 3000)})
+    path = tmp_path / "clustered.html"
+    build_coverage_map(meetings, radius_km=5.0).save(str(path))
+    page = browser.new_page()
+    result = shots.render(page, path)
+    page.close()
+    _check(result)
+    assert result["clusters"] > 0

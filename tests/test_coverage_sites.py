@@ -1,0 +1,187 @@
+"""Site suggestion: MCLP (spopt) against greedy on a case with a known optimum, brute-force
+optima on small random cases, and the demo's sites checked pair by pair."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.service_area import service_area_from_text
+from matching.coverage import CoverageInputError
+from matching.coverage import compute_coverage
+from matching.coverage import town_demand
+from matching.sites import suggest_sites
+from store.coverage import meetings_frame
+from store.coverage import organisations_frame
+from store.reads import list_organisations
+
+R_EARTH = 6371.0088
+KM_PER_DEG_EQUATOR = math.pi * R_EARTH / 180.0
+
+
+def brute_km(lat1, lon1, lat2, lon2):
+    """All-pairs great-circle distances, written out here (rows: first points)."""
+    p1 = np.radians(np.asarray(lat1, float))[:, None]
+    p2 = np.radians(np.asarray(lat2, float))[None, :]
+    dl = np.radians(np.asarray(lon2, float)[None, :] - np.asarray(lon1, float)[:, None])
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * R_EARTH * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _on_equator(km: list[float]) -> list[float]:
+    return [k / KM_PER_DEG_EQUATOR for k in km]
+
+
+def known_case():
+    """Four places on a line, three candidate sites between them, 6 km reach.
+
+    x(2 people) at 0 km, a(3) at 10, b(3) at 20, y(2) at 30; candidates c1 at 5 (reaches x, a),
+    c0 at 15 (a, b), c2 at 25 (b, y). Two sites: greedy takes c0 (6 people) then adds 2 = 8;
+    the optimum is c1 + c2 = 10 (every place).
+    """
+    demand = pd.DataFrame({"name": ["x", "a", "b", "y"], "lat": [0.0] * 4,
+                           "lon": _on_equator([0, 10, 20, 30]), "population": [2, 3, 3, 2],
+                           "covered": [False] * 4})
+    candidates = pd.DataFrame({"name": ["c0", "c1", "c2"], "lat": [0.0] * 3,
+                               "lon": _on_equator([15, 5, 25]), "population": [30, 20, 10]})
+    return demand, candidates
+
+
+def test_mclp_finds_the_known_optimum_where_greedy_does_not():
+    demand, candidates = known_case()
+    greedy = suggest_sites(demand, radius_km=6.0, count=2, candidates=candidates,
+                           method="greedy")
+    exact = suggest_sites(demand, radius_km=6.0, count=2, candidates=candidates,
+                          method="mclp")
+    assert greedy.method == "greedy"
+    assert exact.method == "mclp"
+    assert [s.name for s in greedy.sites] == ["c0", "c1"]
+    assert [s.added_population for s in greedy.sites] == [6, 2]
+    assert greedy.added_population == 8
+    assert {s.name for s in exact.sites} == {"c1", "c2"}
+    assert [s.added_population for s in exact.sites] == [5, 5]
+    assert exact.added_population == 10 == int(demand["population"].sum())
+    auto = suggest_sites(demand, radius_km=6.0, count=2, candidates=candidates)
+    assert auto.method == "mclp"
+    assert auto.added_population == 10
+    forced = suggest_sites(demand, radius_km=6.0, count=2, candidates=candidates,
+                           max_mclp_pairs=1)
+    assert forced.method == "greedy"
+    assert forced.added_population == 8
+
+
+def _brute_optimum(demand: pd.DataFrame, cands: pd.DataFrame, radius: float, k: int) -> int:
+    reach = brute_km(cands["lat"], cands["lon"], demand["lat"], demand["lon"]) <= radius
+    pop = demand["population"].to_numpy()
+    return max(int(pop[reach[list(combo)].any(axis=0)].sum())
+               for combo in itertools.combinations(range(len(cands)), k))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_equals_the_brute_force_optimum_on_random_cases(seed):
+    rng = np.random.default_rng(seed)
+    demand = pd.DataFrame({"name": [f"d{i}" for i in range(40)],
+                           "lat": 53.0 + rng.uniform(0, 0.5, 40),
+                           "lon": -2.0 + rng.uniform(0, 0.8, 40),
+                           "population": rng.integers(100, 5000, 40),
+                           "covered": rng.random(40) < 0.2})
+    cands = pd.DataFrame({"name": [f"c{i}" for i in range(9)],
+                          "lat": 53.0 + rng.uniform(0, 0.5, 9),
+                          "lon": -2.0 + rng.uniform(0, 0.8, 9),
+                          "population": rng.integers(1000, 9000, 9)})
+    open_demand = demand.loc[~demand["covered"]]
+    best = _brute_optimum(open_demand, cands, 8.0, 3)
+    exact = suggest_sites(demand, radius_km=8.0, count=3, candidates=cands, method="mclp")
+    greedy = suggest_sites(demand, radius_km=8.0, count=3, candidates=cands, method="greedy")
+    assert exact.added_population == best
+    assert (1 - 1 / math.e) * best <= greedy.added_population <= best
+
+
+@pytest.fixture(scope="module")
+def gb_demand() -> pd.DataFrame:
+    return town_demand(service_area_from_text("GB"))
+
+
+def test_demo_sites_add_what_they_cover_given_the_sites_before(demo_store, gb_demand):
+    result = compute_coverage(gb_demand, meetings_frame(demo_store), radius_km=10.0)
+    orgs = organisations_frame(demo_store)
+    approved = orgs.loc[orgs["status"] == "approved"]
+    suggestion = suggest_sites(result.demand, radius_km=10.0, count=4, devolvers=approved)
+    assert len(suggestion.sites) == 4
+
+    demand = result.demand
+    covered = demand["covered"].to_numpy().copy()
+    pop = demand["population"].to_numpy()
+    approved_rows = [o for o in list_organisations(demo_store) if o["status"] == "approved"]
+    for site in suggestion.sites:
+        assert site.name in set(demand["name"])
+        reach = brute_km([site.lat], [site.lon], demand["lat"], demand["lon"])[0] <= 10.0
+        newly = reach & ~covered
+        assert site.added_population == int(pop[newly].sum()) > 0
+        covered |= reach
+        d = brute_km([site.lat], [site.lon], [o["lat"] for o in approved_rows],
+                     [o["lon"] for o in approved_rows])[0]
+        nearest = approved_rows[int(d.argmin())]
+        assert site.devolve_from is not None
+        assert site.devolve_from.organisation_id == nearest["id"]
+        assert site.devolve_from.name == nearest["name"]
+        assert site.devolve_from.distance_km == pytest.approx(float(d.min()), abs=1e-9)
+    added = [s.added_population for s in suggestion.sites]
+    assert added == sorted(added, reverse=True)  # greedy order
+    # No other single town adds more than the first site.
+    uncovered = ~demand["covered"].to_numpy()
+    towns = demand.loc[demand["population"] >= 2000]
+    reach_all = brute_km(towns["lat"], towns["lon"], demand["lat"], demand["lon"]) <= 10.0
+    best_single = max(int(pop[row & uncovered].sum()) for row in reach_all)
+    assert suggestion.sites[0].added_population == best_single
+
+
+def test_sites_json_shape_is_exactly_the_issue_s(demo_store, gb_demand):
+    result = compute_coverage(gb_demand, meetings_frame(demo_store))
+    orgs = organisations_frame(demo_store)
+    body = suggest_sites(result.demand, radius_km=10.0, count=2,
+                         devolvers=orgs.loc[orgs["status"] == "approved"]).to_dict()
+    assert list(body) == ["sites"]
+    for site in body["sites"]:
+        assert list(site) == ["name", "lat", "lon", "added_population", "devolve_from"]
+        assert list(site["devolve_from"]) == ["organisation_id", "name", "distance_km"]
+    json.dumps(body, allow_nan=False)
+
+
+def test_without_devolvers_sites_have_none():
+    demand, candidates = known_case()
+    body = suggest_sites(demand, radius_km=6.0, count=1, candidates=candidates).to_dict()
+    assert body["sites"][0]["devolve_from"] is None
+
+
+def test_fewer_sites_when_nothing_more_can_be_covered():
+    demand, candidates = known_case()
+    s = suggest_sites(demand, radius_km=6.0, count=3, candidates=candidates, method="greedy")
+    assert s.added_population == 10
+    assert all(site.added_population > 0 for site in s.sites)
+    everyone = demand.assign(covered=True)
+    assert suggest_sites(everyone, radius_km=6.0, count=2, candidates=candidates).sites == []
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"count": 0}, "count must be a whole number of sites from 1 to 50, got 0"),
+    ({"count": 51}, "got 51"), ({"count": "3"}, "got '3'"), ({"count": True}, "got True"),
+    ({"method": "best"}, "method must be one of 'auto', 'mclp', 'greedy', got 'best'"),
+    ({"radius_km": 0}, "radius_km must be more than 0"),
+])
+def test_bad_parameters_are_named(kwargs, message):
+    demand, candidates = known_case()
+    args = {"radius_km": 6.0, "count": 1, "candidates": candidates} | kwargs
+    with pytest.raises(CoverageInputError, match=message.replace("(", r"\(")):
+        suggest_sites(demand, **args)
+
+
+def test_demand_without_coverage_columns_is_refused():
+    demand, candidates = known_case()
+    with pytest.raises(CoverageInputError, match="covered"):
+        suggest_sites(demand.drop(columns="covered"), radius_km=6.0, candidates=candidates)

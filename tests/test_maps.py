@@ -1,0 +1,331 @@
+"""The map builders, checked on the saved HTML: layers, legends, marker counts, escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.service_area import service_area_from_text
+from maps import build_coverage_map
+from maps import build_growth_map
+from maps import build_opportunities_map
+from maps._common import text
+from matching.coverage import compute_coverage
+from matching.coverage import hexagons
+from matching.coverage import town_demand
+
+EVIL = "<script>alert(1)</script>"
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+EVIL_IN_JSON = "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;"
+
+
+# -- parsing the saved HTML -----------------------------------------------------------------
+
+
+def saved_html(m: folium.Map, tmp_path, name: str = "map.html") -> str:
+    path = tmp_path / name
+    m.save(str(path))
+    return path.read_text(encoding="utf-8")
+
+
+def overlays(html: str) -> dict[str, str]:
+    """LayerControl overlay name -> JavaScript variable of the layer."""
+    block = re.search(r"overlays\s*:\s*\{(.*?)\}", html, re.S)
+    assert block, "no LayerControl"
+    return dict(re.findall(r'"([^"]+)"\s*:\s*(\w+)', block.group(1)))
+
+
+def circle_markers(html: str) -> dict[str, list[tuple[float, float, dict]]]:
+    """Parent layer variable -> its circle markers ``(lat, lon, options)``."""
+    out: dict[str, list] = {}
+    pattern = r"L\.circleMarker\(\s*\[([-\d.e]+),\s*([-\d.e]+)\],\s*(\{.*?\})\s*\)\.addTo\((\w+)\)"
+    for lat, lon, options, parent in re.findall(pattern, html, re.S):
+        out.setdefault(parent, []).append((float(lat), float(lon), json.loads(options)))
+    return out
+
+
+def geojson_layers(html: str) -> dict[str, dict]:
+    """GeoJSON layer variable -> its embedded FeatureCollection."""
+    return {name: json.loads(data) for name, data in
+            re.findall(r"^\s*(geo_json_\w+)_add\((\{.*\})\);\s*$", html, re.M)}
+
+
+def cluster_rows(html: str) -> list[list]:
+    found = re.search(r"var data = (\[.*?\]);", html, re.S)
+    assert found, "no FastMarkerCluster data"
+    return json.loads(found.group(1))
+
+
+def legends(html: str) -> list[str]:
+    return re.findall(r'<div class="cg-legend"[^>]*>(.*?)</div>\s*</div>', html, re.S) or \
+        re.findall(r'<div class="cg-legend".*?<h4>(.*?)</h4>', html, re.S)
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+def _coverage_data(n_meetings: int = 7):
+    rng = np.random.default_rng(3)
+    meetings = pd.DataFrame({
+        "id": range(1, n_meetings + 1),
+        "name": [EVIL] + [f"Meeting {i}" for i in range(2, n_meetings + 1)],
+        "venue": [f"Hall {i}" for i in range(1, n_meetings + 1)],
+        "lat": 53.4 + rng.uniform(0, 0.4, n_meetings),
+        "lon": -2.8 + rng.uniform(0, 0.6, n_meetings),
+    })
+    demand = pd.DataFrame({"name": ["Near", EVIL, "Far", "Farther", "Farthest"],
+                           "lat": [53.5, 52.0, 51.5, 55.0, 50.5],
+                           "lon": [-2.6, -1.0, -0.1, -3.0, -4.0],
+                           "population": [5000, 7000, 90000, 3000, 2000]})
+    result = compute_coverage(demand, meetings, radius_km=10.0)
+    sites = [
+        {"name": EVIL, "lat": 52.0, "lon": -1.0, "added_population": 7000,
+         "devolve_from": {"organisation_id": 1, "name": EVIL, "distance_km": 50.0,
+                          "lat": 53.5, "lon": -2.6}},
+        {"name": "Far", "lat": 51.5, "lon": -0.1, "added_population": 90000,
+         "devolve_from": None},
+    ]
+    return meetings, result, sites
+
+
+def test_coverage_map_layers_legend_and_counts(tmp_path):
+    meetings, result, sites = _coverage_data()
+    m = build_coverage_map(meetings, radius_km=10.0, hexagons=hexagons(result.demand),
+                           gaps=result.gaps(None), sites=sites)
+    html = saved_html(m, tmp_path)
+    layers = overlays(html)
+    assert list(layers) == ["Coverage by hexagon", "Meeting catchment", "Meetings",
+                            "Uncovered towns", "Suggested sites"]
+    markers = circle_markers(html)
+    assert len(markers[layers["Meetings"]]) == len(meetings)
+    drawn = sorted((round(a, 5), round(b, 5)) for a, b, _ in markers[layers["Meetings"]])
+    assert drawn == sorted(zip(meetings["lat"].round(5), meetings["lon"].round(5),
+                               strict=True))
+    gaps = result.gaps(None)
+    assert len(markers[layers["Uncovered towns"]]) == len(gaps) == 4
+    radii = {round(a, 5): o["radius"] for a, _b, o in markers[layers["Uncovered towns"]]}
+    assert radii[51.5] > radii[52.0] > radii[55.0]  # sized by population
+    assert len(markers[layers["Suggested sites"]]) == 2
+    assert html.count("L.polyline(") == 1  # only the site with a devolver gets a line
+    geo = geojson_layers(html)
+    hexes = geo[layers["Coverage by hexagon"]]["features"]
+    assert len(hexes) == len(hexagons(result.demand))
+    assert {f["properties"]["fill"] for f in hexes} <= {"#d7191c", "#1a9641"}
+    assert "Coverage within 10 km" in html
+    assert html.count('class="cg-legend"') == 1
+    for label in ("Active in-person meeting", "Uncovered town", "Suggested site",
+                  "80 % or more covered"):
+        assert label in html
+    assert EVIL not in html
+    assert EVIL_ESCAPED in html
+
+
+def test_coverage_map_clusters_many_meetings(tmp_path):
+    meetings, _result, _sites = _coverage_data(n_meetings=2500)
+    html = saved_html(build_coverage_map(meetings, radius_km=10.0, catchment=False),
+                      tmp_path)
+    rows = cluster_rows(html)
+    assert len(rows) == 2500
+    assert "L.markerClusterGroup" in html
+    assert circle_markers(html) == {}  # no marker statement per meeting
+    assert rows[0][2] == f"{EVIL_ESCAPED}<br>Hall 1"
+    assert EVIL not in html
+
+
+def test_coverage_map_of_national_data_stays_small(tmp_path):
+    """20,000 meetings and every GB town: under 5 MB of HTML."""
+    demand = town_demand(service_area_from_text("GB"))
+    rng = np.random.default_rng(7)
+    pick = rng.choice(len(demand), 20_000, p=demand["population"] / demand["population"].sum())
+    meetings = pd.DataFrame({
+        "id": np.arange(20_000), "name": [f"Meeting {i}" for i in range(20_000)],
+        "lat": demand["lat"].to_numpy()[pick] + rng.normal(0, 0.02, 20_000),
+        "lon": demand["lon"].to_numpy()[pick] + rng.normal(0, 0.03, 20_000),
+    })
+    result = compute_coverage(demand, meetings, radius_km=10.0)
+    m = build_coverage_map(meetings, radius_km=10.0, hexagons=hexagons(result.demand),
+                           gaps=result.gaps(None))
+    html = saved_html(m, tmp_path)
+    assert len(html.encode()) < 5_000_000
+    assert len(cluster_rows(html)) == 20_000
+    gaps = len(result.gaps(None))
+    assert gaps > 0
+    assert len(circle_markers(html)[overlays(html)["Uncovered towns"]]) == min(gaps, 500)
+
+
+def test_coverage_map_colours_by_distance_and_adds_to_a_given_map(tmp_path):
+    meetings, result, _sites = _coverage_data()
+    base = folium.Map(location=(53, -2), zoom_start=7)
+    m = build_coverage_map(meetings, radius_km=10.0, hexagons=hexagons(result.demand),
+                           hex_by="distance_km", m=base)
+    assert m is base
+    html = saved_html(m, tmp_path)
+    fills = {f["properties"]["fill"] for f in
+             geojson_layers(html)[overlays(html)["Coverage by hexagon"]]["features"]}
+    assert "#d7191c" in fills  # the far towns: 40 km or more
+    assert "40 km or more to the nearest meeting" in html
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"radius_km": 0}, "radius_km must be a positive number"),
+    ({"radius_km": "far"}, "radius_km must be a number"),
+    ({"radius_km": 5, "hex_by": "colour"}, "hex_by must be one of"),
+])
+def test_coverage_map_refuses_bad_parameters(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_coverage_map([], **kwargs)
+
+
+# -- opportunities --------------------------------------------------------------------------
+
+
+def _results():
+    return [
+        {"opportunity_id": 1, "title": "Towpath tidy", "association": "Canal Trust",
+         "category": "waterway_trust", "distance_km": 1.234, "lat": 53.50, "lon": -2.60,
+         "reasons": ["matches waterways", "1.2 km away"], "schedule": "Sat 10:00-13:00",
+         "location_precision": "exact"},
+        {"opportunity_id": 2, "title": EVIL, "association": EVIL, "category": "allotment",
+         "distance_km": 2.5, "lat": 53.52, "lon": -2.62, "reasons": [EVIL],
+         "schedule": {"days": "Sun", "times": "09:00-12:00"}, "location_precision": "town"},
+        {"opportunity_id": 3, "title": "Repair cafe host", "association": "Fixers",
+         "category": "repair_cafe", "distance_km": 3.0, "lat": 53.53, "lon": -2.58,
+         "reasons": [], "approximate": True},
+        {"opportunity_id": 4, "title": "Second canal job", "association": "Canal Trust",
+         "category": "waterway_trust", "distance_km": 4.0, "lat": 53.47, "lon": -2.66},
+    ]
+
+
+def test_opportunities_map_layers_popups_and_colours(tmp_path):
+    meetings = pd.DataFrame({"name": ["Tuesday group", "Friday group"], "lat": [53.51, 53.49],
+                             "lon": [-2.61, -2.59]})
+    m = build_opportunities_map({"lat": 53.5, "lon": -2.6, "label": "WN1 1AA"}, _results(),
+                                meetings, radius_km=5.0)
+    html = saved_html(m, tmp_path)
+    layers = overlays(html)
+    assert list(layers) == ["Search radius", "Search origin", "Meetings", "Opportunities"]
+    markers = circle_markers(html)
+    results = markers[layers["Opportunities"]]
+    assert len(results) == 4
+    assert len(markers[layers["Meetings"]]) == 2
+    assert len(markers[layers["Search origin"]]) == 1
+    colours = [o["fillColor"] for _a, _b, o in results]
+    assert colours[0] == colours[3]
+    assert len(set(colours)) == 3
+    assert "L.circle(" in html
+    assert '"radius": 5000.0' in html
+    popups = re.findall(r"\$\(`(.*?)`\)\[0\]", html, re.S)
+    assert len(popups) == 4
+    assert "Towpath tidy" in popups[0]
+    assert "Canal Trust" in popups[0]
+    assert "1.2 km away" in popups[0]
+    assert "Sat 10:00-13:00" in popups[0]
+    assert "matches waterways" in popups[0]
+    assert "approximate location" not in popups[0]
+    assert "approximate location" in popups[1]
+    assert "Sun; 09:00-12:00" in popups[1]
+    assert "approximate location" in popups[2]
+    for label in ("waterway trust", "allotment", "repair cafe", "ACT Peer Recovery meeting",
+                  "WN1 1AA", "Opportunities within 5 km"):
+        assert label in html
+    assert EVIL not in html
+    assert EVIL_ESCAPED in html
+
+
+def test_template_literal_characters_cannot_break_out(tmp_path):
+    sneaky = "`; alert(2); `${alert(3)}\\"
+    m = build_opportunities_map((53.5, -2.6), [{"title": sneaky, "lat": 53.5, "lon": -2.6,
+                                                "association": sneaky}], radius_km=2)
+    html = saved_html(m, tmp_path)
+    assert sneaky not in html
+    assert "${alert(3)}" not in html
+    assert text(sneaky) in html
+
+
+def test_opportunities_map_refuses_a_bad_origin():
+    with pytest.raises(ValueError, match="latitude must be between -90 and 90"):
+        build_opportunities_map((153.5, -2.6), [], radius_km=5)
+
+
+# -- growth ---------------------------------------------------------------------------------
+
+
+def _trees():
+    members = [
+        {"id": 1, "name": "Hub", "parent_id": None, "generation": 0, "founded_on": "2018-02-01",
+         "status": "approved", "lat": 53.5, "lon": -2.6, "meetings": 3},
+        {"id": 2, "name": EVIL, "parent_id": 1, "generation": 1,
+         "founded_on": dt.date(2019, 6, 1), "status": "approved", "lat": 53.6, "lon": -2.5,
+         "meetings": 2},
+        {"id": 3, "name": "Grandchild", "parent_id": 2, "generation": 2,
+         "founded_on": "2021-03-01", "status": "pending", "lat": 53.7, "lon": -2.4,
+         "meetings": 1},
+    ]
+    other = [{"id": 9, "name": "Other hub", "parent_id": None, "generation": 0,
+              "founded_on": "2020-01-01", "status": "approved", "lat": 51.5, "lon": -3.2,
+              "meetings": 1}]
+    return [{"name": "Hub", "members": members}, {"name": "Other hub", "members": other}]
+
+
+def test_growth_map_has_one_layer_per_year_with_the_tree_so_far(tmp_path):
+    html = saved_html(build_growth_map(_trees()), tmp_path)
+    layers = overlays(html)
+    years = [2018, 2019, 2020, 2021]
+    assert list(layers) == [f"Growth by the end of {y}" for y in years]
+    data = geojson_layers(html)
+    expected_orgs = {2018: 1, 2019: 2, 2020: 3, 2021: 4}
+    expected_lines = {2018: 0, 2019: 1, 2020: 1, 2021: 2}
+    for year in years:
+        features = data[layers[f"Growth by the end of {year}"]]["features"]
+        kinds = [f["geometry"]["type"] for f in features]
+        assert kinds.count("Point") == expected_orgs[year], year
+        assert kinds.count("LineString") == expected_lines[year], year
+    # Only the last year is on the map at first; the slider switches years.
+    shown = re.findall(r"(geo_json_\w+)\.addTo\(map_\w+\)", html)
+    assert shown == [layers["Growth by the end of 2021"]]
+    assert "cg-year-slider" in html
+    assert re.search(r"var years = \[2018, 2019, 2020, 2021\]", html)
+    assert "Growth tree" in html
+    assert "Generation 2" in html
+    assert "Hotspot" in html
+    assert EVIL not in html
+    assert EVIL_IN_JSON in html
+
+
+def test_growth_map_of_nothing_is_an_empty_map(tmp_path):
+    html = saved_html(build_growth_map([]), tmp_path)
+    assert "cg-year-slider" not in html
+    assert "Growth tree" in html
+
+
+def test_missing_values_are_left_out(tmp_path):
+    meetings = pd.DataFrame({
+        "name": ["A", None, "C"], "venue": [None, "Hall", float("nan")],
+        "organisation": pd.array([pd.NA, "Org", "Org C"], dtype="string"),
+        "lat": [53.5, 53.6, 53.7], "lon": [-2.6, -2.5, float("nan")],
+    })
+    html = saved_html(build_coverage_map(meetings, radius_km=5), tmp_path)
+    markers = circle_markers(html)[overlays(html)["Meetings"]]
+    assert len(markers) == 2  # the meeting without a longitude is not drawn
+    tips = [" ".join(t.split()) for t in re.findall(r"bindTooltip\(\s*`(.*?)`", html, re.S)]
+    assert "<div> A </div>" in tips
+    assert "<div> Meeting<br>Hall, Org </div>" in tips
+    assert "nan" not in " ".join(tips)
+
+
+@pytest.mark.parametrize("module", ["maps._common", "maps.coverage", "maps.opportunities",
+                                    "maps.growth"])
+def test_docstring_examples(module):
+    """The Examples sections run (pytest's --doctest-modules only covers geo/)."""
+    import doctest
+    import importlib
+
+    failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
+    assert attempted > 0
+    assert failed == 0
