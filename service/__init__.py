@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from service.config import load_settings
 from store import Store
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: 0 to 2**31 - 1, the range of the tables' integer ids."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -33,6 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         The app; its store is ``app.extensions["commonground.store"]``.
     """
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in URLs fit the database's integers: a larger one is a 404, never an overflow.
+    app.url_map.converters["int"] = DatabaseId
     # The embedded store and caches live in ./instance of the working directory (where
     # `make run` is started), not inside the installed package.
     instance = Path((test_config or {}).get("INSTANCE_PATH") or Path.cwd() / "instance")
@@ -52,12 +63,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import auth  # noqa: PLC0415
     from service import hotspots  # noqa: PLC0415
     from service import maps_views  # noqa: PLC0415
+    from service import openapi  # noqa: PLC0415
     from service import partner  # noqa: PLC0415
     from service import peer  # noqa: PLC0415
     from service import views  # noqa: PLC0415
 
-    for module in (views, api, api_recommend, api_coverage, api_partner, maps_views, auth,
-                   partner, admin, peer, hotspots):
+    for module in (views, api, api_recommend, api_coverage, api_partner, openapi, maps_views,
+                   auth, partner, admin, peer, hotspots):
         app.register_blueprint(module.bp)
     if hasattr(auth, "init_app"):  # sessions, CSRF and rate limits, once auth exists
         auth.init_app(app)
