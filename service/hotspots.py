@@ -1,7 +1,547 @@
-"""Placeholder: filled in by the capability that owns it (see the issues)."""
+"""The hotspot dashboard (``/hotspots``) for hotspot leads and admins, and its CSV downloads.
+
+A hotspot lead sees the organisations they are responsible for: their own organisation and
+every organisation devolved from it (:func:`store.hotspots.organisation_scope`); an admin
+sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km):
+
+* coverage per region and per hotspot tree (:func:`matching.coverage.compute_coverage` over
+  the GeoNames towns, wired as :mod:`service.api_coverage` wires it) and the coverage map;
+* the largest uncovered towns of their territory and sites for new groups, each with the
+  approved organisation of theirs to devolve it (:func:`matching.sites.suggest_sites`,
+  greedy, so that the page stays quick);
+* the growth map and a growth table (per generation and per year);
+* "links worth making" for each of their organisations (:mod:`matching.reverse`);
+* their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
+  shown as not able to deliver meetings.
+
+Each table downloads as CSV from ``/hotspots/<table>.csv`` with the same rows; text cells
+that a spreadsheet would run as a formula are prefixed with a quote.
+
+A lead's organisation is made the root of its own tree before coverage is computed (its
+``parent_id`` is dropped from the frame), so that "per hotspot" figures are those of the
+lead's subtree even when the lead's organisation was itself devolved from another one.
+Territories are unchanged by that: a town belongs to the tree of its nearest organisation.
+
+Nothing is cached across requests: coverage of the demo takes some 20 ms; the maps most of
+the page's time.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass
+from dataclasses import field
+from functools import cached_property
+from typing import TYPE_CHECKING
+from typing import Any
+
+import pandas as pd
 from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask_login import current_user
+
+from maps import build_coverage_map
+from maps import build_growth_map
+from matching.coverage import CoverageResult
+from matching.coverage import compute_coverage
+from matching.coverage import hexagons
+from matching.coverage import town_demand
+from matching.growth import growth_trees
+from matching.reverse import links_worth_making
+from matching.sites import SiteSuggestion
+from matching.sites import suggest_sites
+from service import wiring
+from service.api_coverage import sites_for_map
+from service.api_recommend import get_recommender
+from service.auth import enforce_role
+from service.params import check_known
+from service.params import float_param
+from store.coverage import meetings_frame
+from store.coverage import organisations_frame
+from store.coverage import regions_frame
+from store.hotspots import organisation_scope
+from store.hotspots import volunteers_of
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+    from store import Store
 
 bp = Blueprint("hotspots", __name__)
+bp.before_request(lambda: enforce_role("hotspot_lead", "admin"))
+
+DEFAULT_RADIUS_KM = 10.0
+MIN_RADIUS_KM, MAX_RADIUS_KM = 1.0, 100.0
+GAPS = 25
+"""Uncovered towns listed (the map draws up to :data:`MAP_GAPS`)."""
+MAP_GAPS = 300
+SITES = 5
+LINKS_PER_ORGANISATION = 3
+EXPIRY_WARNING_DAYS = 60
+"""Licences that run out within this many days are flagged."""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: ``key`` in the rows (and the CSV header), a label and a kind.
+
+    Kinds: ``text``, ``int``, ``year``, ``share`` (0-1), ``km``, ``coord``, ``score``,
+    ``date``. ``page=False`` columns (ids, coordinates) are in the CSV only; ``display``
+    names a row key whose text the page shows instead of the value.
+    """
+
+    key: str
+    label: str
+    kind: str = "text"
+    page: bool = True
+    display: str | None = None
+
+
+def _c(key: str, label: str, kind: str = "text", **kw: Any) -> Column:
+    return Column(key, label, kind, **kw)
+
+
+_SHARES = (_c("organisations", "Groups", "int"), _c("meetings", "Meetings", "int"),
+           _c("population", "People", "int"),
+           _c("covered_population", "People within reach", "int"),
+           _c("covered_share", "Share within reach", "share"))
+TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
+    "coverage-by-region": ("Coverage by region", (
+        _c("id", "Region id", "int", page=False), _c("name", "Region"), *_SHARES)),
+    "coverage-by-hotspot": ("Coverage by hotspot tree", (
+        _c("organisation_id", "Organisation id", "int", page=False),
+        _c("name", "Hotspot tree"), _c("region", "Region"), *_SHARES)),
+    "gaps": ("Largest uncovered towns", (
+        _c("name", "Town"), _c("population", "People", "int"),
+        _c("distance_km", "Nearest meeting", "km"),
+        _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
+    "sites": ("Suggested sites for new groups", (
+        _c("rank", "Order", "int"), _c("name", "Town"),
+        _c("added_population", "People newly within reach", "int"),
+        _c("devolve_from_id", "Devolve from (id)", "int", page=False),
+        _c("devolve_from", "Devolve from", display="devolve_from_label"),
+        _c("devolve_distance_km", "Distance from it", "km"),
+        _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
+    "growth": ("Growth of each tree", (
+        _c("hotspot_id", "Hotspot id", "int", page=False), _c("hotspot", "Hotspot tree"),
+        _c("depth", "Depth", "int"), _c("generation", "Generation", "int"),
+        _c("year", "End of year", "year"), _c("organisations", "Groups", "int"),
+        _c("meetings", "Meetings", "int"), _c("new_organisations", "New groups", "int"),
+        _c("new_meetings", "New meetings", "int"))),
+    "links": ("Links worth making", (
+        _c("organisation_id", "Organisation id", "int", page=False),
+        _c("organisation", "Your group"),
+        _c("association_id", "Association id", "int", page=False),
+        _c("association", "Association"), _c("category", "Category"),
+        _c("distance_km", "Distance", "km"), _c("nearest_meeting", "Nearest of your meetings"),
+        _c("open_opportunities", "Open needs", "int"), _c("reasons", "Why"),
+        _c("score", "Score", "score"))),
+    "volunteers": ("Licensed volunteers", (
+        _c("organisation_id", "Organisation id", "int", page=False),
+        _c("organisation", "Organisation"), _c("display_name", "Volunteer"),
+        _c("licence_number", "Licence"), _c("licence_valid_until", "Valid until", "date"),
+        _c("status", "Licence", display="status_label"),
+        _c("days_left", "Days left", "int", page=False),
+        _c("able_to_deliver_meetings", "Able to deliver meetings", display="able_label"))),
+}
+
+
+def csv_cell(value: Any) -> str:
+    """Text for a CSV cell, made inert for spreadsheets.
+
+    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+    run as a formula by Excel or LibreOffice; such text gets a leading ``'``.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _csv_value(column: Column, value: Any) -> str:
+    if _missing(value) or (value is pd.NA):
+        return ""
+    kind = column.kind
+    if kind in {"int", "year"}:
+        return str(int(value))
+    if kind == "share":
+        return f"{float(value):.4f}"
+    if kind in {"km", "score"}:
+        return f"{float(value):.3f}"
+    if kind == "coord":
+        return f"{float(value):.6f}"
+    if kind == "date":
+        return value.isoformat()
+    return csv_cell(value)
+
+
+def _page_value(column: Column, value: Any) -> str:
+    kind = column.kind
+    if kind == "km":
+        return "no meeting" if _missing(value) else f"{float(value):.1f} km"
+    if _missing(value) or (value is pd.NA):
+        return "" if kind != "share" else "–"
+    if kind == "int":
+        return f"{int(value):,}"
+    if kind == "year":
+        return str(int(value))
+    if kind == "share":
+        return f"{100.0 * float(value):.1f} %"
+    if kind == "score":
+        return f"{float(value):.2f}"
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass
+class Table:
+    """One table of the dashboard: the same rows on the page and in the CSV."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def page_columns(self) -> list[Column]:
+        """The columns the page shows."""
+        return [c for c in self.columns if c.page]
+
+    def view(self) -> list[dict[str, Any]]:
+        """Rows as the page shows them: ``{"cells": [(kind, text)], "flag": css class}``."""
+        return [{"cells": [(c.kind, str(row.get(c.display)) if c.display
+                            else _page_value(c, row.get(c.key))) for c in self.page_columns],
+                 "flag": row.get("flag", "")} for row in self.rows]
+
+    def to_csv(self) -> str:
+        """The table as CSV: a header of field names, then one line per row."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([c.key for c in self.columns])
+        writer.writerows([_csv_value(c, row.get(c.key)) for c in self.columns]
+                         for row in self.rows)
+        return out.getvalue()
+
+
+def licence_status(valid_until: dt.date | None, today: dt.date) -> dict[str, Any]:
+    """Whether a volunteer may deliver meetings on ``today``, and what to flag.
+
+    A licence is valid up to and including its ``valid_until`` day. Returns ``status``
+    (``valid``, ``expiring`` within :data:`EXPIRY_WARNING_DAYS` days, ``lapsed``, or
+    ``unknown`` without a date), ``days_left``, ``able_to_deliver_meetings`` (``yes``/``no``:
+    only a licence in force counts) and the page's labels and row flag.
+    """
+    if valid_until is None:
+        return {"status": "unknown", "days_left": None, "able_to_deliver_meetings": "no",
+                "status_label": "No expiry date on record",
+                "able_label": "No: check the licence first", "flag": "flag-lapsed"}
+    days = (valid_until - today).days
+    if days < 0:
+        return {"status": "lapsed", "days_left": days, "able_to_deliver_meetings": "no",
+                "status_label": f"Lapsed: ran out after {valid_until.isoformat()}",
+                "able_label": "No: licence lapsed, not able to deliver meetings",
+                "flag": "flag-lapsed"}
+    if days <= EXPIRY_WARNING_DAYS:
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        return {"status": "expiring", "days_left": days, "able_to_deliver_meetings": "yes",
+                "status_label": f"Expires {when}: renew now",
+                "able_label": f"Yes, until {valid_until.isoformat()}",
+                "flag": "flag-expiring"}
+    return {"status": "valid", "days_left": days, "able_to_deliver_meetings": "yes",
+            "status_label": "Valid", "able_label": "Yes", "flag": ""}
+
+
+# -- what a user is responsible for ---------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """The organisations a user sees: ``root_id`` and its subtree, or all (``root_id=None``)."""
+
+    organisations: list[dict[str, Any]]
+    root_id: int | None
+
+    @cached_property
+    def ids(self) -> set[int]:
+        """Ids of the organisations in scope."""
+        return {int(o["id"]) for o in self.organisations}
+
+    @property
+    def everything(self) -> bool:
+        """Whether this is an admin's view of every organisation."""
+        return self.root_id is None
+
+
+def scope_for(store: Store, user: Any) -> Scope:
+    """The scope of a signed-in user: an admin sees all, a hotspot lead their subtree."""
+    if getattr(user, "role", None) == "admin":
+        return Scope(organisation_scope(store, None), None)
+    org_id = getattr(user, "organisation_id", None)
+    if org_id is None:
+        return Scope([], -1)
+    return Scope(organisation_scope(store, int(org_id)), int(org_id))
+
+
+class Dashboard:
+    """The dashboard's figures for one request; each piece is computed once, when asked for.
+
+    Parameters
+    ----------
+    store
+        The store.
+    scope
+        What the user is responsible for.
+    radius_km
+        Reach of a meeting.
+    area
+        The service area (``COMMONGROUND_SERVICE_AREA``) whose towns are the demand.
+    today
+        The day licences are judged on.
+    """
+
+    def __init__(self, store: Store, scope: Scope, *, radius_km: float, area: str,
+                 today: dt.date) -> None:
+        self.store, self.scope, self.radius_km = store, scope, radius_km
+        self.area, self.today = area, today
+
+    @cached_property
+    def organisations(self) -> pd.DataFrame:
+        """The organisations frame, with the lead's organisation made a root."""
+        orgs = organisations_frame(self.store)
+        if not self.scope.everything:
+            orgs.loc[orgs["id"] == self.scope.root_id, "parent_id"] = pd.NA
+        return orgs
+
+    @cached_property
+    def coverage(self) -> CoverageResult:
+        """Coverage of the service area's towns, per region and per tree."""
+        demand = town_demand(wiring.service_area(self.area))
+        return compute_coverage(demand, meetings_frame(self.store), radius_km=self.radius_km,
+                                organisations=self.organisations,
+                                regions=regions_frame(self.store))
+
+    @cached_property
+    def territory(self) -> CoverageResult:
+        """The coverage result cut to the towns of the user's tree (admin: all towns)."""
+        demand = self.coverage.demand
+        if not self.scope.everything:
+            demand = demand.loc[demand["hotspot_id"].isin([self.scope.root_id]).to_numpy(bool)]
+        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True))
+
+    @cached_property
+    def suggestion(self) -> SiteSuggestion:
+        """Sites in the territory, each devolved by the nearest approved organisation in scope."""
+        demand = self.territory.demand
+        if demand.empty or not (~demand["covered"]).any():
+            return SiteSuggestion(radius_km=self.radius_km)
+        orgs = self.organisations
+        devolvers = orgs.loc[(orgs["status"] == "approved") & orgs["id"].isin(self.scope.ids)]
+        return suggest_sites(demand, radius_km=self.radius_km, count=SITES,
+                             devolvers=devolvers, method="greedy")
+
+    @cached_property
+    def trees(self) -> list[Any]:
+        """Growth trees in scope (the lead's subtree, or all)."""
+        trees = growth_trees(self.organisations,
+                             meetings_frame(self.store, attendance=None))
+        return [t for t in trees if self.scope.everything or t.root_id == self.scope.root_id]
+
+    def headline(self) -> dict[str, Any]:
+        """People in the territory, those within reach, and the share."""
+        t = self.territory
+        return {"population": t.population, "covered_population": t.covered_population,
+                "covered_share": t.covered_share, "towns": len(t.demand)}
+
+    # -- the tables ---------------------------------------------------------------------------
+
+    def table(self, name: str) -> Table:
+        """The table called ``name`` (a key of :data:`TABLES`)."""
+        title, columns = TABLES[name]
+        rows = getattr(self, "_" + name.replace("-", "_"))()
+        return Table(name, title, columns, rows)
+
+    def _coverage_by_region(self) -> list[dict[str, Any]]:
+        rows = self.coverage.by_region
+        if self.scope.everything:
+            return rows
+        mine = {o["region_id"] for o in self.scope.organisations if o["region_id"] is not None}
+        return [r for r in rows if r["id"] in mine]
+
+    def _coverage_by_hotspot(self) -> list[dict[str, Any]]:
+        rows = self.coverage.by_hotspot
+        if self.scope.everything:
+            return rows
+        return [r for r in rows if r["organisation_id"] == self.scope.root_id]
+
+    def _gaps(self) -> list[dict[str, Any]]:
+        return self.territory.gaps(GAPS).to_dict("records")
+
+    def _sites(self) -> list[dict[str, Any]]:
+        rows = []
+        for rank, s in enumerate(self.suggestion.sites, start=1):
+            dev = s.devolve_from
+            rows.append({
+                "rank": rank, "name": s.name, "added_population": s.added_population,
+                "devolve_from_id": dev.organisation_id if dev else None,
+                "devolve_from": dev.name if dev else None,
+                "devolve_from_label": dev.name if dev else "no approved organisation of yours",
+                "devolve_distance_km": dev.distance_km if dev else None,
+                "lat": s.lat, "lon": s.lon,
+            })
+        return rows
+
+    def _growth(self) -> list[dict[str, Any]]:
+        rows = []
+        for t in self.trees:
+            base = {"hotspot_id": t.root_id, "hotspot": t.name, "depth": t.depth}
+            rows += [{**base, "generation": g.generation, "organisations": g.organisations,
+                      "meetings": g.meetings} for g in t.generations]
+            before = (0, 0)
+            for y in t.timeline:
+                rows.append({**base, "year": y.year, "organisations": y.organisations,
+                             "meetings": y.meetings,
+                             "new_organisations": y.organisations - before[0],
+                             "new_meetings": y.meetings - before[1]})
+                before = (y.organisations, y.meetings)
+        return rows
+
+    def _links(self) -> list[dict[str, Any]]:
+        recommender = get_recommender(current_app._get_current_object())  # type: ignore[attr-defined]
+        rows = []
+        for org in self.scope.organisations:
+            if org["status"] == "suspended":  # a suspended group is not making new links
+                continue
+            found = links_worth_making(recommender, int(org["id"]), radius_km=self.radius_km,
+                                       limit=LINKS_PER_ORGANISATION)
+            rows += [{"organisation_id": org["id"], "organisation": org["name"],
+                      **{k: r[k] for k in ("association_id", "association", "category",
+                                           "distance_km", "nearest_meeting",
+                                           "open_opportunities", "score")},
+                      "reasons": "; ".join(r["reasons"])} for r in found["results"]]
+        return rows
+
+    def _volunteers(self) -> list[dict[str, Any]]:
+        ids = None if self.scope.everything else self.scope.ids
+        rows = [{**v, **licence_status(v["licence_valid_until"], self.today)}
+                for v in volunteers_of(self.store, ids)]
+        order = {"lapsed": 0, "unknown": 1, "expiring": 2, "valid": 3}
+        rows.sort(key=lambda r: (order[r["status"]], r["licence_valid_until"] or dt.date.min,
+                                 str(r["organisation"]), str(r["display_name"]), r["id"]))
+        return rows
+
+    # -- the maps -----------------------------------------------------------------------------
+
+    def coverage_map_html(self) -> str:
+        """The coverage map of the territory as an HTML document (for ``<iframe srcdoc>``)."""
+        meetings = meetings_frame(self.store)
+        names = self.organisations.set_index("id")["name"]
+        owned = meetings["organisation_id"]
+        if not self.scope.everything:
+            meetings = meetings.loc[owned.isin(sorted(self.scope.ids)).to_numpy(bool)]
+        meetings = meetings.assign(organisation=[
+            None if pd.isna(o) else names.get(int(o)) for o in meetings["organisation_id"]])
+        demand = self.territory.demand
+        m = build_coverage_map(
+            meetings, radius_km=self.radius_km,
+            hexagons=hexagons(demand) if len(demand) else None,
+            gaps=self.territory.gaps(MAP_GAPS), sites=sites_for_map(self.suggestion))
+        return str(m.get_root().render())
+
+    def growth_map_html(self) -> str:
+        """The growth map of the trees in scope as an HTML document."""
+        m = build_growth_map([t.to_dict() for t in self.trees])
+        return str(m.get_root().render())
+
+
+# -- views ----------------------------------------------------------------------------------
+
+
+def _store() -> Store:
+    from service import get_store  # noqa: PLC0415 - avoids an import cycle with create_app
+
+    return get_store(current_app)
+
+
+def _dashboard() -> Dashboard:
+    check_known(request.args, ("radius_km",))
+    radius = float_param(request.args, "radius_km", default=DEFAULT_RADIUS_KM,
+                         lo=MIN_RADIUS_KM, hi=MAX_RADIUS_KM)
+    store = _store()
+    radius = DEFAULT_RADIUS_KM if radius is None else radius
+    return Dashboard(store, scope_for(store, current_user), radius_km=radius,
+                     area=current_app.config["SERVICE_AREA"], today=dt.date.today())
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Volunteers' names and licences: never kept by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/hotspots")
+def dashboard() -> ResponseReturnValue:
+    """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
+    board = _dashboard()
+    scope = board.scope
+    context: dict[str, Any] = {
+        "scope": scope, "radius_km": board.radius_km, "min_radius": MIN_RADIUS_KM,
+        "max_radius": MAX_RADIUS_KM, "warning_days": EXPIRY_WARNING_DAYS,
+        "has_demo": any(o["is_demo"] for o in scope.organisations),
+        "root": scope.organisations[0] if scope.organisations and not scope.everything
+        else None,
+    }
+    if scope.organisations:
+        tables = {name: board.table(name) for name in TABLES}
+        volunteers = tables["volunteers"].rows
+        context.update(
+            tables=tables, headline=board.headline(), suggestion=board.suggestion,
+            coverage_map=board.coverage_map_html(), growth_map=board.growth_map_html(),
+            counts={s: sum(1 for v in volunteers if v["status"] == s)
+                    for s in ("valid", "expiring", "lapsed", "unknown")},
+        )
+    return render_template("hotspots/dashboard.html", **context)
+
+
+@bp.get("/hotspots/<any(" + ", ".join(f'"{n}"' for n in TABLES) + "):table>.csv")
+def table_csv(table: str) -> ResponseReturnValue:
+    """One table of the dashboard as CSV (the same rows as the page)."""
+    board = _dashboard()
+    body = board.table(table).to_csv() if board.scope.organisations else \
+        Table(table, *TABLES[table]).to_csv()
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="hotspots-{table}-{board.radius_km:g}km.csv"')
+    return response
+
+
+__all__ = [
+    "DEFAULT_RADIUS_KM",
+    "EXPIRY_WARNING_DAYS",
+    "TABLES",
+    "Column",
+    "Dashboard",
+    "Scope",
+    "Table",
+    "bp",
+    "csv_cell",
+    "dashboard",
+    "licence_status",
+    "scope_for",
+    "table_csv",
+]

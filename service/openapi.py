@@ -24,6 +24,7 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 NUM = {"type": "number"}
 BOOL = {"type": "boolean"}
+ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 STRS = {"type": "array", "items": STR}
 
 
@@ -183,15 +184,15 @@ def _paths() -> dict[str, Any]:
             "responses": {"200": {"description": "OK", "content": geo}, **ERRORS}}},
         "/api/opportunities/{opportunity_id}/reach": {"get": {
             "summary": "Active meetings within reach of a listing, and which it fits",
-            "parameters": [_param("opportunity_id", INT, where="path"), RADIUS],
+            "parameters": [_param("opportunity_id", ID, where="path"), RADIUS],
             "responses": {"200": _json(_ref("Reach")), **ERRORS}}},
         "/api/associations/{association_id}/reach": {"get": {
             "summary": "Active meetings within reach of an association",
-            "parameters": [_param("association_id", INT, where="path"), RADIUS],
+            "parameters": [_param("association_id", ID, where="path"), RADIUS],
             "responses": {"200": _json(_ref("Reach")), **ERRORS}}},
         "/api/organisations/{organisation_id}/links-worth-making": {"get": {
             "summary": "Nearby associations without a mutual-interest link yet",
-            "parameters": [_param("organisation_id", INT, where="path"), RADIUS,
+            "parameters": [_param("organisation_id", ID, where="path"), RADIUS,
                            _param("limit", {"type": "integer", "minimum": 1, "maximum": 50})],
             "responses": {"200": _json(_ref("Links")), **ERRORS}}},
         "/api/coverage": {"get": {
@@ -222,11 +223,11 @@ def _paths() -> dict[str, Any]:
                                    "400": ERRORS["400"], **unauthorised}}},
         "/api/partner/opportunities/{opportunity_id}": {
             "get": {"summary": "One of the partner's opportunities", "security": bearer,
-                    "parameters": [_param("opportunity_id", INT, where="path")],
+                    "parameters": [_param("opportunity_id", ID, where="path")],
                     "responses": {"200": _json(_ref("PartnerOpportunity")),
                                   "404": ERRORS["404"], **unauthorised}},
             "patch": {"summary": "Change some fields", "security": bearer,
-                      "parameters": [_param("opportunity_id", INT, where="path")],
+                      "parameters": [_param("opportunity_id", ID, where="path")],
                       "requestBody": {"required": True, "content": {"application/json": {
                           "schema": {"type": "object"}}}},
                       "responses": {"200": _json(_ref("PartnerOpportunity")),
