@@ -167,45 +167,36 @@ def csv_cell(value: Any) -> str:
 
 
 def _missing(value: Any) -> bool:
-    if value is None:
+    if value is None or value is pd.NA:
         return True
     return isinstance(value, float) and not math.isfinite(value)
 
 
+_CSV_FORMAT = {
+    "int": lambda v: str(int(v)), "year": lambda v: str(int(v)),
+    "share": lambda v: f"{float(v):.4f}", "km": lambda v: f"{float(v):.3f}",
+    "score": lambda v: f"{float(v):.3f}", "coord": lambda v: f"{float(v):.6f}",
+    "date": lambda v: v.isoformat(),
+}
+_PAGE_FORMAT = {
+    "int": lambda v: f"{int(v):,}", "year": lambda v: str(int(v)),
+    "share": lambda v: f"{100.0 * float(v):.1f} %", "km": lambda v: f"{float(v):.1f} km",
+    "score": lambda v: f"{float(v):.2f}", "coord": lambda v: f"{float(v):.6f}",
+    "date": lambda v: v.isoformat(),
+}
+_PAGE_MISSING = {"km": "no meeting", "share": "\N{EN DASH}"}
+
+
 def _csv_value(column: Column, value: Any) -> str:
-    if _missing(value) or (value is pd.NA):
+    if _missing(value):
         return ""
-    kind = column.kind
-    if kind in {"int", "year"}:
-        return str(int(value))
-    if kind == "share":
-        return f"{float(value):.4f}"
-    if kind in {"km", "score"}:
-        return f"{float(value):.3f}"
-    if kind == "coord":
-        return f"{float(value):.6f}"
-    if kind == "date":
-        return value.isoformat()
-    return csv_cell(value)
+    return _CSV_FORMAT.get(column.kind, csv_cell)(value)
 
 
 def _page_value(column: Column, value: Any) -> str:
-    kind = column.kind
-    if kind == "km":
-        return "no meeting" if _missing(value) else f"{float(value):.1f} km"
-    if _missing(value) or (value is pd.NA):
-        return "" if kind != "share" else "–"
-    if kind == "int":
-        return f"{int(value):,}"
-    if kind == "year":
-        return str(int(value))
-    if kind == "share":
-        return f"{100.0 * float(value):.1f} %"
-    if kind == "score":
-        return f"{float(value):.2f}"
-    if kind == "date":
-        return value.isoformat()
-    return str(value)
+    if _missing(value):
+        return _PAGE_MISSING.get(column.kind, "")
+    return _PAGE_FORMAT.get(column.kind, str)(value)
 
 
 @dataclass
