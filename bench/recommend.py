@@ -157,7 +157,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=None)
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
-    queries = make_queries(args.queries or (100 if args.quick else 300))
+    queries = make_queries(args.queries or (200 if args.quick else 300))
     try:
         pg = start_postgis(dbname="bench")
     except Exception as exc:

@@ -17,7 +17,7 @@ so the same list.
 
 Looking only as far as needed (:mod:`matching.search`): the score of anything ``d`` km away
 or more is bounded, so after a first look at the nearest listings (and the nearest with the
-peer's interests) the search stops, or goes once more exactly as far as the list could still
+peer's interests) the search stops, or looks farther, only as far as the list could still
 change. The answer is the same as scoring everything in the radius; it is just much cheaper in
 a city.
 """

@@ -10,14 +10,13 @@
 
 Errors use the one JSON body of the API, ``{"error", "detail", "status"}``: 400 for a bad or
 out-of-range parameter (named in ``detail``), 404 for an unknown postcode, place, meeting or
-record. Peer answers are ``Cache-Control: no-store`` and the development server's access log
-has query strings removed: where a peer searches from is never kept.
+record. Peer answers are ``Cache-Control: no-store``, nothing here logs, and the development
+server's access log drops query strings (``service.cli.PrivateRequestHandler``): where a peer
+searches from is never kept. The OpenAPI document (``service.openapi``) describes these paths.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
 from typing import TYPE_CHECKING
 from typing import Any
@@ -43,7 +42,6 @@ from store.candidates import StoreCandidates
 
 if TYPE_CHECKING:
     from flask import Flask
-    from flask.blueprints import BlueprintSetupState
     from flask.typing import ResponseReturnValue
 
 bp = Blueprint("api_recommend", __name__, url_prefix="/api")
@@ -53,27 +51,6 @@ RECOMMEND_PARAMS = ("lat", "lon", "postcode", "place", "meeting_id", "interests"
                     "radius_km", "limit", "per_association", "association_id",
                     "organisation_id", "days", "times")
 """Query parameters of ``GET /api/recommendations``; any other is a 400."""
-_QUERY_STRING = re.compile(r"\?[^\s\"]*")
-
-
-class RedactQueryStrings(logging.Filter):
-    """Drop query strings from access-log lines: they can hold a peer's postcode or point."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's arguments; never drop the record."""
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(_QUERY_STRING.sub("?…", a) if isinstance(a, str) else a
-                                for a in record.args)
-        if isinstance(record.msg, str) and "?" in record.msg:
-            record.msg = _QUERY_STRING.sub("?…", record.msg)
-        return True
-
-
-@bp.record_once
-def _install_log_filter(state: BlueprintSetupState) -> None:
-    log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactQueryStrings) for f in log.filters):
-        log.addFilter(RedactQueryStrings())
 
 
 def get_recommender(app: Flask) -> Recommender:
@@ -170,49 +147,4 @@ def links_worth_making_view(organisation_id: int) -> ResponseReturnValue:
     ))
 
 
-def openapi_paths() -> dict[str, Any]:
-    """OpenAPI 3 ``paths`` of this blueprint, for ``/api/openapi.json`` to merge."""
-    def param(name: str, kind: str = "string", where: str = "query",
-              text: str = "") -> dict[str, Any]:
-        return {"name": name, "in": where, "required": where == "path",
-                "schema": {"type": kind}, "description": text}
-
-    errors = {str(s): {"description": d, "content": {"application/json": {"schema": {
-        "$ref": "#/components/schemas/Error"}}}} for s, d in (
-        (400, "a parameter is missing, malformed or out of range (named in detail)"),
-        (404, "an unknown postcode, place, meeting or record"))}
-    ok = {"200": {"description": "OK", "content": {"application/json": {
-        "schema": {"type": "object"}}}}}
-    radius = param("radius_km", "number", text="km, more than 0 and at most 100 (default 15)")
-    return {
-        "/api/recommendations": {"get": {
-            "summary": "Opportunities for a peer, best first, with reasons",
-            "parameters": [
-                param("lat", "number"), param("lon", "number"), param("postcode"),
-                param("place"), param("meeting_id", "integer"),
-                param("interests", text="comma-separated interest slugs; others are text"),
-                param("text", text="free text, such as 'outdoors and fixing bikes'"), radius,
-                param("limit", "integer", text="1-50 (default 10)"),
-                param("per_association", "integer", text="1-10 (default 2)"),
-                param("association_id", "integer"), param("organisation_id", "integer"),
-                param("days", text="e.g. sat,sun or weekdays (0 = Sunday)"),
-                param("times", text="morning, afternoon, evening or HH:MM-HH:MM"),
-            ],
-            "responses": {**ok, **errors}}},
-        "/api/opportunities/{opportunity_id}/reach": {"get": {
-            "summary": "Active meetings within reach of a listing, and which it fits",
-            "parameters": [param("opportunity_id", "integer", "path"), radius],
-            "responses": {**ok, **errors}}},
-        "/api/associations/{association_id}/reach": {"get": {
-            "summary": "Active meetings within reach of an association",
-            "parameters": [param("association_id", "integer", "path"), radius],
-            "responses": {**ok, **errors}}},
-        "/api/organisations/{organisation_id}/links-worth-making": {"get": {
-            "summary": "Nearby associations without a mutual-interest link yet",
-            "parameters": [param("organisation_id", "integer", "path"), radius,
-                           param("limit", "integer", text="1-50 (default 10)")],
-            "responses": {**ok, **errors}}},
-    }
-
-
-__all__ = ["RECOMMEND_PARAMS", "RedactQueryStrings", "bp", "get_recommender", "openapi_paths"]
+__all__ = ["RECOMMEND_PARAMS", "bp", "get_recommender"]

@@ -48,7 +48,7 @@ CORE = {slug: set(cat.interests[:2]) for slug, cat in CATEGORIES.items()}
 def labelled_peers(source: StoreCandidates, *, seed: int = 7) -> list[LabelledPeer]:
     opps = source.opportunities()
     meetings = source._meetings()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - labels, not secrets
     acceptable = ((opps["status"] == "open")
                   & (opps["capacity"].isna() | (opps["places_taken"] < opps["capacity"])))
     peers = []

@@ -50,6 +50,7 @@ def test_recommendations_identical(engines: tuple[Recommender, Recommender]) -> 
         assert [r.opportunity_id for r in a.results] == [r.opportunity_id for r in b.results]
         for x, y in zip(a.results, b.results, strict=True):
             assert abs(x.score - y.score) <= 1e-9
+            assert x.score == y.score  # in fact bit-identical: same floats, same arithmetic
             assert x.distance_km == y.distance_km
             assert x.reasons == y.reasons
         total += len(a.results)
