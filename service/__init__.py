@@ -62,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import api_recommend  # noqa: PLC0415
     from service import auth  # noqa: PLC0415
     from service import hotspots  # noqa: PLC0415
+    from service import logs  # noqa: PLC0415
     from service import maps_views  # noqa: PLC0415
     from service import openapi  # noqa: PLC0415
     from service import partner  # noqa: PLC0415
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if hasattr(auth, "init_app"):  # sessions, CSRF and rate limits, once auth exists
         auth.init_app(app)
     views.register_error_handlers(app)
+    logs.init_app(app)
     return app
 
 

@@ -65,3 +65,27 @@ def test_page_404_is_html(client: FlaskClient) -> None:
     response = client.get("/nothing-here")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_request_log_is_json_without_the_peers_whereabouts(client, caplog) -> None:
+    import json
+    import logging
+
+    from service.logs import LOGGER
+    from service.logs import JsonFormatter
+
+    logger = logging.getLogger(LOGGER)
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger=LOGGER):
+            client.get("/api/opportunities?lat=53.4808&lon=-2.2426&radius_km=5",
+                       environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    finally:
+        logger.removeHandler(caplog.handler)
+    (record,) = [r for r in caplog.records if r.name == LOGGER]
+    line = JsonFormatter().format(record)
+    body = json.loads(line)
+    assert body["path"] == "/api/opportunities"
+    assert body["status"] == 200
+    assert "53.48" not in line
+    assert "203.0.113.7" not in line
