@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from typing import Any
 
@@ -151,6 +152,9 @@ def demo(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the site (development server; use gunicorn in production, see README)."""
+    # The development server speaks plain HTTP: session cookies may not demand HTTPS here
+    # unless the operator says otherwise.
+    os.environ.setdefault("COMMONGROUND_SECURE_COOKIES", "0")
     app = _app(ctx)
     store = _store(ctx)
     try:
