@@ -72,12 +72,15 @@ class StoreCandidates:
             return tuple(sorted((str(t), int(v)) for t, v in conn.execute(_VERSION)))
 
     def opportunities(self) -> pd.DataFrame:
-        """Every opportunity, with ``association`` (name) and ``category``, by id."""
+        """Every listing of an approved association, with its name and category, by id."""
         cols = [getattr(Opportunity, c) for c in _OPP_COLUMNS]
         stmt = (
             select(*cols, Association.name.label("association"), Association.category)
             .join(Association, Opportunity.association_id == Association.id)
-            .where(Opportunity.lat.is_not(None), Opportunity.lon.is_not(None))
+            # Peers see the needs of approved associations only (a pending or suspended
+            # partner's listings wait for an admin).
+            .where(Opportunity.lat.is_not(None), Opportunity.lon.is_not(None),
+                   Association.status == "approved")
             .order_by(Opportunity.id)
         )
         with self.store.engine.connect() as conn:

@@ -84,3 +84,25 @@ def test_reverse_questions_identical(engines: tuple[Recommender, Recommender]) -
                association_reach(postgis, assoc, radius_km=25)
     for org in (1, 5, 12, 20):
         assert links_worth_making(sqlite, org) == links_worth_making(postgis, org)
+
+
+def test_needs_of_unapproved_associations_are_not_recommended(store) -> None:
+    """A pending or suspended partner's open needs stay out of peers' results (both backends)."""
+    from matching.query import Origin
+    from matching.query import PeerQuery
+    from matching.recommend import Recommender
+    from store.candidates import StoreCandidates
+    from store.models import Association
+    from store.models import Opportunity
+
+    with store.session() as s:
+        for status in ("approved", "pending", "suspended"):
+            a = Association(name=f"{status} trust", category="waterway_trust", status=status,
+                            lat=53.5, lon=-2.6)
+            s.add(a)
+            s.flush()
+            s.add(Opportunity(association_id=a.id, title=f"{status} towpath crew",
+                              interests=["waterways"], lat=53.5, lon=-2.6))
+    answer = Recommender(StoreCandidates(store)).recommend(
+        PeerQuery(Origin((53.5, -2.6), label="here", kind="point"), interests=("waterways",)))
+    assert [r.title for r in answer.results] == ["approved towpath crew"]
