@@ -55,7 +55,7 @@ def meetings_geojson() -> ResponseReturnValue:
 
 @bp.get("/opportunities")
 def opportunities_geojson() -> ResponseReturnValue:
-    """Opportunities as GeoJSON: open ones by default; ``status=any`` for all."""
+    """Opportunities of approved associations as GeoJSON: open ones unless ``status`` says."""
     return _listing("opportunities", {"status": (*OPPORTUNITY_STATUSES, "any"),
                                       "category": None, "interest": SLUGS,
                                       "association_id": None}, defaults={"status": "open"})
@@ -125,6 +125,8 @@ def _listing(kind: str, filters: dict[str, tuple[str, ...] | None], *,
     args = request.args
     check_known(args, (*filters, "lat", "lon", "radius_km", "bbox", "limit", "offset"))
     query = _filters(kind, filters, defaults or {})
+    if kind == "opportunities":
+        query["association_status"] = "approved"  # as peers see them: approved partners only
     limit = int_param(args, "limit", default=100, lo=1, hi=1000)
     offset = int_param(args, "offset", default=0, lo=0, hi=10**9)
     ids, distance = _spatial_ids(kind)

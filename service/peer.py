@@ -133,6 +133,8 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
         abort(404, description=f"There is no opportunity {opportunity_id}.")
     opp = found[0]
     (assoc,) = export_records_by_ids(store, "associations", [opp["association_id"]])
+    if assoc["status"] != "approved":  # a pending or suspended partner's need is not public
+        abort(404, description=f"There is no opportunity {opportunity_id}.")
     opp["when"] = _when(opp)
     labels = {t.slug: t.label for t in TERMS}
     m = build_opportunities_map(

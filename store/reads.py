@@ -74,6 +74,7 @@ def query_records(
     contains: dict[str, str] | None = None,
     ids: list[int] | None = None,
     association_category: str | None = None,
+    association_status: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
@@ -88,8 +89,8 @@ def query_records(
         stored JSON text, the same way on both backends.
     ids
         Only these ids (e.g. the answer of a spatial query), kept in id order.
-    association_category
-        Opportunities only: their association's category.
+    association_category, association_status
+        Opportunities only: their association's category or status.
     limit, offset
         The page.
     """
@@ -109,11 +110,12 @@ def query_records(
         conds.append(cast(getattr(model, name), String).contains(quoted, autoescape=True))
     if ids is not None:
         conds.append(model.id.in_(ids) if ids else model.id.is_(None))
-    if association_category is not None:
-        from store.models import Association  # noqa: PLC0415
+    from store.models import Association  # noqa: PLC0415
 
-        conds.append(model.association_id.in_(
-            select(Association.id).where(Association.category == association_category)))
+    for column, value in (("category", association_category), ("status", association_status)):
+        if value is not None:
+            conds.append(model.association_id.in_(
+                select(Association.id).where(getattr(Association, column) == value)))
     with store.sessions() as s:
         total = int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
         page_ids = list(s.scalars(

@@ -18,7 +18,11 @@ def demo_client(app, client):
 
 def test_opportunities_default_to_open_and_page(demo_client, app) -> None:
     everything = export_records(get_store(app), "opportunities")
-    open_ids = sorted(r["id"] for r in everything if r["status"] == "open")
+    approved = {a["id"] for a in export_records(get_store(app), "associations")
+                if a["status"] == "approved"}
+    assert len(approved) < get_store(app).counts()["associations"]  # the demo has pending ones
+    open_ids = sorted(r["id"] for r in everything
+                      if r["status"] == "open" and r["association_id"] in approved)
     first = demo_client.get("/api/opportunities?limit=250").get_json()
     assert first["type"] == "FeatureCollection"
     assert first["total"] == len(open_ids)
@@ -31,11 +35,15 @@ def test_opportunities_default_to_open_and_page(demo_client, app) -> None:
         url = page["next"]
     assert seen == open_ids
     closed = demo_client.get("/api/opportunities?status=closed").get_json()
-    assert closed["total"] == sum(r["status"] == "closed" for r in everything)
+    assert closed["total"] == sum(r["status"] == "closed" and r["association_id"] in approved
+                                  for r in everything)
 
 
 def test_opportunities_interest_and_category_filters(demo_client, app) -> None:
-    everything = export_records(get_store(app), "opportunities")
+    approved = {a["id"] for a in export_records(get_store(app), "associations")
+                if a["status"] == "approved"}
+    everything = [r for r in export_records(get_store(app), "opportunities")
+                  if r["association_id"] in approved]
     body = demo_client.get("/api/opportunities?interest=gardening&status=any&limit=1000")
     want = sorted(r["id"] for r in everything if "gardening" in r["interests"])
     assert [f["id"] for f in body.get_json()["features"]] == want
