@@ -20,6 +20,7 @@ from flask import request
 from geo.errors import GeoError
 from maps.meetings import build_meetings_map
 from maps.opportunities import build_opportunities_map
+from maps.place import build_place_map
 from matching.errors import MatchingError
 from matching.taxonomy import TERMS
 from service import queries
@@ -137,9 +138,9 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
         abort(404, description=f"There is no opportunity {opportunity_id}.")
     opp["when"] = _when(opp)
     labels = {t.slug: t.label for t in TERMS}
-    m = build_opportunities_map(
-        {"lat": opp["lat"], "lon": opp["lon"], "label": opp["title"]},
-        [{**opp, "distance_km": 0.0}], [], radius_km=1.0) if opp["lat"] is not None else None
+    m = build_place_map((opp["lat"], opp["lon"]), label=opp["title"],
+                        approximate=opp["location_precision"] != "exact",
+                        ) if opp["lat"] is not None else None
     return render_template(
         "peer/opportunity.html", opp=opp, assoc=assoc, labels=labels,
         map_html=_map_html(m) if m is not None else None, has_demo=opp["is_demo"],
