@@ -30,6 +30,7 @@ from matching.sites import DEFAULT_COUNT
 from matching.sites import SiteSuggestion
 from matching.sites import suggest_sites
 from service import wiring
+from service.params import unknown_parameters
 from service.views import error_body
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
@@ -131,10 +132,8 @@ def _store() -> Store:
 
 
 def _only(allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        msg = (f"unknown parameter{'s' if len(unknown) > 1 else ''} "
-               f"{', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
+    msg = unknown_parameters(request.args, allowed)
+    if msg:
         raise CoverageInputError(msg)
 
 

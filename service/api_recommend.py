@@ -37,6 +37,7 @@ from matching.reverse import opportunity_reach
 from service.origin import origin_dict
 from service.origin import peer_query
 from service.origin import resolve_origin
+from service.params import unknown_parameters
 from service.views import error_body
 from store.candidates import StoreCandidates
 
@@ -75,10 +76,9 @@ bp.register_error_handler(GeoError, _json_error)
 
 
 def _only(allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(request.args) - set(allowed))
-    if unknown:
-        msg = (f"unknown parameter{'s' if len(unknown) > 1 else ''} "
-               f"{', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
+    msg = unknown_parameters(request.args, allowed)
+    if msg:
+        unknown = sorted(set(request.args) - set(allowed))
         raise BadParameterError(msg, param=unknown[0])
 
 

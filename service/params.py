@@ -20,13 +20,23 @@ class ParamError(ValueError):
     code = "bad_parameter"
 
 
+def unknown_parameters(args: Mapping[str, str], allowed: Iterable[str]) -> str | None:
+    """The message for parameters an endpoint does not take, or ``None`` when all are known.
+
+    One wording for every endpoint; each raises it as its own 400 error type.
+    """
+    known = tuple(allowed)
+    unknown = sorted(set(args) - set(known))
+    if not unknown:
+        return None
+    return (f"unknown parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; allowed: {', '.join(known)}")
+
+
 def check_known(args: Mapping[str, str], known: Iterable[str]) -> None:
     """Reject parameters the endpoint does not take (a typo should not be silently ignored)."""
-    allowed = set(known)
-    unknown = sorted(set(args) - allowed)
-    if unknown:
-        msg = (f"unknown parameter(s) {', '.join(map(repr, unknown))}; this endpoint takes "
-               f"{', '.join(sorted(allowed))}")
+    msg = unknown_parameters(args, known)
+    if msg:
         raise ParamError(msg)
 
 

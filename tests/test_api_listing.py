@@ -79,7 +79,7 @@ def test_meetings_bbox(demo_client, app) -> None:
     ("lat=53&lon=-2", "lat, lon and radius_km go together"),
     ("lat=95&lon=-2&radius_km=5", "lat='95' is out of range"),
     ("bbox=1,2,3", "bbox='1,2,3' must be four numbers"),
-    ("colour=red", "unknown parameter(s) 'colour'"),
+    ("colour=red", "unknown parameter 'colour'; allowed: status, category"),
     ("interest=' OR 1=1 --", "is not allowed"),
 ])
 def test_bad_parameters_are_400_with_the_name(client, query: str, fragment: str) -> None:
