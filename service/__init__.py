@@ -72,8 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module in (views, api, api_recommend, api_coverage, api_partner, openapi, maps_views,
                    auth, partner, admin, peer, hotspots):
         app.register_blueprint(module.bp)
-    if hasattr(auth, "init_app"):  # sessions, CSRF and rate limits, once auth exists
-        auth.init_app(app)
+    auth.init_app(app)  # sessions, CSRF and rate limits
     views.register_error_handlers(app)
     logs.init_app(app)
     return app
