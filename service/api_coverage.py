@@ -165,36 +165,10 @@ def sites_suggest() -> ResponseReturnValue:
                                    count=request.args.get("count", DEFAULT_COUNT)).to_dict())
 
 
-def openapi_paths() -> dict[str, Any]:
-    """OpenAPI 3 ``paths`` of this blueprint, for ``/api/openapi.json`` to merge."""
-    def param(name: str, kind: str, text: str) -> dict[str, Any]:
-        return {"name": name, "in": "query", "required": False, "schema": {"type": kind},
-                "description": text}
-
-    error = {"400": {"description": "a parameter is malformed or out of range (in detail)",
-                     "content": {"application/json": {"schema": {
-                         "$ref": "#/components/schemas/Error"}}}}}
-    ok = {"200": {"description": "OK", "content": {"application/json": {
-        "schema": {"type": "object"}}}}}
-    radius = param("radius_km", "number", "reach of a meeting, km: more than 0, at most 500 "
-                   "(default 10)")
-    return {
-        "/api/coverage": {"get": {
-            "summary": "Covered population overall, per region and hotspot tree; gaps",
-            "parameters": [radius], "responses": {**ok, **error}}},
-        "/api/sites/suggest": {"get": {
-            "summary": "Sites for new groups that newly cover the most people",
-            "parameters": [radius, param("count", "integer", "number of sites, 1-50 "
-                                                             "(default 5)")],
-            "responses": {**ok, **error}}},
-    }
-
-
 __all__ = [
     "approved_organisations",
     "bp",
     "coverage_result",
-    "openapi_paths",
     "site_suggestion",
     "sites_for_map",
 ]
