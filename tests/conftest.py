@@ -15,6 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _browser import CHROMIUM
+from _browser import load_script
 from sqlalchemy import create_engine
 from sqlalchemy import text
 
@@ -162,6 +164,27 @@ def demo_store(request: pytest.FixtureRequest, demo_stores: dict[str, Store]) ->
     if request.param not in demo_stores:
         request.getfixturevalue("postgis_admin_url")  # skips or fails with the reason
     return demo_stores[request.param]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright, with the offline map helpers' flags.
+
+    Skips (saying what to install) without Playwright, Chromium or the ``xstatic-*`` copies of
+    the map libraries. One per module: the sync API must not stay open across modules.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    shots = load_script("screenshots")
+    missing = shots.missing_packages()
+    if missing:
+        pytest.skip(f"offline copies of the map libraries are missing: pip install "
+                    f"{' '.join(missing)}")
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=shots.CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

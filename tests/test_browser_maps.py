@@ -9,42 +9,17 @@ page throws, or if the console reports an error.
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _browser import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 
 
-def _helper():
-    spec = importlib.util.spec_from_file_location("cg_screenshots",
-                                                  ROOT / "scripts" / "screenshots.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-shots = _helper()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    missing = shots.missing_packages()
-    if missing:
-        pytest.skip(f"offline copies of the map libraries are missing: pip install "
-                    f"{' '.join(missing)}")
-    with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=shots.CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+shots = load_script("screenshots")
 
 
 @pytest.fixture(scope="module")

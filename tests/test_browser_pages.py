@@ -11,45 +11,19 @@ blocked request, and saves a screenshot of each page it sees.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from _browser import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 INTERESTS = ("gardening", "outdoors")
 NEW_TITLE = "Towpath bike-fixing pop-up for browser peers"
 
 
-def _script():
-    spec = importlib.util.spec_from_file_location("cg_page_screenshots",
-                                                  ROOT / "scripts" / "page_screenshots.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pages = _script()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    missing = pages.offline_helpers().missing_packages()
-    if missing:
-        pytest.skip(f"offline copies of the map libraries are missing: pip install "
-                    f"{' '.join(missing)}")
-    with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM,
-                                      args=pages.offline_helpers().CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+pages = load_script("page_screenshots")
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,13 @@ import datetime as dt
 import functools
 import io
 import re
-import shutil
 import time
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _browser import load_script
 
 from geo.service_area import service_area_from_text
 from ingest.demo import load_demo
@@ -567,23 +567,8 @@ def test_both_backends_give_the_same_dashboard(demo_stores, tmp_path) -> None:
 # -- in a browser ----------------------------------------------------------------------------
 
 
-def _screenshots():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("cg_screenshots",
-                                                  ROOT / "scripts" / "screenshots.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, tmp_path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists() and not shutil.which("chromium"):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    shots = _screenshots()
-    if shots.missing_packages():
-        pytest.skip(f"offline copies of the map libraries are missing: {shots.missing_packages()}")
+def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, browser, tmp_path) -> None:
+    shots = load_script("screenshots")
     client = signed_in(demo_app, "hotspot_lead")
     errors, console, served = [], [], {}
 
@@ -598,36 +583,33 @@ def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, tmp_path) -> 
         else:
             shots.offline_route(r, served)
 
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                     args=shots.CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 375, "height": 800})
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-        page.route("**/*", route)
-        page.goto("http://cg.test/hotspots", wait_until="load")
-        page.wait_for_timeout(500)
-        layout = page.evaluate("""() => ({
-            width: document.documentElement.scrollWidth,
-            wraps: [...document.querySelectorAll('.table-wrap')].map(
-                w => [w.getBoundingClientRect().right, getComputedStyle(w).overflowX]),
-            maps: [...document.querySelectorAll('iframe')].map(f => {
-                const d = f.contentDocument;
-                const el = d && d.querySelector('.folium-map');
-                return !!(el && f.contentWindow.L && f.contentWindow[el.id]);
-            }),
-            banner: !!document.querySelector('.demo-banner'),
-        })""")
-        page.screenshot(path=str(tmp_path / "hotspots-375.png"), full_page=False)
-        focused = []
-        for _ in range(400):
-            page.keyboard.press("Tab")
-            focused.append(page.evaluate("""() => { const e = document.activeElement;
-                return e.id || e.getAttribute('href') || e.getAttribute('aria-labelledby')
-                       || e.tagName; }"""))
-            if focused[-1] and focused[-1].startswith("/hotspots/volunteers.csv"):
-                break
-        browser.close()
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.route("**/*", route)
+    page.goto("http://cg.test/hotspots", wait_until="load")
+    page.wait_for_timeout(500)
+    layout = page.evaluate("""() => ({
+        width: document.documentElement.scrollWidth,
+        wraps: [...document.querySelectorAll('.table-wrap')].map(
+            w => [w.getBoundingClientRect().right, getComputedStyle(w).overflowX]),
+        maps: [...document.querySelectorAll('iframe')].map(f => {
+            const d = f.contentDocument;
+            const el = d && d.querySelector('.folium-map');
+            return !!(el && f.contentWindow.L && f.contentWindow[el.id]);
+        }),
+        banner: !!document.querySelector('.demo-banner'),
+    })""")
+    page.screenshot(path=str(tmp_path / "hotspots-375.png"), full_page=False)
+    focused = []
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("""() => { const e = document.activeElement;
+            return e.id || e.getAttribute('href') || e.getAttribute('aria-labelledby')
+                   || e.tagName; }"""))
+        if focused[-1] and focused[-1].startswith("/hotspots/volunteers.csv"):
+            break
+    page.close()
     assert errors == [], errors
     assert console == [], console
     assert "blocked" not in served.values(), served
