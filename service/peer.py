@@ -117,7 +117,11 @@ def search() -> ResponseReturnValue:
                 r["location_precision"] = d.get("location_precision")
                 r["is_demo"] = d.get("is_demo", False)
             origin_info = origin_dict(query.origin)
-            near = [m for m in meetings if m["lat"] is not None]
+            # Only the meetings inside the search circle go on the map, not the nation's.
+            ids, _ = store.spatial.within("meetings", query.origin.latlon, query.radius_km,
+                                          filters={"active": True})
+            by_id = {m["id"]: m for m in meetings}
+            near = [by_id[i] for i in ids.tolist() if i in by_id]
             m = build_opportunities_map(origin_info, results, near, radius_km=query.radius_km)
             context.update(results=results, origin=origin_info, radius_km=query.radius_km,
                            map_html=_map_html(m), interests_used=answer.interests_used)

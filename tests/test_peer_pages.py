@@ -91,3 +91,19 @@ def test_user_text_is_escaped_on_peer_pages(app, client) -> None:
         # The page itself never carries the raw tag; the map iframe's srcdoc is escaped too.
         assert evil not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_search_map_shows_only_the_meetings_within_the_radius(demo_client, app) -> None:
+    from geo.distance import haversine_km
+
+    meetings = [m for m in export_records(get_store(app), "meetings")
+                if m["active"] and m["lat"] is not None]
+    far = [m for m in meetings if haversine_km(53.5448, -2.6318, m["lat"], m["lon"]) > 100]
+    near = [m for m in meetings if haversine_km(53.5448, -2.6318, m["lat"], m["lon"]) <= 15]
+    assert far
+    assert near
+    page = demo_client.get("/?lat=53.5448&lon=-2.6318&interests=gardening").get_data(
+        as_text=True)
+    frame = page.split('srcdoc="', 1)[1]
+    assert any(f"{m['lat']}" in frame for m in near)
+    assert not any(f"[{m['lat']}, {m['lon']}]" in frame for m in far)
