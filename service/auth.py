@@ -412,6 +412,15 @@ def _account_key() -> str:
     return f"account:{email or '-'}"
 
 
+EXPENSIVE_ENDPOINTS = ("api_coverage.coverage", "api_coverage.sites_suggest",
+                       "api_coverage.what_if", "maps_views.coverage_page")
+"""Views that compute coverage: limited per client address for anonymous clients."""
+
+
+def _signed_in() -> bool:
+    return bool(current_user.is_authenticated) or bearer_token() is not None
+
+
 def _login_failed(_response: Any) -> bool:
     return bool(g.get("login_failed"))
 
@@ -426,6 +435,9 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
 
         body = error_body(429, "Too Many Requests", f"try again in {retry} seconds")
         return jsonify(body), 429, headers
+    if request.endpoint in EXPENSIVE_ENDPOINTS:
+        return (f"Too many requests: try again in {retry} seconds, or sign in.", 429,
+                headers | {"Content-Type": "text/plain; charset=utf-8"})
     minutes = max(1, round(retry / 60))
     message = (f"Too many failed sign-in attempts. Wait {minutes} minute"
                f"{'s' if minutes != 1 else ''} and try again.")
@@ -510,6 +522,12 @@ def init_app(app: Flask) -> None:
                          deduct_when=_login_failed,
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
+    for endpoint in EXPENSIVE_ENDPOINTS:  # computed answers: anonymous clients are limited
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(
+                app.config["ANONYMOUS_RATE_LIMIT"], exempt_when=_signed_in,
+                error_message="too many requests from this address")(
+                    app.view_functions[endpoint])
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)

@@ -15,6 +15,8 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``<instance>``. Folder for caches and user-loaded reference data.
 ``COMMONGROUND_SERVICE_AREA``
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_DEVOLVE_MAX_KM``
+    Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
 ``RATELIMIT_STORAGE_URI``
@@ -24,6 +26,10 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
     Default ``10 per hour``. Failed sign-ins allowed per account.
+``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
+    Default ``60 per minute``. Requests per client address to the computed coverage answers
+    (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
+    without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
@@ -53,6 +59,9 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "SERVICE_AREA": (
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
+    "DEVOLVE_MAX_KM": (
+        "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
+    ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
     "RATELIMIT_STORAGE_URI": (
         "RATELIMIT_STORAGE_URI", "memory://", "where sign-in rate-limit counters live",
@@ -63,6 +72,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+    ),
+    "ANONYMOUS_RATE_LIMIT": (
+        "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
+        "anonymous requests per address to the computed coverage answers",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
@@ -99,6 +112,8 @@ def load_settings(
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "DEVOLVE_MAX_KM": 40.0,
+        "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -107,6 +122,14 @@ def load_settings(
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
+        if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
+               f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "

@@ -49,9 +49,11 @@ def _km(value: float) -> str:
 
 def coverage_text(result: CoverageResult, *, gaps: int) -> str:
     """The human summary of ``commonground coverage``."""
-    lines = [f"Coverage within {result.radius_km:g} km of an active in-person meeting: "
+    lines = [f"Coverage on {result.on} within {result.radius_km:g} km of the "
+             f"{result.meetings:,} meetings that serve people: "
              f"{result.covered_population:,} of {result.population:,} people "
-             f"({_share(result.covered_share)})", ""]
+             f"({_share(result.covered_share)})",
+             f"People: {result.population_source}", ""]
     if result.by_region:
         lines.append(f"{'region':<30}{'people':>12}{'covered':>12}{'share':>9}{'meetings':>10}")
         lines += [f"{r['name'][:29]:<30}{r['population']:>12,}{r['covered_population']:>12,}"
@@ -66,7 +68,7 @@ def coverage_text(result: CoverageResult, *, gaps: int) -> str:
         lines.append("")
     table = result.gaps(gaps)
     if len(table):
-        lines.append(f"Largest uncovered towns (nearest meeting farther than "
+        lines.append(f"Largest uncovered places (nearest meeting farther than "
                      f"{result.radius_km:g} km):")
         lines += [f"  {r.name[:34]:<35}{r.population:>11,} people   nearest meeting "
                   f"{_km(r.distance_km)}" for r in table.itertuples(index=False)]
@@ -75,15 +77,26 @@ def coverage_text(result: CoverageResult, *, gaps: int) -> str:
 
 def sites_text(suggestion: SiteSuggestion) -> str:
     """The human summary of ``commonground suggest-sites``."""
-    how = ("optimal (PySAL spopt MCLP)" if suggestion.method == "mclp"
-           else "greedy (each site adds the most people given the ones before)")
+    if suggestion.method == "mclp":
+        gap = suggestion.gap or 0.0
+        how = (f"optimal (exact MCLP, {suggestion.mclp_seconds or 0:.1f} s; greedy "
+               f"{'equal' if gap == 0 else f'{100 * gap:.2f} % short'})")
+    else:
+        how = f"greedy ({suggestion.note})"
     lines = [f"{len(suggestion.sites)} sites for new groups, each reaching "
              f"{suggestion.radius_km:g} km; chosen {how}:"]
     for i, s in enumerate(suggestion.sites, start=1):
         dev = s.devolve_from
-        by = (f"devolve from {dev.name} ({dev.distance_km:.1f} km)" if dev
-              else "no approved organisation to devolve from")
-        lines.append(f"{i:>3}. {s.name[:30]:<31}+{s.added_population:>10,} people   {by}")
+        if dev is None:
+            by = "no approved organisation to devolve from"
+        elif dev.organisation_id is None:
+            by = dev.reasons
+        else:
+            by = f"devolve from {dev.name} ({dev.reasons})"
+        lines.append(f"{i:>3}. {s.name[:30]:<31}+{s.added_population:>10,} people   "
+                     f"at {s.at}")
+        lines.append(f"       reaches {', '.join(f'{n} {p:,}' for n, p in s.places)}")
+        lines.append(f"       {by}")
     lines.append(f"Together they newly cover {suggestion.added_population:,} of the "
                  f"{suggestion.uncovered_population:,} people not yet covered.")
     return "\n".join(lines)
@@ -92,20 +105,35 @@ def sites_text(suggestion: SiteSuggestion) -> str:
 def _read_demand(path: Path | None, area: str) -> pd.DataFrame | None:
     if path is None:
         return None
-    import pandas as pd  # noqa: PLC0415
-
-    from matching.coverage import demand_from_frame  # noqa: PLC0415
+    from ingest.demand import read_demand_file  # noqa: PLC0415
     from service import wiring  # noqa: PLC0415
 
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read {path.name} as CSV: {exc}"
-        raise click.BadParameter(msg, param_hint="--demand") from None
-    try:
-        return demand_from_frame(frame, area=wiring.service_area(area))
-    except (CoverageInputError, ValueError) as exc:
+        return read_demand_file(path, area=wiring.service_area(area))
+    except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--demand") from None
+
+
+def _latlon(_ctx: click.Context, param: click.Parameter, value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon = (float(v) for v in str(value).split(","))
+    except ValueError:
+        msg = f"must be LAT,LON in WGS84 degrees, such as 53.48,-2.24, got {value!r}"
+        raise click.BadParameter(msg, param=param) from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):  # noqa: PLR2004
+        msg = f"must be LAT,LON in WGS84 degrees (latitude first), got {value!r}"
+        raise click.BadParameter(msg, param=param)
+    return lat, lon
+
+
+def what_if_text(answer: dict[str, Any]) -> str:
+    """The human answer of ``commonground coverage --add LAT,LON``."""
+    lines = [f"A new group at {answer['lat']:.5f}, {answer['lon']:.5f} would add "
+             f"{answer['added_population']:,} people within {answer['radius_km']:g} km:"]
+    lines += [f"  {p['name'][:40]:<41}{p['population']:>11,}" for p in answer["places"]]
+    return "\n".join(lines)
 
 
 def register(main: click.Group, context: Any) -> None:
@@ -118,8 +146,13 @@ def register(main: click.Group, context: Any) -> None:
         help="CSV of demand points (lat/lon or BNG x/y, population, name) instead of the "
              "GeoNames towns, e.g. ONS population-weighted centroids.")
 
+    on_option = click.option(
+        "--on", "on", default=None, metavar="YYYY-MM-DD",
+        help="Count the meetings that serve people on this date (licences valid then); "
+             "default today.")
+
     def result_for(ctx: click.Context, radius_km: float | None,
-                   demand_path: Path | None) -> CoverageResult:
+                   demand_path: Path | None, on: str | None = None) -> CoverageResult:
         from service.api_coverage import coverage_result  # noqa: PLC0415
 
         app = context.app(ctx)
@@ -127,7 +160,8 @@ def register(main: click.Group, context: Any) -> None:
         area = app.config["SERVICE_AREA"]
         try:
             return coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM, area=area,
-                                   demand=_read_demand(demand_path, area))
+                                   demand=_read_demand(demand_path, area), on=on,
+                                   data_dir=app.config["DATA_DIR"])
         except StoreUnavailableError as exc:
             raise click.ClickException(str(exc)) from None
         except CoverageInputError as exc:
@@ -136,17 +170,27 @@ def register(main: click.Group, context: Any) -> None:
     @main.command("coverage")
     @radius_option
     @demand_option
+    @on_option
     @click.option("--gaps", type=click.IntRange(0, 10_000), default=20, show_default=True,
-                  help="How many uncovered towns to list.")
+                  help="How many uncovered places to list.")
+    @click.option("--add", "add", callback=_latlon, metavar="LAT,LON",
+                  help="What-if: the people a new group here would add, and where they live.")
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @click.pass_context
     def coverage(ctx: click.Context, radius_km: float | None, demand_path: Path | None,
-                 gaps: int, as_json: bool) -> None:
-        """How many people live within reach of an active in-person meeting, and who does not.
+                 on: str | None, gaps: int, add: tuple[float, float] | None,
+                 as_json: bool) -> None:
+        """How many people live within reach of a meeting that serves them, and who does not.
 
-        Overall, per region and per hotspot tree, with the largest uncovered towns.
+        Overall, per region and per hotspot tree, with the largest uncovered places. Counts
+        active in-person or hybrid meetings of approved organisations with a volunteer whose
+        licence is valid on --on (default today).
         """
-        result = result_for(ctx, radius_km, demand_path)
+        result = result_for(ctx, radius_km, demand_path, on)
+        if add is not None:
+            answer = result.what_if(*add)
+            click.echo(json.dumps(answer, indent=2) if as_json else what_if_text(answer))
+            return
         if as_json:
             click.echo(json.dumps(result.to_dict(gaps=gaps), indent=2))
         else:
@@ -155,17 +199,23 @@ def register(main: click.Group, context: Any) -> None:
     @main.command("suggest-sites")
     @radius_option
     @demand_option
+    @on_option
     @click.option("--count", type=click.IntRange(1, 50), default=5, show_default=True,
                   help="How many sites.")
+    @click.option("--method", type=click.Choice(("auto", "mclp", "greedy")), default="auto",
+                  show_default=True,
+                  help="auto: exact MCLP when it finishes within 10 s, else greedy.")
     @click.option("--json", "as_json", is_flag=True, help="Print the sites as JSON.")
     @click.pass_context
     def suggest(ctx: click.Context, radius_km: float | None, demand_path: Path | None,
-                count: int, as_json: bool) -> None:
+                on: str | None, count: int, method: str, as_json: bool) -> None:
         """Where new groups would newly cover the most people, and who would devolve them."""
         from service.api_coverage import site_suggestion  # noqa: PLC0415
 
-        result = result_for(ctx, radius_km, demand_path)
-        suggestion = site_suggestion(context.store(ctx), result, count=count)
+        result = result_for(ctx, radius_km, demand_path, on)
+        app = context.app(ctx)
+        suggestion = site_suggestion(context.store(ctx), result, count=count, method=method,
+                                     devolve_max_km=app.config.get("DEVOLVE_MAX_KM", 40.0))
         if as_json:
             click.echo(json.dumps(suggestion.to_dict(), indent=2))
         else:
@@ -214,7 +264,7 @@ def _write_map(ctx: click.Context, context: Any, kind: str, output: Path, *,
         if kind == "coverage":
             m = maps_views.coverage_map(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
                                         area=app.config["SERVICE_AREA"], count=count,
-                                        hex_by=hex_by)
+                                        hex_by=hex_by, data_dir=app.config["DATA_DIR"])
         elif kind == "growth":
             m = maps_views.growth_map(store)
         else:

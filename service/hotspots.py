@@ -49,22 +49,22 @@ from flask_login import current_user
 from maps import build_coverage_map
 from maps import build_growth_map
 from matching.coverage import CoverageResult
-from matching.coverage import compute_coverage
 from matching.coverage import hexagons
-from matching.coverage import town_demand
+from matching.coverage import serving_meetings
 from matching.growth import growth_trees
 from matching.reverse import links_worth_making
 from matching.sites import SiteSuggestion
-from matching.sites import suggest_sites
-from service import wiring
+from service.api_coverage import coverage_result
+from service.api_coverage import site_suggestion
 from service.api_coverage import sites_for_map
 from service.api_recommend import get_recommender
 from service.auth import enforce_role
+from service.coverage_cache import CACHE
 from service.params import check_known
 from service.params import float_param
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
-from store.coverage import regions_frame
+from store.coverage import volunteers_frame
 from store.hotspots import organisation_scope
 from store.hotspots import volunteers_of
 
@@ -126,10 +126,12 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         _c("distance_km", "Nearest meeting", "km"),
         _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
     "sites": ("Suggested sites for new groups", (
-        _c("rank", "Order", "int"), _c("name", "Town"),
+        _c("rank", "Order", "int"), _c("name", "Named after"), _c("at", "Stands at"),
         _c("added_population", "People newly within reach", "int"),
+        _c("places", "Places it newly reaches"),
         _c("devolve_from_id", "Devolve from (id)", "int", page=False),
         _c("devolve_from", "Devolve from", display="devolve_from_label"),
+        _c("devolve_reasons", "Why"),
         _c("devolve_distance_km", "Distance from it", "km"),
         _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
     "growth": ("Growth of each tree", (
@@ -303,12 +305,14 @@ class Dashboard:
         The service area (``COMMONGROUND_SERVICE_AREA``) whose towns are the demand.
     today
         The day licences are judged on.
+    data_dir
+        ``COMMONGROUND_DATA_DIR``, where finer demand may have been loaded.
     """
 
     def __init__(self, store: Store, scope: Scope, *, radius_km: float, area: str,
-                 today: dt.date) -> None:
+                 today: dt.date, data_dir: str | None = None) -> None:
         self.store, self.scope, self.radius_km = store, scope, radius_km
-        self.area, self.today = area, today
+        self.area, self.today, self.data_dir = area, today, data_dir
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
@@ -321,10 +325,9 @@ class Dashboard:
     @cached_property
     def coverage(self) -> CoverageResult:
         """Coverage of the service area's towns, per region and per tree."""
-        demand = town_demand(wiring.service_area(self.area))
-        return compute_coverage(demand, meetings_frame(self.store), radius_km=self.radius_km,
-                                organisations=self.organisations,
-                                regions=regions_frame(self.store))
+        return coverage_result(self.store, radius_km=self.radius_km, area=self.area,
+                               on=self.today, data_dir=self.data_dir,
+                               reroot=None if self.scope.everything else self.scope.root_id)
 
     @cached_property
     def territory(self) -> CoverageResult:
@@ -332,7 +335,9 @@ class Dashboard:
         demand = self.coverage.demand
         if not self.scope.everything:
             demand = demand.loc[demand["hotspot_id"].isin([self.scope.root_id]).to_numpy(bool)]
-        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True))
+        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True),
+                              population_source=self.coverage.population_source,
+                              on=self.today)
 
     @cached_property
     def suggestion(self) -> SiteSuggestion:
@@ -340,10 +345,10 @@ class Dashboard:
         demand = self.territory.demand
         if demand.empty or not (~demand["covered"]).any():
             return SiteSuggestion(radius_km=self.radius_km)
-        orgs = self.organisations
-        devolvers = orgs.loc[(orgs["status"] == "approved") & orgs["id"].isin(self.scope.ids)]
-        return suggest_sites(demand, radius_km=self.radius_km, count=SITES,
-                             devolvers=devolvers, method="greedy")
+        return site_suggestion(
+            self.store, self.coverage, count=SITES, demand=demand,
+            organisation_ids=self.scope.ids,
+            territory=("tree", None if self.scope.everything else self.scope.root_id))
 
     @cached_property
     def trees(self) -> list[Any]:
@@ -386,11 +391,17 @@ class Dashboard:
         rows = []
         for rank, s in enumerate(self.suggestion.sites, start=1):
             dev = s.devolve_from
+            found = dev is not None and dev.organisation_id is not None
             rows.append({
-                "rank": rank, "name": s.name, "added_population": s.added_population,
+                "rank": rank, "name": s.name, "at": s.at,
+                "added_population": s.added_population,
+                "places": "; ".join(f"{n} {p:,}" for n, p in s.places),
                 "devolve_from_id": dev.organisation_id if dev else None,
-                "devolve_from": dev.name if dev else None,
-                "devolve_from_label": dev.name if dev else "no approved organisation of yours",
+                "devolve_from": dev.name if found else None,
+                "devolve_from_label": (dev.name if found else
+                                       "none of yours ready within reach"),
+                "devolve_reasons": (dev.reasons if dev else
+                                    "no approved organisation of yours"),
                 "devolve_distance_km": dev.distance_km if dev else None,
                 "lat": s.lat, "lon": s.lon,
             })
@@ -438,8 +449,20 @@ class Dashboard:
     # -- the maps -----------------------------------------------------------------------------
 
     def coverage_map_html(self) -> str:
-        """The coverage map of the territory as an HTML document (for ``<iframe srcdoc>``)."""
-        meetings = meetings_frame(self.store)
+        """The coverage map of the territory as an HTML document (for ``<iframe srcdoc>``).
+
+        The meetings drawn are those coverage counts on ``today``. Rendered once per data
+        change, scope and radius (:mod:`service.coverage_cache`).
+        """
+        base = getattr(self.coverage, "cache_key", None)
+        if base is None:
+            return self._coverage_map_html()
+        key = ("hotspots-map", base, self.scope.everything, self.scope.root_id)
+        return str(CACHE.get_or_compute(key, self._coverage_map_html))
+
+    def _coverage_map_html(self) -> str:
+        meetings = serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
+                                    volunteers_frame(self.store), on=self.today)
         names = self.organisations.set_index("id")["name"]
         owned = meetings["organisation_id"]
         if not self.scope.everything:
@@ -475,7 +498,8 @@ def _dashboard() -> Dashboard:
     store = _store()
     radius = DEFAULT_RADIUS_KM if radius is None else radius
     return Dashboard(store, scope_for(store, current_user), radius_km=radius,
-                     area=current_app.config["SERVICE_AREA"], today=dt.date.today())
+                     area=current_app.config["SERVICE_AREA"], today=dt.date.today(),
+                     data_dir=current_app.config["DATA_DIR"])
 
 
 @bp.after_request

@@ -18,7 +18,7 @@ from store import StoreUnavailableError
 if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
-INGEST_KINDS = ("meetings", "associations", "opportunities", "postcodes")
+INGEST_KINDS = ("meetings", "associations", "opportunities", "postcodes", "demand")
 PROGRESS_FROM = 3000
 
 
@@ -65,22 +65,25 @@ def register(main: click.Group, context: Any) -> None:
     def ingest(ctx: click.Context, kind: str, path: Path, fmt: str | None, dry_run: bool,
                report_path: Path | None, as_json: bool, strict: bool, source: str | None,
                id_column: str | None, service_area: str | None) -> None:
-        """Load meetings, associations, opportunities or a postcode table from PATH.
+        """Load meetings, associations, opportunities, a postcode table or demand from PATH.
 
         Every row ends inserted, updated, unchanged or rejected (with its row number, field
         and reason). One transaction: a failure or Ctrl-C changes nothing.
+
+        demand: a CSV of population points (lat/lon, BNG x/y or H3 cells, a population, a
+        name; postcodes with counts, output-area or LSOA population-weighted centroids).
+        Coverage then uses, per postcode district, the finest table loaded there; --source
+        names the table (loading the same name again replaces it).
         """
         from service import wiring  # noqa: PLC0415
 
         app = context.app(ctx)
         store = context.store(ctx)
+        if kind == "demand":
+            _ingest_demand(app, path, source, service_area, as_json=as_json, dry_run=dry_run)
+            return
         if kind == "postcodes":
-            try:
-                n = wiring.load_postcode_file(store, path, source=source)
-            except (ValueError, OSError) as exc:
-                raise click.ClickException(str(exc)) from None
-            _emit_json_or_text({"postcodes": n, "file": path.name}, as_json,
-                               f"{n} postcodes and districts loaded from {path.name}")
+            _ingest_postcodes(store, path, source, as_json=as_json)
             return
         from ingest.pipeline import ingest_file  # noqa: PLC0415
 
@@ -119,23 +122,78 @@ def register(main: click.Group, context: Any) -> None:
             ctx.exit(1)
 
     @main.command("export")
-    @click.argument("kind", type=click.Choice(("meetings", "associations", "opportunities")))
+    @click.argument("kind", type=click.Choice(("meetings", "associations", "opportunities",
+                                               "demand")))
     @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="geojson",
                   show_default=True, help="Output format (meeting-guide: meetings only).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                   required=True, help="File to write.")
     @click.pass_context
     def export(ctx: click.Context, kind: str, fmt: str, output: Path) -> None:
-        """Write every stored record of KIND to a file."""
+        """Write every stored record of KIND to a file (demand: the demand coverage uses, CSV)."""
         from ingest.export import write_export  # noqa: PLC0415
         from store.reads import export_records  # noqa: PLC0415
 
+        if kind == "demand":
+            _export_demand(context.app(ctx), output)
+            return
         store = context.store(ctx)
         try:
             n = write_export(export_records(store, kind), output, fmt=fmt, kind=kind)
         except IngestError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{n} {kind} written to {output} ({fmt})")
+
+
+def _ingest_postcodes(store: Any, path: Path, source: str | None, *, as_json: bool) -> None:
+    from service import wiring  # noqa: PLC0415
+
+    try:
+        n = wiring.load_postcode_file(store, path, source=source)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _emit_json_or_text({"postcodes": n, "file": path.name}, as_json,
+                       f"{n} postcodes and districts loaded from {path.name}")
+
+
+def _ingest_demand(app: Any, path: Path, source: str | None, service_area: str | None, *,
+                   as_json: bool, dry_run: bool) -> None:
+    from ingest.demand import read_demand_file  # noqa: PLC0415
+    from ingest.demand import save_demand  # noqa: PLC0415
+    from service import wiring  # noqa: PLC0415
+
+    try:
+        area = wiring.service_area(service_area or app.config["SERVICE_AREA"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--service-area") from None
+    try:
+        frame = read_demand_file(path, area=area)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    name = source or path.name.split(".")[0]
+    saved = None if dry_run else save_demand(frame, app.config["DATA_DIR"], name=name)
+    report = {"demand": len(frame), "population": int(frame["population"].sum()),
+              "file": path.name, "saved_as": None if saved is None else str(saved)}
+    _emit_json_or_text(report, as_json,
+                       f"{len(frame):,} demand points ({report['population']:,} people) "
+                       f"{'checked' if dry_run else f'loaded as {name!r}'} from {path.name}")
+
+
+def _export_demand(app: Any, output: Path) -> None:
+    from ingest.demand import demand_in_use  # noqa: PLC0415
+    from service import wiring  # noqa: PLC0415
+
+    frame, source = demand_in_use(wiring.service_area(app.config["SERVICE_AREA"]),
+                                  app.config["DATA_DIR"])
+    columns = [c for c in ("name", "place", "district", "lat", "lon", "population", "source")
+               if c in frame.columns]
+    try:
+        frame[columns].to_csv(output, index=False)
+    except OSError as exc:
+        msg = f"cannot write {output}: {exc}"
+        raise click.ClickException(msg) from None
+    click.echo(f"{len(frame):,} demand points ({int(frame['population'].sum()):,} people; "
+               f"{source}) written to {output}")
 
 
 def _emit_json_or_text(data: Any, as_json: bool, text: str) -> None:

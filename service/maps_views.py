@@ -14,6 +14,8 @@ imported it falls back to the open opportunities within the radius, nearest firs
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
 import math
 from typing import TYPE_CHECKING
 from typing import Any
@@ -24,8 +26,10 @@ from flask import Response
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask import url_for
 
 from geo.errors import GeoError
+from ingest.demand import loaded_fingerprint
 from maps import build_coverage_map
 from maps import build_growth_map
 from maps import build_opportunities_map
@@ -33,14 +37,18 @@ from matching.coverage import DEFAULT_RADIUS_KM
 from matching.coverage import CoverageInputError
 from matching.coverage import check_radius
 from matching.coverage import hexagons
+from matching.coverage import serving_meetings
 from matching.growth import growth_trees
 from service import wiring
 from service.api_coverage import coverage_result
+from service.api_coverage import on_date
 from service.api_coverage import site_suggestion
 from service.api_coverage import sites_for_map
+from service.coverage_cache import CACHE
 from store.coverage import meetings_frame
 from store.coverage import opportunity_rows
 from store.coverage import organisations_frame
+from store.coverage import volunteers_frame
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -62,19 +70,25 @@ NO_ENGINE_NOTE = ("the recommendation engine is not available: showing the open 
 
 def coverage_map(
     store: Store, *, radius_km: Any = DEFAULT_RADIUS_KM, area: str = "GB", count: Any = 5,
-    hex_by: str = "covered_share", resolution: int = 5,
+    hex_by: str = "covered_share", resolution: int = 5, what_if_url: str | None = None,
+    on: Any = None, data_dir: str | None = None,
 ) -> Any:
-    """The coverage map of the store (a :class:`folium.Map`); ``count=0`` draws no sites."""
-    result = coverage_result(store, radius_km=radius_km, area=area)
+    """The coverage map of the store (a :class:`folium.Map`); ``count=0`` draws no sites.
+
+    The meetings drawn are those coverage counts (:func:`matching.coverage.serving_meetings`).
+    """
+    result = coverage_result(store, radius_km=radius_km, area=area, on=on, data_dir=data_dir)
     sites = sites_for_map(site_suggestion(store, result, count=count)) if count else []
-    orgs = organisations_frame(store).set_index("id")["name"]
-    meetings = meetings_frame(store)
+    organisations = organisations_frame(store)
+    orgs = organisations.set_index("id")["name"]
+    meetings = serving_meetings(meetings_frame(store), organisations, volunteers_frame(store),
+                                on=result.on or on_date(on))
     meetings["organisation"] = [None if pd.isna(o) else orgs.get(int(o))
                                 for o in meetings["organisation_id"]]
     return build_coverage_map(
         meetings, radius_km=result.radius_km, hexagons=hexagons(result.demand,
                                                                 resolution=resolution),
-        gaps=result.gaps(None), sites=sites, hex_by=hex_by,
+        gaps=result.gaps(None), sites=sites, hex_by=hex_by, what_if_url=what_if_url,
     )
 
 
@@ -242,11 +256,33 @@ def coverage_page() -> ResponseReturnValue:
     if hex_by not in ("covered_share", "distance_km"):
         msg = f"hex must be 'covered_share' or 'distance_km', got {hex_by!r}"
         raise CoverageInputError(msg)
-    return _page(coverage_map(_store(), radius_km=request.args.get("radius_km",
-                                                                    DEFAULT_RADIUS_KM),
-                              area=current_app.config["SERVICE_AREA"],
-                              count=_site_count(request.args.get("count", "5")),
-                              hex_by=hex_by))
+    store = _store()
+    radius = check_radius(request.args.get("radius_km", DEFAULT_RADIUS_KM))
+    count = _site_count(request.args.get("count", "5"))
+    area = current_app.config["SERVICE_AREA"]
+    what_if = url_for("api_coverage.what_if", radius_km=f"{radius:g}")
+    data_dir = current_app.config["DATA_DIR"]
+    key = ("coverage-page", store.url, CACHE.fingerprint(store), loaded_fingerprint(data_dir),
+           area, radius, count, hex_by, dt.date.today(), what_if)
+
+    def render() -> bytes:
+        m = coverage_map(store, radius_km=radius, area=area, count=count, hex_by=hex_by,
+                         what_if_url=what_if, data_dir=data_dir)
+        return gzip.compress(m.get_root().render().encode("utf-8"), compresslevel=6)
+
+    return _compressed_page(CACHE.get_or_compute(key, render))
+
+
+def _compressed_page(body: bytes) -> Response:
+    """A cached page: gzip when the client accepts it (every browser), else plain."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="text/html")
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 def _site_count(value: str) -> int:

@@ -25,7 +25,10 @@ from store import Store
 from store.throwaway import start_postgis
 
 BACKENDS = ("sqlite", "postgis")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data beside the checkout (a git worktree under wt/ looks one level higher).
+SHARED_DATA = next((p for p in (Path(__file__).resolve().parents[i] / "shared" / "data"
+                                for i in (2, 3)) if p.is_dir()),
+                   Path(__file__).resolve().parents[2] / "shared" / "data")
 _outcomes: Counter[tuple[str, str]] = Counter()
 _db_counter = itertools.count()
 
