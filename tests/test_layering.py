@@ -64,3 +64,14 @@ def test_checker_catches_a_wrong_arrow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import store.models\nfrom flask import Flask\nfrom . import x\n")
     assert [top for _, top in imports_of(bad)] == ["store", "flask"]
+
+
+def test_ingest_leaves_models_and_sql_to_store() -> None:
+    """ingest/ asks store/ by kind; it never builds statements from the models itself."""
+    bad = []
+    for path in sorted((ROOT / "ingest").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bad.extend(f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom)
+                   and node.module in ("store.models", "store.upsert"))
+    assert bad == []
