@@ -39,3 +39,12 @@ def test_doctests_cover_every_shipped_package() -> None:
     other_ways = [path.name for path in sorted((ROOT / "tests").glob("*.py"))
                   if "doctest" + ".testmod" in path.read_text(encoding="utf-8")]
     assert other_ways == [], "doctests run through --doctest-modules only"
+
+
+def test_no_test_times_itself() -> None:
+    """Speed is measured in bench/ against a baseline of the same run, never asserted here."""
+    clocks = ("perf_counter", "monotonic", "process_time", "time.time(")
+    timed = [f"{path.name}: {clock}" for path in sorted((ROOT / "tests").glob("*.py"))
+             if path.name != "test_lint.py"
+             for clock in clocks if clock in path.read_text(encoding="utf-8")]
+    assert timed == [], "move the measurement to a bench/ script"
