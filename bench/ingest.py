@@ -42,7 +42,7 @@ from ingest.pipeline import ingest_file
 from ingest.readers import read_file
 from store import Store
 from store.models import Association
-from store.throwaway import start_postgis
+from testing.throwaway import start_postgis
 
 COLUMNS = ["id", "name", "category", "description", "website", "postcode", "lat", "lon"]
 CATEGORIES = ["sport", "arts", "charity", "environment", "faith", "business", "community"]
