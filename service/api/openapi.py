@@ -13,12 +13,12 @@ from flask import Blueprint
 from flask import jsonify
 from flask import render_template
 
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
 from matching.taxonomy import SLUGS
 from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
 
 bp = Blueprint("openapi", __name__)
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
+from domain.status import ROLES
 from service.usecases.accounts import check_password_strength
 from service.usecases.accounts import hash_password
 from service.usecases.accounts import new_api_token
-from store.models import ROLES
 from store.users import UserError
 from store.users import UserExistsError
 from store.users import create_user

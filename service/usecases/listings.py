@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.schedule import DAY_NAMES
+from domain.schedule import PARTS_OF_DAY
+from domain.schedule import format_days
+from domain.schedule import format_schedule
+from domain.schedule import in_part_of_day
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
 from ingest.export import to_geojson
 from ingest.readers.meeting_guide import to_meeting_guide
 from matching.taxonomy import SLUGS
@@ -18,9 +26,6 @@ from matching.taxonomy import TERMS
 from service.usecases import params
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import NotFoundError
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
 from store.reads import export_records
 from store.reads import export_records_by_ids
 from store.reads import list_meetings
@@ -32,9 +37,7 @@ if TYPE_CHECKING:
 
     from store import Store
 
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
-"""The meeting finder's parts of the day (start hour, end hour)."""
+WEEKDAYS = DAY_NAMES
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 #: Per kind of listing: its column filters (allowed values, or ``None``: free text) and defaults.
@@ -50,14 +53,8 @@ SPATIAL = ("lat", "lon", "radius_km", "bbox", "limit", "offset")
 
 def when(record: Mapping[str, Any]) -> str:
     """A meeting's or a listing's days and times in words: ``"Saturday 10:00-13:00"``."""
-    days = ", ".join(WEEKDAYS[d] for d in record.get("weekdays") or [] if 0 <= d < len(WEEKDAYS))
-    start, end = record.get("start_time"), record.get("end_time")
-    times = ""
-    if start:
-        times = start.strftime("%H:%M") + (f"-{end.strftime('%H:%M')}" if end else "")
-    if record.get("flexible"):
-        return "flexible" + (f" ({days})" if days else "")
-    return " ".join(p for p in (days, times) if p)
+    return format_schedule(record.get("weekdays") or [], record.get("start_time"),
+                           record.get("end_time"), flexible=bool(record.get("flexible")))
 
 
 def _tree_order(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -82,7 +79,7 @@ def overview(store: Store) -> dict[str, Any]:
     meetings = list_meetings(store)
     by_org: dict[int | None, list[dict[str, Any]]] = {}
     for m in meetings:
-        m["days"] = ", ".join(WEEKDAYS[d] for d in m["weekdays"] if 0 <= d < len(WEEKDAYS))
+        m["days"] = format_days(m["weekdays"])
         by_org.setdefault(m["organisation_id"], []).append(m)
     return {
         "organisations": orgs,
@@ -100,25 +97,26 @@ def active_meetings(store: Store) -> list[dict[str, Any]]:
     return meetings
 
 
-def find_meetings(store: Store, *, day: str = "", part: str = "", attendance: str = ""
-                  ) -> tuple[list[dict[str, Any]], int]:
-    """The meeting finder's meetings, and how many active meetings there are.
-
-    Active meetings on ``day`` (0-6), in ``part`` of the day, of ``attendance``, in weekday
-    and start order.
-    """
-    everything = active_meetings(store)
-    shown = []
-    for m in everything:
+def filter_meetings(meetings: list[dict[str, Any]], *, day: str = "", part: str = "",
+                    attendance: str = "") -> list[dict[str, Any]]:
+    """The meetings on ``day`` (0-6), in ``part`` of the day, of ``attendance`` ("": any)."""
+    out = []
+    for m in meetings:
         if day.isdigit() and int(day) not in (m["weekdays"] or []):
             continue
-        if part in PARTS_OF_DAY:
-            lo, hi = PARTS_OF_DAY[part]
-            if m["start_time"] is None or not lo <= m["start_time"].hour < hi:
-                continue
+        if part in PARTS_OF_DAY and not in_part_of_day(part, m["start_time"], m.get("end_time")):
+            continue
         if attendance and m["attendance"] != attendance:
             continue
-        shown.append(m)
+        out.append(m)
+    return out
+
+
+def find_meetings(store: Store, *, day: str = "", part: str = "", attendance: str = ""
+                  ) -> tuple[list[dict[str, Any]], int]:
+    """The meeting finder's meetings, in weekday and start order, and how many are active."""
+    everything = active_meetings(store)
+    shown = filter_meetings(everything, day=day, part=part, attendance=attendance)
     shown.sort(key=lambda m: (min(m["weekdays"] or [7]), m["start_time"] or dt.time(23, 59)))
     return shown, len(everything)
 
@@ -239,10 +237,10 @@ def listing(store: Store, request: ListingRequest) -> dict[str, Any]:
 
 __all__ = [
     "FILTERS",
-    "PARTS_OF_DAY",
     "WEEKDAYS",
     "ListingRequest",
     "active_meetings",
+    "filter_meetings",
     "find_meetings",
     "interest_labels",
     "listing",

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.status import OPPORTUNITY_STATUSES
 from geo.geocode import precision_of
 from geo.postcode import InvalidPostcodeError
 from geo.postcode import parse_postcode
@@ -23,7 +24,6 @@ from service.usecases.errors import NotFoundError
 from service.usecases.errors import UnauthorizedError
 from store import errors as store_errors
 from store import partner as store_partner
-from store.models import OPPORTUNITY_STATUSES
 from store.partner import EDITABLE
 from store.partner import OpportunityError
 

@@ -17,6 +17,8 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from domain.status import ORG_STATUSES
+from domain.status import ROLES
 from service.context import get_store
 from service.usecases import params
 from service.usecases.accounts import ROLE_LABELS
@@ -24,8 +26,6 @@ from service.usecases.accounts import hash_password
 from service.web.auth import enforce_role
 from service.web.auth import safe_next
 from store.errors import NotFoundError
-from store.models import ORG_STATUSES
-from store.models import ROLES
 from store.partner import StatusError
 from store.partner import association_choices
 from store.partner import get_ingest_run

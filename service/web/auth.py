@@ -30,12 +30,12 @@ from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
 
+from domain.status import ROLES
 from service.context import get_store
 from service.usecases.accounts import DEMO_ACCOUNTS
 from service.usecases.accounts import ROLE_LABELS
 from service.usecases.accounts import verify_password
 from service.usecases.errors import UnauthorizedError
-from store.models import ROLES
 from store.users import demo_users
 from store.users import find_user_by_email
 from store.users import get_user

@@ -26,20 +26,20 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from domain.schedule import DAY_NAMES as WEEKDAYS
+from domain.status import OPPORTUNITY_STATUSES
 from geo.postcode import InvalidPostcodeError
 from geo.postcode import parse_postcode
 from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
 from service.usecases.accounts import new_api_token
-from service.usecases.listings import WEEKDAYS
 from service.usecases.partner import LIST_REACH_KM
 from service.usecases.partner import locate_postcode
 from service.usecases.partner import reach_counts
 from service.usecases.partner import status_filter
 from service.web.auth import enforce_role
 from store.errors import NotFoundError
-from store.models import OPPORTUNITY_STATUSES
 from store.partner import ForbiddenError
 from store.partner import OpportunityError
 from store.partner import association_summary

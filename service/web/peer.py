@@ -15,6 +15,8 @@ from flask import make_response
 from flask import render_template
 from flask import request
 
+from domain.schedule import DAY_NAMES
+from domain.schedule import PARTS_OF_DAY
 from maps.meetings import build_meetings_map
 from maps.place import build_place_map
 from matching.taxonomy import TERMS
@@ -31,8 +33,7 @@ if TYPE_CHECKING:
 
 bp = Blueprint("peer", __name__)
 
-WEEKDAYS = listings.WEEKDAYS
-PARTS_OF_DAY = listings.PARTS_OF_DAY
+WEEKDAYS = DAY_NAMES
 RADII = (5, 10, 15, 25, 50)
 ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
 
