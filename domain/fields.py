@@ -369,8 +369,8 @@ def position_problems(lat: float, lon: float, area: ServiceArea) -> list[Problem
                         f"{area.describe()}): exchange the lat and lon values")]
     if not area.contains(lat, lon):
         return [Problem("lat,lon", value, f"lat,lon ({lat:g}, {lon:g}) is outside the service "
-                        f"area {area.describe()}: check the coordinates, or ingest with a "
-                        "wider service area")]
+                        f"area {area.describe()}: check the coordinates, or use a wider "
+                        "service area")]
     return []
 
 

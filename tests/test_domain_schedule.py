@@ -7,7 +7,7 @@ import doctest
 
 import pytest
 
-import domain.schedule as schedule
+from domain import schedule
 from domain.errors import FieldError
 from domain.schedule import DAY_ABBREVIATIONS
 from domain.schedule import DAY_NAMES
