@@ -27,6 +27,8 @@ ALLOWED: dict[str, set[str]] = {
 # Third-party packages and the only package of ours that may import them.
 OWNED = {"flask": "service", "werkzeug": "service", "click": "service", "sqlalchemy": "store",
          "geoalchemy2": "store", "psycopg": "store", "alembic": "store", "folium": "maps"}
+# Test and bench support: never imported by a shipped package.
+NOT_SHIPPED = ("testing", "bench", "tests")
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
@@ -47,6 +49,8 @@ def violations(package: str) -> list[str]:
         for lineno, top in imports_of(path):
             if top in OURS and top != package and top not in ALLOWED[package]:
                 bad.append(f"{rel}:{lineno} imports {top} ({package} -> {top} is not allowed)")
+            if top in NOT_SHIPPED:
+                bad.append(f"{rel}:{lineno} imports {top}, which is not shipped")
             owner = OWNED.get(top)
             if owner and owner != package:
                 bad.append(f"{rel}:{lineno} imports {top}, which belongs to {owner}/")
