@@ -5,7 +5,7 @@ every organisation devolved from it (:func:`store.hotspots.organisation_scope`);
 sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km):
 
 * coverage per region and per hotspot tree (:func:`matching.coverage.compute_coverage` over
-  the GeoNames towns, wired as :mod:`service.api_coverage` wires it) and the coverage map;
+  the GeoNames towns, wired as :mod:`service.usecases.coverage` wires it) and the coverage map;
 * the largest uncovered towns of their territory and sites for new groups, each with the
   approved organisation of theirs to devolve it (:func:`matching.sites.suggest_sites`,
   greedy, so that the page stays quick);
@@ -150,6 +150,9 @@ class Dashboard:
         The service area (``COMMONGROUND_SERVICE_AREA``) whose towns are the demand.
     today
         The day licences are judged on.
+    context
+        The app's use-case context, whose recommender the links table shares (default: a
+        context of ``store`` alone).
     """
 
     def __init__(self, store: Store, scope: Scope, *, radius_km: float, area: str,
