@@ -71,7 +71,7 @@ def register(main: click.Group, context: Any) -> None:
     @click.option("--interests", help='Comma-separated interests, e.g. "gardening,music".')
     @click.option("--text", help='Free text, e.g. "outdoors and fixing bikes".')
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="Search radius in km (more than 0, at most 100).")
+                  help="Search radius in km (0.1 to 100).")
     @click.option("--limit", default=10, show_default=True, type=int, help="Results, 1-50.")
     @click.option("--days", help="Days you are free: sat,sun or weekdays (0 = Sunday).")
     @click.option("--times", help="Times you are free: morning, evening or 18:00-21:00.")
@@ -111,7 +111,7 @@ def register(main: click.Group, context: Any) -> None:
     @click.option("--opportunity", "opportunity_id", type=int, help="Opportunity id.")
     @click.option("--association", "association_id", type=int, help="Association id.")
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="How far a meeting may be, in km (more than 0, at most 100).")
+                  help="How far a meeting may be, in km (0.1 to 100).")
     @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
     @click.pass_context
     def reach(ctx: click.Context, opportunity_id: int | None, association_id: int | None,
@@ -143,7 +143,7 @@ def register(main: click.Group, context: Any) -> None:
     @main.command("links-worth-making")
     @click.argument("organisation_id", type=int)
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="How far from the group's meetings, in km (more than 0, at most 100).")
+                  help="How far from the group's meetings, in km (0.1 to 100).")
     @click.option("--limit", default=10, show_default=True, type=int, help="Results, 1-50.")
     @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
     @click.pass_context
