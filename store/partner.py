@@ -156,15 +156,15 @@ def clean_opportunity(
 
 def _check_location(values: Mapping[str, Any], out: dict[str, Any], problems: list[Problem],
                     area: ServiceArea) -> None:
-    for name, check in (("postcode", lambda v: fields.postcode(v, area)),
-                        ("location_precision", fields.precision)):
+    for name in ("postcode", "location_precision"):
         if name not in values:
             continue
         if fields.is_missing(values[name]):
             out[name] = None
             continue
         try:
-            out[name] = check(values[name])
+            out[name] = (fields.postcode(values[name], area) if name == "postcode"
+                         else fields.precision(values[name]))
         except FieldError as exc:
             problems.append(Problem(name, values[name], str(exc)))
     lat, lon = values.get("lat"), values.get("lon")
