@@ -35,10 +35,10 @@ from geo.distance import km_from_chord
 from geo.distance import unit_vectors
 from ingest.demand import district_demand
 from ingest.demo import load_demo
-from service.api_coverage import coverage_result
-from service.api_coverage import site_suggestion
 from service.cli import interest_rows
-from service.coverage_cache import CACHE
+from service.usecases.coverage import coverage_result
+from service.usecases.coverage import site_suggestion
+from service.usecases.coverage_cache import CACHE
 from store import Store
 from store import models
 from store.coverage import meetings_frame

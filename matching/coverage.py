@@ -422,7 +422,7 @@ def compute_coverage(
     Parameters
     ----------
     demand
-        ``name``, ``lat``, ``lon``, ``population`` (:func:`town_demand`,
+        ``name``, ``lat``, ``lon``, ``population`` (:func:`ingest.demand.demand_in_use`,
         :func:`demand_from_frame`).
     meetings
         The meetings that serve people: ``id``, ``lat``, ``lon`` and, for the per-tree meeting
@@ -471,8 +471,8 @@ def compute_coverage(
     out["meeting_id"] = meeting_id
     out["covered"] = dist <= radius_km
     region, hotspot = _assign(out, orgs, regions, territory_km)
-    out["region_id"] = pd.array(np.where(region >= 0, region, None), dtype="Int64")
-    out["hotspot_id"] = pd.array(np.where(hotspot >= 0, hotspot, None), dtype="Int64")
+    out["region_id"] = pd.arrays.IntegerArray(region.astype(np.int64), region < 0)
+    out["hotspot_id"] = pd.arrays.IntegerArray(hotspot.astype(np.int64), hotspot < 0)
 
     result = CoverageResult(radius_km=radius_km, demand=out,
                             population_source=population_source, on=on, meetings=len(located))
