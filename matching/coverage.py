@@ -59,6 +59,9 @@ from geo.distance import chord_from_km
 from geo.distance import haversine_km
 from geo.distance import unit_vectors
 from geo.index import PointIndex
+from matching.serving import IN_PERSON
+from matching.serving import licensed_organisations
+from matching.serving import serving_meetings
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -67,8 +70,6 @@ DEFAULT_RADIUS_KM = 10.0
 """A meeting reaches the people within this many km (great circle)."""
 DEFAULT_TERRITORY_KM = 30.0
 """A demand point belongs to its nearest organisation's region and tree up to this far."""
-IN_PERSON = ("in_person", "hybrid")
-"""Attendance modes that bring people into a room: the meetings that cover a place."""
 DEMAND_COLUMNS = ("name", "lat", "lon", "population")
 OPTIONAL_DEMAND_COLUMNS = ("place", "district")
 """Carried through when the demand has them (``place`` names the town of a point's people)."""
@@ -107,67 +108,6 @@ def check_radius(radius_km: Any, *, name: str = "radius_km") -> float:
         msg = f"{name} must be more than 0 and at most {MAX_RADIUS_KM:g} km, got {radius_km!r}"
         raise CoverageInputError(msg)
     return value
-
-
-# -- which meetings serve people ---------------------------------------------------------------
-
-
-def licensed_organisations(volunteers: pd.DataFrame, on: dt.date) -> set[int]:
-    """Organisations with at least one volunteer whose licence is valid on ``on``.
-
-    A licence is valid up to and including its ``licence_valid_until`` date; a volunteer
-    without a date has no valid licence.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import pandas as pd
-    >>> vols = pd.DataFrame({"organisation_id": [1, 2, 2], "licence_valid_until": [
-    ...     dt.date(2026, 1, 1), dt.date(2025, 1, 1), None]})
-    >>> sorted(licensed_organisations(vols, dt.date(2026, 1, 1)))
-    [1]
-    """
-    if volunteers.empty:
-        return set()
-    until = pd.to_datetime(volunteers["licence_valid_until"], errors="coerce")
-    valid = until.notna() & (until >= pd.Timestamp(on))
-    return {int(i) for i in volunteers.loc[valid.to_numpy(), "organisation_id"].dropna()}
-
-
-def serving_meetings(
-    meetings: pd.DataFrame, organisations: pd.DataFrame, volunteers: pd.DataFrame, *,
-    on: dt.date,
-) -> pd.DataFrame:
-    """The meetings that serve people on ``on``: the ones coverage counts.
-
-    Active, in a room (:data:`IN_PERSON`), with a position, of an approved organisation that
-    has at least one volunteer with a licence valid on ``on``.
-
-    Parameters
-    ----------
-    meetings
-        ``id``, ``organisation_id``, ``lat``, ``lon``, ``attendance``, ``active``.
-    organisations
-        ``id``, ``status``.
-    volunteers
-        ``organisation_id``, ``licence_valid_until``.
-    on
-        The date asked.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of ``meetings`` kept.
-    """
-    approved = {int(i) for i, st in zip(organisations["id"], organisations["status"],
-                                        strict=True) if st == "approved"}
-    ok_orgs = approved & licensed_organisations(volunteers, on)
-    org = meetings["organisation_id"]
-    keep = (meetings["active"].fillna(False).astype(bool)
-            & meetings["attendance"].isin(IN_PERSON)
-            & meetings["lat"].notna() & meetings["lon"].notna()
-            & org.notna() & org.fillna(-1).astype(np.int64).isin(list(ok_orgs)))
-    return meetings.loc[keep.to_numpy()]
 
 
 # -- coverage --------------------------------------------------------------------------------
@@ -423,7 +363,7 @@ def compute_coverage(
     ----------
     demand
         ``name``, ``lat``, ``lon``, ``population`` (:func:`ingest.demand.demand_in_use`,
-        :func:`demand_from_frame`).
+        :func:`ingest.demand.demand_from_frame`).
     meetings
         The meetings that serve people: ``id``, ``lat``, ``lon`` and, for the per-tree meeting
         counts, ``organisation_id``. Filter them first (:func:`serving_meetings`).
@@ -533,9 +473,9 @@ def _summaries_by_hotspot(
         members[root] = members.get(root, 0) + 1
     n_meet: dict[int, int] = {}
     for oid, n in _meetings_per_organisation(meetings).items():
-        root = roots.get(oid)
-        if root is not None:
-            n_meet[root] = n_meet.get(root, 0) + n
+        meeting_root = roots.get(oid)
+        if meeting_root is not None:
+            n_meet[meeting_root] = n_meet.get(meeting_root, 0) + n
     rows = []
     for root in sorted(members, key=lambda r: (names[r], r)):
         rid = org_region[root]

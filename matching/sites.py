@@ -328,43 +328,10 @@ def _reduce(
     seen: set[bytes] = set()
     keep_rows = []
     for i in range(merged.shape[0]):
-        reached_by_i = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
-        if reached_by_i.size == 0:
+        rows_reached = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
+        if rows_reached.size == 0:
             continue
-        kb = np.sort(reached_by_i).tobytes()
-        if kb not in seen:
-            seen.add(kb)
-            keep_rows.append(i)
-    rows = np.asarray(keep_rows, dtype=np.int64)
-    return merged[rows], merged_w, rows
-
-
-def _reduce(
-    reach: sparse.csr_matrix, weights: np.ndarray,
-) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
-    """Lossless reductions (see the module docstring); returns (reach, weights, cand rows)."""
-    csc = reach.tocsc()
-    reached = np.diff(csc.indptr) > 0
-    csc = csc[:, reached]
-    w = weights[reached]
-    # Merge demand columns reached by exactly the same candidates.
-    groups: dict[bytes, int] = {}
-    column_group = np.empty(csc.shape[1], dtype=np.int64)
-    for j in range(csc.shape[1]):
-        key = csc.indices[csc.indptr[j]:csc.indptr[j + 1]].tobytes()
-        column_group[j] = groups.setdefault(key, len(groups))
-    merge = sparse.csr_matrix((np.ones(csc.shape[1]), (np.arange(csc.shape[1]), column_group)),
-                              shape=(csc.shape[1], len(groups)))
-    merged = (csc @ merge).astype(bool).tocsr()
-    merged_w = np.asarray(merge.T @ w).ravel()
-    # Keep one candidate (the first: most populous) of each distinct reach.
-    seen: set[bytes] = set()
-    keep_rows = []
-    for i in range(merged.shape[0]):
-        key = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
-        if key.size == 0:
-            continue
-        kb = np.sort(key).tobytes()
+        kb = np.sort(rows_reached).tobytes()
         if kb not in seen:
             seen.add(kb)
             keep_rows.append(i)

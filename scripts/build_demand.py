@@ -68,7 +68,7 @@ def _norm(name: str) -> str:
 
 def _place(post_town: str, la_name: str, region: str) -> str:
     """The town a district's people live in: its post town (London: its borough)."""
-    town = str(post_town).strip()
+    town = str(post_town).split(",")[0].strip()  # "Manchester, Salford": the first
     if not town or town.lower() == "nan" or (town == "London" and region == "London"):
         return la_name
     return town
