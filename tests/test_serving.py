@@ -146,3 +146,44 @@ def test_readiness_reasons_and_what_is_lacking():
     far = choose_devolver(51.5, -0.12, table.reset_index(), max_km=40.0)
     assert far.organisation_id is None
     assert far.reasons.startswith("none ready within 40 km; nearest is ")
+
+
+def test_online_meetings_have_no_distance_in_reach_or_links(demo_store):
+    from store.candidates import StoreCandidates
+
+    online = {m["id"]: m for m in list_meetings(demo_store, active_only=True)
+              if m["attendance"] == "online"}
+    assert online
+    source = StoreCandidates(demo_store)
+    for m in list(online.values())[:5]:
+        # An online meeting sits at its organisation's town: it is never "within" anything.
+        near = source.meetings_within((m["lat"], m["lon"]), 50.0)
+        assert not set(near["id"]) & set(online)
+        assert not set(source.meetings_of(m["organisation_id"])["id"]) & set(online)
+
+
+def test_cached_coverage_follows_every_change_it_depends_on(demo_store):
+    from service.usecases.coverage import coverage_result
+    from service.usecases.coverage_cache import CACHE
+    from store import models
+
+    CACHE.clear()
+    first = coverage_result(demo_store, radius_km=10.0)
+    assert coverage_result(demo_store, radius_km=10.0) is first  # warm: the same answer
+    serving = serving_meetings_frame(demo_store, on=dt.date.today())
+    org_id = int(serving["organisation_id"].iloc[0])
+    with demo_store.session() as s:
+        vols = s.query(models.Volunteer).filter_by(organisation_id=org_id).all()
+        saved = [(v.id, v.licence_valid_until) for v in vols]
+        for v in vols:  # every licence of one serving group lapses
+            v.licence_valid_until = dt.date.today() - dt.timedelta(days=1)
+    try:
+        after = coverage_result(demo_store, radius_km=10.0)
+        assert after is not first
+        assert after.meetings < first.meetings
+        assert after.meetings == len(serving_meetings_frame(demo_store, on=dt.date.today()))
+    finally:
+        with demo_store.session() as s:
+            for vid, until in saved:
+                s.get(models.Volunteer, vid).licence_valid_until = until
+    assert coverage_result(demo_store, radius_km=10.0).meetings == first.meetings
