@@ -93,12 +93,11 @@ def readiness(
         valid = volunteers.loc[(until >= pd.Timestamp(on)).to_numpy()]
         per_vol = valid["organisation_id"].dropna().astype(np.int64).value_counts()
     parents = organisations["parent_id"].dropna().astype(np.int64).value_counts()
+    founded = pd.to_datetime(orgs["founded_on"], errors="coerce")
+    age = ((pd.Timestamp(on) - founded).dt.days / 365.25).clip(lower=0.0).fillna(0.0)
     rows = []
-    for r in orgs.itertuples(index=False):
+    for r, years in zip(orgs.itertuples(index=False), age.to_numpy(np.float64), strict=True):
         oid = int(r.id)
-        founded = pd.to_datetime(r.founded_on, errors="coerce")
-        years = (0.0 if pd.isna(founded)
-                 else max(0.0, (pd.Timestamp(on) - founded).days / 365.25))
         n_meet, n_vol = int(per_meet.get(oid, 0)), int(per_vol.get(oid, 0))
         n_dev = int(parents.get(oid, 0))
         score = (0.35 * min(n_meet, 5) / 5 + 0.35 * min(n_vol, 6) / 6

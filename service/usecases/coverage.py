@@ -175,9 +175,7 @@ def what_if(result: CoverageResult, lat: float, lon: float) -> dict[str, Any]:
 def devolvers(store: Store, on: dt.date) -> pd.DataFrame:
     """The readiness of every approved organisation on ``on`` (:mod:`matching.devolution`)."""
     orgs = organisations_frame(store)
-    vols = volunteers_frame(store)
-    meetings = serving_meetings(meetings_frame(store), orgs, vols, on=on)
-    return readiness(orgs, meetings, vols, on=on)
+    return readiness(orgs, serving_meetings_frame(store, on=on), volunteers_frame(store), on=on)
 
 
 def site_suggestion(
