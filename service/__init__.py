@@ -52,7 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
 
-    app.extensions["commonground.store"] = Store(settings["DATABASE_URL"])
+    store = Store(settings["DATABASE_URL"], replica_urls=settings["DATABASE_REPLICA_URLS"])
+    app.extensions["commonground.store"] = store
 
     # Blueprints import the app's helpers, so they are imported here, not at the top.
     from service import admin  # noqa: PLC0415
@@ -67,11 +68,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service import openapi  # noqa: PLC0415
     from service import partner  # noqa: PLC0415
     from service import peer  # noqa: PLC0415
+    from service import shared  # noqa: PLC0415
     from service import views  # noqa: PLC0415
 
     for module in (views, api, api_recommend, api_coverage, api_partner, openapi, maps_views,
                    auth, partner, admin, peer, hotspots):
         app.register_blueprint(module.bp)
+    shared.init_app(app, store)  # server-side sessions (Redis), read-your-writes routing
     auth.init_app(app)  # sessions, CSRF and rate limits
     views.register_error_handlers(app)
     logs.init_app(app)

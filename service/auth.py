@@ -13,13 +13,17 @@
   answer is 429 with ``Retry-After``. Counters live in ``RATELIMIT_STORAGE_URI``:
   ``memory://`` (one process: development) or e.g. ``redis://host:6379`` so that every
   gunicorn worker and host shares them.
+* Server-side sessions (:mod:`service.shared`): with ``REDIS_URL``, each sign-in gets a
+  session id in Redis, checked on every request, so signing out ends the session on every
+  worker. Redis unreachable: sessions count as signed out and sign-in answers 503 (the
+  attempt counters cannot be kept, so sign-in fails closed); peers are unaffected.
 * Cookie flags: ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` unless the app is in debug or
   testing mode (``COMMONGROUND_SECURE_COOKIES=0`` turns it off for plain-HTTP hosts).
 
 Settings (``app.config`` first, then the environment, then the default):
 
 ``RATELIMIT_STORAGE_URI``
-    ``memory://``. Where rate-limit counters live.
+    ``REDIS_URL`` when set, else ``memory://``. Where rate-limit counters live.
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
@@ -67,6 +71,10 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
+from service.shared import SESSION_KEY
+from service.shared import SharedStateError
+from service.shared import limiter_storage_options
+from service.shared import sessions_for
 from store.models import ROLES
 from store.users import demo_users
 from store.users import find_user_by_email
@@ -228,6 +236,15 @@ def _load_user(session_id: str) -> CurrentUser | None:
         return None
     if not hmac.compare_digest(fingerprint, _fingerprint(user.password_hash)):
         return None
+    registry = sessions_for(current_app)
+    if registry.shared:
+        try:
+            if not registry.is_valid(session.get(SESSION_KEY), user.id):
+                return None  # signed out (or revoked) on some worker
+        except SharedStateError:
+            # Cannot confirm the session: fail closed, as signed out.
+            current_app.logger.debug("session check skipped: Redis unreachable")
+            return None
     return CurrentUser(user)
 
 
@@ -369,7 +386,11 @@ def login() -> ResponseReturnValue:
                              error="That email and password do not match an active account.")
     _warn_random_secret_key()
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    sid = sessions_for(current_app).create(user.id, int(lifetime))
     login_user(CurrentUser(user))
+    if sid:
+        session[SESSION_KEY] = sid
     session.permanent = True
     flash(f"Signed in as {user.email}.", "info")
     return redirect(safe_next(request.form.get("next")) or home_for(user))
@@ -380,9 +401,15 @@ def logout() -> ResponseReturnValue:
     """Sign out (POST with the CSRF token; GET shows the button)."""
     if request.method == "GET":
         return render_template("auth/logout.html")
+    sid = session.get(SESSION_KEY)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    try:
+        sessions_for(current_app).revoke(sid)
+        flash("You are signed out.", "info")
+    except SharedStateError:
+        flash("You are signed out here; the server could not be told, so the session ends "
+              "when it expires.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -434,6 +461,16 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     return body, status, headers
 
 
+def _check_counters() -> None:
+    # Sign-in fails closed: without counters, guessing would be unthrottled. (A storage
+    # error later in the request is a 503 too: service.views.)
+    if request.endpoint == "auth.login" and request.method == "POST":
+        limiter: Limiter = current_app.extensions["commonground.limiter"]
+        if not limiter.storage.check():
+            msg = "sign-in attempt counters unreachable: sign-in is paused"
+            raise SharedStateError(msg)
+
+
 def _security_headers(response: Any) -> Any:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -474,6 +511,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     # On everywhere but in tests, which turn it on where they test it.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
+    if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI") and \
+            not os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     for name in DEFAULTS:
         app.config[name] = _setting(app, name)
 
@@ -498,8 +538,10 @@ def init_app(app: Flask) -> None:
             return
         csrf.protect(apply_exemptions=True)
 
-    limiter = Limiter(get_remote_address, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      headers_enabled=False)
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    # The storage is pluggable (any `limits` storage URI); errors of a shared one fail closed.
+    limiter = Limiter(get_remote_address, storage_uri=storage_uri, headers_enabled=False,
+                      storage_options=limiter_storage_options(storage_uri))
     limiter.init_app(app)
     app.extensions["commonground.limiter"] = limiter
     view = app.view_functions["auth.login"]
@@ -511,6 +553,8 @@ def init_app(app: Flask) -> None:
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
     app.register_error_handler(RateLimitExceeded, _too_many)
+    if not storage_uri.startswith("memory://"):
+        app.before_request(_check_counters)
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 

@@ -9,17 +9,27 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
+from service.logs import ThrottledLog
 from service.params import ParamError
+from service.shared import SharedStateError
+from store import UNAVAILABLE_ERRORS
 from store import StoreError
 from store import StoreUnavailableError
+from store import unavailable_error
 
 if TYPE_CHECKING:
     from flask import Flask
     from flask.typing import ResponseReturnValue
 
 bp = Blueprint("pages", __name__)
+#: Seconds a client is asked to wait (``Retry-After``) when the database is unreachable:
+#: a restart or fail-over of the primary takes about that long.
+RETRY_AFTER_S = 5
+#: Errors answered with 503: the database, Redis, or the rate-limit counters unreachable.
+_UNAVAILABLE = (*UNAVAILABLE_ERRORS, SharedStateError, StorageError)
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -50,6 +60,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> ResponseReturnValue:
+        # An outage met outside a view (e.g. in an after-request hook) arrives as a 500
+        # wrapping it: still a 503.
+        original = getattr(exc, "original_exception", None)
+        if original is not None and isinstance(original, _UNAVAILABLE):
+            return unavailable(original)
         status = exc.code or 500
         if wants_json():
             return jsonify(error_body(status, exc.name, exc.description or "")), status
@@ -63,8 +78,28 @@ def register_error_handlers(app: Flask) -> None:
         return render_template("error.html", status=400, title="Bad request",
                                detail=str(exc)), 400
 
+    throttled = ThrottledLog(app.logger, interval_s=10.0)
+
+    def unavailable(exc: BaseException) -> ResponseReturnValue:
+        # 503 + Retry-After, never a 500; one log line per interval with a count.
+        reason = unavailable_error(exc) or exc
+        key = "shared" if isinstance(exc, (SharedStateError, StorageError)) else "store"
+        throttled.log(40, key, f"{key} unavailable: {reason}")
+        what = "shared state" if key == "shared" else "data store"
+        detail = f"the {what} is not available; try again in {RETRY_AFTER_S} seconds"
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if wants_json():
+            return jsonify(error_body(503, "Service Unavailable", detail)), 503, headers
+        return render_template("error.html", status=503, title="Service unavailable",
+                               detail=detail), 503, headers
+
+    for exc_type in _UNAVAILABLE:
+        app.register_error_handler(exc_type, unavailable)
+
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError) -> ResponseReturnValue:
+        if isinstance(exc, StoreUnavailableError):
+            return unavailable(exc)
         status = exc.status
         # Never echo a database URL or driver message to a browser.
         detail = "the data store is not available" if isinstance(

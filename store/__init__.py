@@ -15,7 +15,9 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 
 from store import models
@@ -43,6 +45,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from store.spatial import SpatialBackend
+
+
+#: Exceptions that may mean "database unreachable": see :func:`unavailable_error`.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    StoreUnavailableError, OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def unavailable_error(exc: BaseException) -> StoreUnavailableError | None:
@@ -219,6 +226,7 @@ class Store:
 
 __all__ = [
     "DEFAULT_SQLITE_URL",
+    "UNAVAILABLE_ERRORS",
     "NotFoundError",
     "Store",
     "StoreError",
