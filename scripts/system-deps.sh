@@ -3,7 +3,8 @@
 # Installs only what is missing, and only when run as root with apt-get; otherwise it says
 # what is missing and carries on (the tests then explain what they skip).
 #   system-deps.sh run    python3-venv
-#   system-deps.sh test   + PostgreSQL server with PostGIS 3, Chromium (browser tests)
+#   system-deps.sh test   + PostgreSQL server with PostGIS 3, Chromium (browser tests),
+#                           redis-server (shared rate limits and sessions, scaling tests)
 set -u
 want="${1:-run}"
 missing=()
@@ -20,12 +21,13 @@ if [ "$want" = "test" ]; then
     missing+=("postgis-for-server")
   fi
   command -v chromium >/dev/null 2>&1 || missing+=("chromium")
+  command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${missing[*]}; install them with your package manager (as root):" >&2
-  echo "  apt-get install python3-venv postgresql postgresql-<version>-postgis-3 chromium" >&2
+  echo "  apt-get install python3-venv postgresql postgresql-<version>-postgis-3 chromium redis-server" >&2
   exit 0
 fi
 

@@ -70,6 +70,7 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     return _export_stmt_records(store, kind, None)
 
 
+@replica_read
 def query_records(
     store: Store,
     kind: str,
