@@ -1,6 +1,6 @@
 """Shared fixtures: real stores on both backends, the app, the CLI runner.
 
-PostGIS: a throwaway server (``store.throwaway``) is started once per session unless
+PostGIS: a throwaway server (``testing.throwaway``) is started once per session unless
 ``COMMONGROUND_TEST_POSTGIS_URL`` names one. Where PostGIS cannot be had, PostGIS tests skip
 with the reason, except when ``CI`` is set or ``--require-postgis`` is given: then they fail,
 so a green CI always means both backends were tested. The same rule holds for the servers of
@@ -24,9 +24,10 @@ from sqlalchemy import text
 
 from service.cli import interest_rows
 from store import Store
-from store.throwaway import start_postgis
-from store.throwaway import start_redis
-from store.throwaway import start_replica
+from testing.throwaway import start_postgis
+from testing.throwaway import start_redis
+from testing.throwaway import start_replica
+from testing.throwaway import wait_replayed
 
 BACKENDS = ("sqlite", "postgis")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -80,7 +81,7 @@ def _unavailable(request: pytest.FixtureRequest, reason: str) -> None:
 def replication(request: pytest.FixtureRequest) -> dict[str, object]:
     """A PostGIS primary with a streaming replica, and a migrated database on both.
 
-    Keys: ``primary`` and ``replica`` (:class:`store.throwaway.ThrowawayPostgis`),
+    Keys: ``primary`` and ``replica`` (:class:`testing.throwaway.ThrowawayPostgis`),
     ``primary_url`` and ``replica_url`` (the ``commonground`` database on each). Tests that
     pause replay or stop the replica must put it back as they found it.
     """
@@ -95,30 +96,9 @@ def replication(request: pytest.FixtureRequest) -> dict[str, object]:
     except Exception as exc:
         _unavailable(request, f"streaming replica could not be started: {exc}")
     request.addfinalizer(replica.stop)
-    wait_replayed(primary.url, replica.url)
+    wait_replayed(primary, replica)
     return {"primary": primary, "replica": replica, "primary_url": primary.url,
             "replica_url": replica.url}
-
-
-def wait_replayed(primary_url: str, replica_url: str, *, timeout_s: float = 30.0) -> None:
-    """Wait until the replica has replayed everything the primary has written so far."""
-    import time
-
-    p, r = create_engine(primary_url), create_engine(replica_url)
-    try:
-        with p.connect() as conn:
-            lsn = conn.execute(text("SELECT CAST(pg_current_wal_insert_lsn() AS text)")).scalar()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with r.connect() as conn:
-                if conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:l AS pg_lsn)"),
-                                {"l": lsn}).scalar():
-                    return
-            time.sleep(0.05)
-        pytest.fail(f"the replica did not replay {lsn} within {timeout_s} s")
-    finally:
-        p.dispose()
-        r.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import socket
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import wait_replayed
 from sqlalchemy import create_engine
 from sqlalchemy import text
 from test_auth import PASSWORD
@@ -27,7 +26,8 @@ from service import get_store
 from store import Store
 from store import models
 from store.coverage import regions_frame
-from store.throwaway import start_redis
+from testing.throwaway import start_redis
+from testing.throwaway import wait_replayed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -53,13 +53,13 @@ def _replay(replica_url: str, *, paused: bool) -> None:
 @pytest.fixture
 def paused(replication) -> Iterator[dict[str, object]]:
     """The replication pair with the replica's replay paused (resumed afterwards)."""
-    wait_replayed(replication["primary_url"], replication["replica_url"])
+    wait_replayed(replication["primary"], replication["replica"])
     _replay(replication["replica_url"], paused=True)
     try:
         yield replication
     finally:
         _replay(replication["replica_url"], paused=False)
-        wait_replayed(replication["primary_url"], replication["replica_url"])
+        wait_replayed(replication["primary"], replication["replica"])
 
 
 def _add_region(store: Store, name: str) -> None:
@@ -89,7 +89,7 @@ def test_stale_tolerant_reads_go_to_the_replica_and_a_writer_reads_its_writes(pa
         with store.sessions() as s:
             assert s.query(models.Region).filter_by(name="Replica Test North").count() == 1
         _replay(paused["replica_url"], paused=False)
-        wait_replayed(paused["primary_url"], paused["replica_url"])
+        wait_replayed(paused["primary"], paused["replica"])
         assert "Replica Test North" in _region_names(store)
         with store.router.requiring(written):  # caught up: the replica serves it again
             assert store.router.caught_up(written)
@@ -103,7 +103,7 @@ def test_a_lost_replica_sends_reads_to_the_primary_without_a_failure(replication
     replica = replication["replica"]
     try:
         _add_region(store, "Replica Test Lost")
-        wait_replayed(replication["primary_url"], replication["replica_url"])
+        wait_replayed(replication["primary"], replication["replica"])
         assert "Replica Test Lost" in _region_names(store)  # pooled replica connection
         replica.kill()
         for _ in range(5):  # the dropped connection, then refused connections
@@ -111,7 +111,7 @@ def test_a_lost_replica_sends_reads_to_the_primary_without_a_failure(replication
         assert store.router._down_until  # left out, not retried on every read
     finally:
         replica.start()
-        wait_replayed(replication["primary_url"], replication["replica_url"])
+        wait_replayed(replication["primary"], replication["replica"])
         store.dispose()
     # Back: after the retry interval the replica serves again.
     store = Store(replication["primary_url"], replica_urls=[replication["replica_url"]])
@@ -137,7 +137,7 @@ def test_a_partner_reads_their_new_need_while_the_replica_lags(paused, tmp_path)
     add_user(primary, "association", "ryw@canal.example", association_id=aid)
     primary.dispose()
     _replay(paused["replica_url"], paused=False)
-    wait_replayed(paused["primary_url"], paused["replica_url"])
+    wait_replayed(paused["primary"], paused["replica"])
     _replay(paused["replica_url"], paused=True)
 
     app = _app(tmp_path, "w1", DATABASE_URL=paused["primary_url"],
@@ -156,7 +156,7 @@ def test_a_partner_reads_their_new_need_while_the_replica_lags(paused, tmp_path)
         assert "Replica lock painting" in titles(partner)  # read-your-writes
         assert "Replica lock painting" not in titles(peer)  # peers read the (paused) replica
         _replay(paused["replica_url"], paused=False)
-        wait_replayed(paused["primary_url"], paused["replica_url"])
+        wait_replayed(paused["primary"], paused["replica"])
         assert "Replica lock painting" in titles(peer)
         partner.get("/api/opportunities")  # the replica caught up: the cookie forgets the LSN
         with partner.session_transaction() as sess:

@@ -85,6 +85,20 @@ class ThrowawayPostgis:
         """``pg_ctl restart -m MODE`` and wait until the server accepts connections."""
         self.pg_ctl("-m", mode, "-w", "-t", "60", "restart")
 
+    def psql(self, sql: str, *, dbname: str | None = None) -> str:
+        """Run one SQL statement with ``psql`` and return its unaligned output."""
+        user = self.url.split("://", 1)[1].split("@", 1)[0]
+        db = dbname or self.url.rsplit("/", 1)[1]
+        proc = subprocess.run(  # noqa: S603 - fixed argv of PostgreSQL tools
+            self._cmd("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", user, "-d", db,
+                      "-Atq", "-c", sql),
+            check=False, capture_output=True, text=True, timeout=60, cwd=self.root,
+        )
+        if proc.returncode != 0:
+            msg = f"psql failed: {(proc.stderr or proc.stdout).strip()[-400:]}"
+            raise StoreUnavailableError(msg)
+        return proc.stdout.strip()
+
     def kill(self) -> None:
         """Stop the server at once (``-m immediate``), keeping its data."""
         self.pg_ctl("-m", "immediate", "-w", "stop")
@@ -209,6 +223,27 @@ def start_replica(primary: ThrowawayPostgis) -> ThrowawayPostgis:
         msg = f"the replica did not start: {log.strip()[-800:]}"
         raise StoreUnavailableError(msg)
     return replica
+
+
+def wait_replayed(
+    primary: ThrowawayPostgis, replica: ThrowawayPostgis, *, timeout_s: float = 30.0,
+) -> None:
+    """Wait until ``replica`` has replayed all that ``primary`` has written so far.
+
+    Raises
+    ------
+    StoreUnavailableError
+        When it has not within ``timeout_s`` seconds (replay paused, or the replica down).
+    """
+    lsn = primary.psql("SELECT pg_current_wal_insert_lsn()")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        done = replica.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")
+        if done == "t":
+            return
+        time.sleep(0.05)
+    msg = f"the replica on port {replica.port} did not replay {lsn} within {timeout_s} s"
+    raise StoreUnavailableError(msg)
 
 
 def redis_available() -> str | None:
