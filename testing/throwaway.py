@@ -255,18 +255,20 @@ def redis_available() -> str | None:
 
 @dataclass
 class ThrowawayRedis:
-    """A running ``redis-server`` on a loopback port, without persistence."""
+    """A running ``redis-server`` on a loopback port (persistent only if asked)."""
 
     url: str
     port: int
     root: Path
     proc: subprocess.Popen[bytes] | None = None
+    persist: bool = False
 
     def start(self) -> None:
         """Start (or start again) the server on the same port and wait until it answers."""
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv
             [str(shutil.which("redis-server")), "--port", str(self.port), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.root),
+             "127.0.0.1", "--save", "", "--appendonly", "yes" if self.persist else "no",
+             "--appendfsync", "everysec", "--dir", str(self.root),
              "--logfile", str(self.root / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -305,8 +307,11 @@ class ThrowawayRedis:
         self.stop()
 
 
-def start_redis() -> ThrowawayRedis:
+def start_redis(*, persist: bool = False) -> ThrowawayRedis:
     """Start a throwaway ``redis-server`` on a free loopback port.
+
+    With ``persist``, an append-only file (fsync every second) keeps the data across
+    :meth:`ThrowawayRedis.restart`, as a production Redis would.
 
     Raises
     ------
@@ -318,6 +323,6 @@ def start_redis() -> ThrowawayRedis:
         raise StoreUnavailableError(reason)
     port = _free_port()
     server = ThrowawayRedis(url=f"redis://127.0.0.1:{port}/0", port=port,
-                            root=Path(tempfile.mkdtemp(prefix="cg-redis-")))
+                            root=Path(tempfile.mkdtemp(prefix="cg-redis-")), persist=persist)
     server.start()
     return server
