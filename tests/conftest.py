@@ -104,6 +104,8 @@ def replication(request: pytest.FixtureRequest) -> dict[str, object]:
 @pytest.fixture(scope="session")
 def redis_server(request: pytest.FixtureRequest):
     """Debian's ``redis-server`` on a free loopback port, for the session."""
+    if os.environ.get("COMMONGROUND_SKIP_REDIS") == "1":
+        pytest.skip("Redis tests opted out (COMMONGROUND_SKIP_REDIS=1)")
     try:
         server = start_redis()
     except Exception as exc:
