@@ -46,8 +46,8 @@ from bench._data import query_points
 from bench.http_load import free_port
 from ingest.demo import load_demo
 from matching.taxonomy import SLUGS
-from service.auth import hash_password
 from service.cli import interest_rows
+from service.usecases.accounts import hash_password
 from store import Store
 from store.reads import export_records
 from store.users import create_user
