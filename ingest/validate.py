@@ -42,6 +42,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from geopy.exc import GeopyError
 
@@ -322,6 +323,65 @@ def _url(value: Any, name: str, ctx: _Context) -> str:
     return text
 
 
+def _region_list(value: Any, name: str, ctx: _Context) -> list[str]:
+    """Regions, most general first: a list, or text as ``"Greater Manchester > Wigan"``."""
+    raw = value if isinstance(value, list | tuple) else str(value).split(">")
+    return [_text(v, name, limit=120) for v in raw if not _missing(v)]
+
+
+def _timezone(value: Any, name: str, _ctx: _Context) -> str:
+    text = str(value).strip()
+    try:
+        ZoneInfo(text)
+    except (ValueError, KeyError, OSError):
+        msg = (f"{name} {value!r} is not a tz database time zone: use a name such as "
+               "'Europe/London'")
+        raise _FieldError(msg) from None
+    return text
+
+
+def _updated(value: Any, name: str, ctx: _Context) -> dt.datetime | None:
+    """A Meeting Guide ``updated`` time, UTC ``YYYY-MM-DD HH:MM:SS``, else ``None``.
+
+    ISO 8601 and the US ``6/27/2022 9:52:35 AM`` of some plugins are accepted; anything else
+    is dropped with a warning: an optional field never costs a meeting.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None)
+    text = str(value).strip()
+    try:
+        return _updated(dt.datetime.fromisoformat(text), name, ctx)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(text.upper(), "%m/%d/%Y %I:%M:%S %p")
+    except ValueError:
+        ctx.warnings.append(f"{name} {value!r} is not a time ('YYYY-MM-DD HH:MM:SS', UTC): "
+                            "dropped")
+        return None
+
+
+def _feed_extra(value: Any, name: str, ctx: _Context) -> dict[str, Any]:
+    """The Meeting Guide feed's other public fields: texts (or lists of texts), URLs checked."""
+    if not isinstance(value, dict):
+        msg = f"{name} {value!r} is not a set of Meeting Guide fields"
+        raise _FieldError(msg)
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        try:
+            if isinstance(item, list | tuple):
+                kept[key] = [_text(v, key, ctx) for v in item if not _missing(v)]
+            elif key.endswith(("url", "_logo")):
+                kept[key] = _url(item, key, ctx)
+            else:
+                kept[key] = _text(item, key, ctx)
+        except _FieldError as exc:  # an optional extra never costs the meeting
+            ctx.warnings.append(f"{exc}: {key} dropped")
+    return kept
+
+
 def _email(value: Any, name: str, _ctx: _Context) -> str:
     text = _text(value, name, limit=254)
     if not _EMAIL_RE.fullmatch(text):
@@ -363,7 +423,10 @@ SPECS: dict[str, _Spec] = {
         "conference_url": (_url, "values"), "accessibility": (_items, "values"),
         "notes": (_text, "values"), "active": (_bool, "values"),
         "organisation": (_short(200), "refs"), "region": (_short(120), "refs"),
-        "types": (_items, "refs"),
+        "types": (_items, "values"), "regions": (_region_list, "values"),
+        "conference_phone": (_short(60), "values"), "location_notes": (_text, "values"),
+        "group_name": (_short(200), "values"), "timezone": (_timezone, "values"),
+        "updated_at": (_updated, "values"), "feed_extra": (_feed_extra, "values"),
     },
     "associations": {
         "name": (_short(200), "values"), "category": (_short(60), "values"),
@@ -470,6 +533,10 @@ class _Checker:
 
     def _meeting_rules(self) -> None:
         values = self.values
+        if values.get("updated_at", 0) is None:
+            del values["updated_at"]
+        if "regions" not in values and "region" in self.refs:
+            values["regions"] = [self.refs["region"]]
         if "attendance" not in values and not self.failed("attendance"):
             place = any(self.given(f) for f in ("lat", "lon", "postcode", "address"))
             online = "hybrid" if place else "online"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask import request
 from flask import url_for
 
 from ingest.export import to_geojson
-from ingest.readers.meeting_guide import to_meeting_guide
+from ingest.meeting_feed import feed_entries
 from matching.taxonomy import SLUGS
 from service.params import ParamError
 from service.params import bbox_param
@@ -20,13 +21,16 @@ from service.params import check_known
 from service.params import choice_param
 from service.params import float_param
 from service.params import int_param
+from store.errors import NotFoundError
 from store.models import ATTENDANCE
 from store.models import OPPORTUNITY_STATUSES
 from store.models import ORG_STATUSES
-from store.reads import export_records
+from store.reads import feed_meetings
+from store.reads import organisation_status
 from store.reads import query_records
 
 if TYPE_CHECKING:
+    from flask import Response
     from flask.typing import ResponseReturnValue
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -40,10 +44,36 @@ def _store():  # type: ignore[no-untyped-def]
 
 @bp.get("/meetings/feed.json")
 def meeting_guide_feed() -> ResponseReturnValue:
-    """Every meeting in the Meeting Guide JSON format, for existing meeting-finder apps."""
-    response = jsonify(to_meeting_guide(export_records(_store(), "meetings")))
-    # Meeting finders fetch feeds cross-origin; the feed is public by design.
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    """Public meetings in the Meeting Guide JSON format, for meeting finders (TSML UI ...).
+
+    Active meetings of approved organisations only; ``organisation=ID`` for one organisation's.
+    Answers ``ETag``/``Last-Modified`` and 304 to ``If-None-Match``/``If-Modified-Since``.
+    """
+    check_known(request.args, ("organisation",))
+    org = request.args.get("organisation")
+    org_id = None if org is None else int_param(request.args, "organisation", default=0,
+                                                lo=1, hi=2**31 - 1)
+    store = _store()
+    if org_id is not None and organisation_status(store, org_id) != "approved":
+        msg = f"organisation={org!r}: no approved peer organisation has this id"
+        raise NotFoundError(msg)
+    changed = store.changed_at("meetings", "peer_organisations")
+    response = jsonify(feed_entries(feed_meetings(store, organisation_id=org_id)))
+    response.add_etag()
+    if changed is not None:
+        response.last_modified = changed.replace(tzinfo=dt.UTC)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
+
+
+@bp.after_request
+def _feed_cors(response: Response) -> Response:
+    # Meeting finders fetch the feed from other sites; it is public data by design. Errors
+    # too, so a finder page can read why it failed.
+    if request.endpoint == "api.meeting_guide_feed":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
     return response
 
 

@@ -66,6 +66,25 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     return _export_stmt_records(store, kind, None)
 
 
+def feed_meetings(store: Store, *, organisation_id: int | None = None) -> list[dict[str, Any]]:
+    """The public meetings: active ones of approved organisations, as :func:`export_records`.
+
+    ``organisation_id`` keeps one organisation's meetings only.
+    """
+    approved = select(PeerOrganisation.id).where(PeerOrganisation.status == "approved")
+    where = Meeting.active.is_(True) & Meeting.organisation_id.in_(approved)
+    if organisation_id is not None:
+        where = where & (Meeting.organisation_id == organisation_id)
+    return _export_stmt_records(store, "meetings", where)
+
+
+def organisation_status(store: Store, organisation_id: int) -> str | None:
+    """The status of a peer organisation, ``None`` when there is no such organisation."""
+    with store.sessions() as s:
+        return s.scalar(select(PeerOrganisation.status)
+                        .where(PeerOrganisation.id == organisation_id))
+
+
 def query_records(
     store: Store,
     kind: str,
