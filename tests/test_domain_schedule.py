@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 
 import pytest
 
-import domain.schedule as schedule
 from domain.errors import FieldError
 from domain.schedule import DAY_ABBREVIATIONS
 from domain.schedule import DAY_NAMES
@@ -22,12 +20,6 @@ from domain.schedule import parse_time
 from domain.schedule import parse_time_windows
 from domain.schedule import parse_weekdays
 from domain.schedule import part_of_day_times
-
-
-def test_doctests() -> None:
-    result = doctest.testmod(schedule)
-    assert result.attempted > 10
-    assert result.failed == 0
 
 
 def test_numbering_is_meeting_guide() -> None:
