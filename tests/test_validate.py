@@ -652,7 +652,7 @@ def test_meeting_guide_fields(good: Any, run: Any) -> None:
     assert record.values["regions"] == ["Greater Manchester", "Wigan"]
     assert record.values["updated_at"] == dt.datetime(2026, 1, 2, 3, 4, 5)
     assert record.values["feed_extra"] == {"url": "https://example.org/m/1", "venmo": "@act"}
-    assert any("edit_url" in w and "dropped" in w for w in record.warnings)
+    assert any("edit_url" in w and "left out" in w for w in record.warnings)
     valid, rejected = run({"name": "Hope", "weekdays": "Mon", "lat": 53.48, "lon": -2.24,
                            "source_id": "m1", "timezone": "Europe/Wigan"})
     assert valid == []
