@@ -320,7 +320,7 @@ def _check_when(entry: dict[str, Any], errors: list[str], _warnings: list[str]) 
             errors.append(f"updated {entry['updated']!r}: YYYY-MM-DD HH:MM:SS")
 
 
-def _check_where(entry: dict[str, Any], errors: list[str], _warnings: list[str]) -> None:
+def _check_where(entry: dict[str, Any], errors: list[str], warnings: list[str]) -> None:
     approximate = entry.get("approximate")
     if approximate not in ("yes", "no"):
         errors.append(f"approximate {approximate!r}: 'yes' or 'no' is required")
@@ -330,6 +330,9 @@ def _check_where(entry: dict[str, Any], errors: list[str], _warnings: list[str])
     elif approximate == "no" and len(address.split(",")) < _MIN_PARTS:
         errors.append(f"formatted_address {address!r}: an in-person address needs four "
                       "parts (street, town, postcode, country)")
+    if approximate == "yes" and entry.get("attendance_option") in ("in_person", "hybrid"):
+        warnings.append("in-person meeting at an approximate place: TSML UI does not show it "
+                        "as in person (give its street address)")
     lat, lon = entry.get("latitude"), entry.get("longitude")
     numbers = all(isinstance(v, float | int) and not isinstance(v, bool) for v in (lat, lon))
     if (lat, lon) != (None, None) and not (

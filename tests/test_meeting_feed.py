@@ -96,6 +96,13 @@ def test_tsml_ui_provider_and_phone_rules_warn() -> None:
     assert not any("inactive" in w for w in warnings)
 
 
+def test_in_person_at_an_approximate_place_warns() -> None:
+    errors, warnings = entry_problems({**GOOD, "approximate": "yes",
+                                       "formatted_address": "Wigan, UK"})
+    assert errors == []
+    assert any("TSML UI does not show it as in person" in w for w in warnings)
+
+
 def test_duplicate_slugs_are_errors() -> None:
     errors, _ = feed_problems([GOOD, GOOD])
     assert errors == ["hope: duplicate slug"]
