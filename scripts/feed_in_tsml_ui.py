@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
+#: TSML UI's list of meetings: the table's last body (a first one, when there is one, repeats
+#: the meetings in progress at the time of the run).
+_LIST = "#tsml-ui table tbody:last-of-type"
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -148,8 +151,8 @@ def _look(browser: Any, page_url: str, *, entries: int, screenshot: Path | None
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=False)
-        rows = _all_rows(page)
-        inactive = page.locator("#tsml-ui table tbody tr", has_text="Inactive").count()
+        rows = _all_rows(page, entries)
+        inactive = page.locator(f"{_LIST} tr", has_text="Inactive").count()
     finally:
         context.close()
     return {"entries": entries, "rows": rows, "inactive": inactive,
@@ -157,17 +160,20 @@ def _look(browser: Any, page_url: str, *, entries: int, screenshot: Path | None
             "blocked": sorted(set(blocked))}
 
 
-def _all_rows(page: Any) -> int:
-    """Scroll until TSML UI (which lists meetings a page at a time) has listed them all."""
-    rows = page.locator("#tsml-ui table tbody tr")
-    count = -1
-    for _ in range(50):
-        if rows.count() == count:
-            break
-        count = rows.count()
+def _all_rows(page: Any, expected: int) -> int:
+    """Scroll until TSML UI (which lists meetings a page at a time) lists ``expected`` rows.
+
+    Stops early when three scrolls in a row bring no more.
+    """
+    rows = page.locator(f"{_LIST} tr")
+    count, still = rows.count(), 0
+    while count < expected and still < 3:  # noqa: PLR2004 - patience, in scrolls
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_timeout(400)
-    return int(rows.count())
+        page.wait_for_timeout(500)
+        now = rows.count()
+        still = still + 1 if now == count else 0
+        count = now
+    return int(count)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -248,8 +248,8 @@ def test_per_organisation_feed(demo_app: Any) -> None:
     assert len(feed) < len(client.get(FEED).get_json())
     bad = client.get(f"{FEED}?organisation=abc")
     assert bad.status_code == 400
-    assert bad.get_json() == {"error": "Bad Request", "status": 400,
-                              "detail": "organisation='abc' is not a whole number"}
+    assert bad.get_json() == {"error": "bad_parameter", "status": 400, "detail": (
+        "organisation='abc' is not a whole number: use one from 1 to 2147483647")}
     assert bad.headers["Access-Control-Allow-Origin"] == "*"
     assert client.get(f"{FEED}?organisation=0").status_code == 400
     for unknown in (pending, 999_999):
