@@ -21,6 +21,7 @@ from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
 from store.models import Volunteer
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -46,6 +47,7 @@ def _frame(rows: Sequence[object], columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+@replica_read
 def meetings_frame(
     store: Store, *, active_only: bool = True, attendance: Sequence[str] | None = IN_PERSON,
 ) -> pd.DataFrame:
@@ -74,7 +76,7 @@ def meetings_frame(
         stmt = stmt.where(m.active.is_(True))
     if attendance is not None:
         stmt = stmt.where(m.attendance.in_(list(attendance)))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, MEETING_COLUMNS)
 
@@ -104,6 +106,7 @@ def serving_meetings_frame(store: Store, *, on: dt.date) -> pd.DataFrame:
     return _frame(rows, ("id", "organisation_id", "lat", "lon", "attendance", "active"))
 
 
+@replica_read
 def organisations_frame(store: Store) -> pd.DataFrame:
     """Every peer organisation with its parent, status, founding date and region, by id.
 
@@ -117,7 +120,7 @@ def organisations_frame(store: Store) -> pd.DataFrame:
     stmt = (select(o.id, o.name, o.status, o.is_hotspot, o.parent_id, o.founded_on,
                    o.region_id, Region.name, o.town, o.lat, o.lon)
             .outerjoin(Region, o.region_id == Region.id).order_by(o.id))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = _frame(rows, ORGANISATION_COLUMNS)
     frame["is_hotspot"] = frame["is_hotspot"].astype(bool)
@@ -141,7 +144,8 @@ def coverage_fingerprint(store: Store) -> tuple[Any, ...]:
     The trigger-maintained change counters of ``meetings`` and ``peer_organisations``, and
     count / id sum / latest ``updated_at`` of ``volunteers`` and count / id sum / text length of
     ``regions`` (those two have no counter). Three small queries, no table scan beyond the
-    two small tables' aggregates.
+    two small tables' aggregates. Always asked of the primary, as are the serving meetings
+    and the volunteers, so an answer is never cached under a newer key than its data.
     """
     v, r = Volunteer, Region
     with store.engine.connect() as conn:
@@ -157,14 +161,16 @@ def coverage_fingerprint(store: Store) -> tuple[Any, ...]:
     return (versions, vols, regs)
 
 
+@replica_read
 def regions_frame(store: Store) -> pd.DataFrame:
     """Every region: ``id``, ``name``, ``boundary_geojson`` (text or ``None``), by name."""
     stmt = select(Region.id, Region.name, Region.boundary_geojson).order_by(Region.name)
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, ("id", "name", "boundary_geojson"))
 
 
+@replica_read
 def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Opportunities by id, in the order given, with what a map popup shows.
 
@@ -183,7 +189,7 @@ def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     keys = ("id", "title", "association", "category", "lat", "lon", "location_precision",
             "address", "weekdays", "start_time", "end_time", "flexible", "commitment",
             "status")
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         found = {int(r[0]): dict(zip(keys, r, strict=True)) for r in conn.execute(stmt)}
     return [found[i] for i in wanted if i in found]
 
