@@ -204,10 +204,19 @@ class Dashboard:
 
     @cached_property
     def trees(self) -> list[Any]:
-        """Growth trees in scope (the lead's subtree, or all)."""
-        trees = growth_trees(self.organisations,
-                             meetings_frame(self.store, attendance=None))
-        return [t for t in trees if self.scope.everything or t.root_id == self.scope.root_id]
+        """Growth trees in scope (the lead's subtree, or all); once per data change."""
+        def build() -> list[Any]:
+            trees = growth_trees(self.organisations,
+                                 meetings_frame(self.store, attendance=None))
+            return [t for t in trees
+                    if self.scope.everything or t.root_id == self.scope.root_id]
+
+        return CACHE.get_or_compute(("trees", *self._key()), build)  # type: ignore[no-any-return]
+
+    def _key(self) -> tuple[Any, ...]:
+        """What the dashboard's figures depend on: data, scope, radius and day."""
+        return (self.store.url, CACHE.fingerprint(self.store), self.scope.everything,
+                self.scope.root_id, self.radius_km, self.today)
 
     def headline(self) -> dict[str, Any]:
         """People in the territory, those within reach, and the share."""
@@ -275,6 +284,12 @@ class Dashboard:
         return rows
 
     def _links(self) -> list[dict[str, Any]]:
+        versions = tuple(self.store.data_version(t) for t in (
+            "associations", "opportunities", "mutual_interest_links"))
+        return CACHE.get_or_compute(  # type: ignore[no-any-return]
+            ("links", *self._key(), versions), self._links_now)
+
+    def _links_now(self) -> list[dict[str, Any]]:
         engine = recommender(self.context)
         rows = []
         for org in self.scope.organisations:
@@ -329,9 +344,12 @@ class Dashboard:
         return str(m.get_root().render())
 
     def growth_map_html(self) -> str:
-        """The growth map of the trees in scope as an HTML document."""
-        m = build_growth_map([t.to_dict() for t in self.trees])
-        return str(m.get_root().render())
+        """The growth map of the trees in scope as an HTML document; once per data change."""
+        def render() -> str:
+            m = build_growth_map([t.to_dict() for t in self.trees])
+            return str(m.get_root().render())
+
+        return str(CACHE.get_or_compute(("growth-map", *self._key()), render))
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:
