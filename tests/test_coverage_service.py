@@ -247,3 +247,27 @@ def test_map_pages_escape_names_from_the_store(app, client, sqlite_store):
                 or "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page), url
     body = client.get("/api/coverage").get_json()
     assert body["by_hotspot"][0]["name"] == evil  # JSON carries the text as it is
+
+
+def test_anonymous_clients_are_rate_limited_on_computed_answers(sqlite_store, tmp_path):
+    from service import create_app
+    from service import get_store
+
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_store.url, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path), "ANONYMOUS_RATE_LIMIT": "2 per minute"})
+    try:
+        client = app.test_client()
+        assert client.get("/api/coverage").status_code == 200
+        assert client.get("/api/coverage?radius_km=5").status_code == 200
+        refused = client.get("/api/coverage")
+        assert refused.status_code == 429
+        assert set(refused.get_json()) == ERROR_KEYS
+        assert int(refused.headers["Retry-After"]) > 0
+        page = client.get("/maps/coverage")
+        assert page.status_code == 200  # its own budget
+        # The cached page is served compressed to browsers, plain to others.
+        again = client.get("/maps/coverage", headers={"Accept-Encoding": "gzip, br"})
+        assert again.headers["Content-Encoding"] == "gzip"
+        assert client.get("/maps/coverage").status_code == 429
+    finally:
+        get_store(app).dispose()
