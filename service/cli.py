@@ -19,8 +19,10 @@ from service import coverage_cli
 from service import ingest_cli
 from service import recommend_cli
 from service import staff_cli
+from store import DEFAULT_SQLITE_URL
 from store import Store
 from store import StoreUnavailableError
+from store import explain_db_error
 
 
 def _app(ctx: click.Context) -> Any:
@@ -44,6 +46,17 @@ def _store(ctx: click.Context) -> Store:
     from service import get_store  # noqa: PLC0415
 
     return get_store(_app(ctx))
+
+
+def ready_store(ctx: click.Context) -> Store:
+    """The store, checked to answer and to be initialised (before any file is read)."""
+    store = _store(ctx)
+    store.check()
+    if not store.is_current():
+        msg = (f"the store {store.safe_url} is not initialised (or its schema is old): run "
+               "`commonground init-db`")
+        raise click.ClickException(msg)
+    return store
 
 
 class PrivateRequestHandler(WSGIRequestHandler):
@@ -71,7 +84,29 @@ def _emit(data: Any, *, as_json: bool, text: str) -> None:
         click.echo(text)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a store failure a user can fix ends in one line and exit 1.
+
+    Every command gets this, present and future: a database that cannot be reached, one
+    where ``init-db`` was never run, or a writer that held it too long (password hidden).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            obj = ctx.ensure_object(dict)
+            url = (obj["app"].config.get("DATABASE_URL") if "app" in obj else None) \
+                or obj.get("database_url") or DEFAULT_SQLITE_URL
+            explained = explain_db_error(exc, url)
+            if explained is None:
+                raise
+            raise click.ClickException(str(explained)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url", envvar="DATABASE_URL", default=None, show_envvar=True,
     help="Store to use (default: sqlite:///instance/commonground.db).",
@@ -174,6 +209,7 @@ class _Context:
 
     app = staticmethod(_app)
     store = staticmethod(_store)
+    ready_store = staticmethod(ready_store)
 
 
 ingest_cli.register(main, _Context)

@@ -28,7 +28,6 @@ the page's time.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import math
@@ -46,6 +45,7 @@ from flask import render_template
 from flask import request
 from flask_login import current_user
 
+from ingest.safe_csv import SafeWriter
 from maps import build_coverage_map
 from maps import build_growth_map
 from matching.coverage import CoverageResult
@@ -222,7 +222,7 @@ class Table:
     def to_csv(self) -> str:
         """The table as CSV: a header of field names, then one line per row."""
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SafeWriter(out)  # no cell a spreadsheet would run as a formula
         writer.writerow([c.key for c in self.columns])
         writer.writerows([_csv_value(c, row.get(c.key)) for c in self.columns]
                          for row in self.rows)

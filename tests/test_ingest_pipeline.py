@@ -244,7 +244,8 @@ def test_cli_postcodes_then_geocode_by_full_postcode(
     loaded = runner.invoke(main, ["--database-url", sqlite_store.url, "ingest", "postcodes",
                                   str(table)])
     assert loaded.exit_code == 0, loaded.output
-    assert "2 postcodes" in loaded.output
+    assert "postcodes from pc.csv" in loaded.output
+    assert "inserted         2" in loaded.output
     path = write_csv(tmp_path / "a.csv", ["id", "name", "postcode"],
                      [["x1", "Stretford Canal Trust", "m32 0th"]])
     result = runner.invoke(main, ["--database-url", sqlite_store.url, "ingest",
