@@ -30,16 +30,15 @@ from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
 from ingest.validate import validate
-from store.models import Association
-from store.models import Meeting
-from store.models import Opportunity
 from store.refs import NameIndex
+from store.refs import column_names
 from store.refs import known_source_ids
 from store.refs import lock_for_load
 from store.refs import positions
 from store.refs import record_ingest_run
 from store.refs import resolve_refs
-from store.upsert import upsert_rows
+from store.refs import table_name
+from store.refs import upsert_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,9 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = ["IngestReport", "file_sha256", "ingest_file"]
 
-MODELS: dict[str, Any] = {
-    "meetings": Meeting, "associations": Association, "opportunities": Opportunity,
-}
 _VALIDATE_CHUNK = 2000
 _ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
@@ -98,7 +94,7 @@ def _attach_association(
                 "location_precision": v.values.get("location_precision", "exact"),
             }
     if embedded:
-        outcomes = upsert_rows(session, Association, list(embedded.values()))
+        outcomes = upsert_records(session, "associations", list(embedded.values()))
         found.update({ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)})
         report.warn(
             f"{len(embedded)} association(s) created or updated from the opportunities file")
@@ -144,7 +140,7 @@ def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]
     for coarser positions. Each match is reported in ``merged`` with its evidence.
     """
     ids = [str(v.values["source_id"]) for v in valid]
-    known = known_source_ids(session, kind, store_source, ids)
+    known = known_source_ids(session, kind, ids, source=store_source)
     name_field = NAME_FIELD[kind]
     for v in valid:
         lat, lon = v.values.get("lat"), v.values.get("lon")
@@ -172,14 +168,14 @@ def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]
                           f"{evidence}")
 
 
-def _unique_rows(model: Any, valid: list[Any], report: IngestReport,
+def _unique_rows(kind: str, valid: list[Any], report: IngestReport,
                  seen: dict[tuple[Any, Any], int]) -> list[dict[str, Any]]:
     """Column rows of the valid records; a second row on one stored record is rejected.
 
     Two rows of one file can fall on one record: the same id, or the same name close by.
     ``seen`` spans the whole file.
     """
-    columns = model.__table__.columns
+    columns = column_names(kind)
     rows = []
     for v in valid:
         row = {k: val for k, val in v.values.items() if k in columns}
@@ -328,7 +324,6 @@ def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
            overwrite_locations: bool, progress: Callable[[int], None] | None,
            run: dict[str, Any]) -> None:
     """Write the spooled records in one transaction (rolled back for a dry run)."""
-    model = MODELS[kind]
     kept: list[tuple[Any, ...]] = []
     seen: dict[tuple[Any, Any], int] = {}
     try:
@@ -349,9 +344,9 @@ def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
                 for v in valid:
                     for w in v.warnings:
                         report.warn(f"row {v.row}: {w}")
-                rows = _unique_rows(model, valid, report, seen)
-                outcomes = upsert_rows(session, model, rows, kept=kept,
-                                       keep_precise_locations=not overwrite_locations)
+                rows = _unique_rows(kind, valid, report, seen)
+                outcomes = upsert_records(session, kind, rows, kept=kept,
+                                          keep_precise_locations=not overwrite_locations)
                 for outcome, _ in outcomes:
                     setattr(report, outcome, getattr(report, outcome) + 1)
                 if progress is not None:
@@ -360,7 +355,7 @@ def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
                 report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
                             "--overwrite-locations to replace it)")
             if report.inserted >= _ANALYZE_AFTER:
-                store.analyze(session, model.__tablename__)
+                store.analyze(session, table_name(kind))
             if report.dry_run:
                 raise _DryRunDone
             report.run_id = record_ingest_run(

@@ -45,16 +45,19 @@ from urllib.parse import urlsplit
 
 from geopy.exc import GeopyError
 
+from domain.errors import FieldError as _FieldError
+from domain.schedule import parse_time as _parse_time
+from domain.schedule import parse_weekdays as _parse_weekdays
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
+from domain.status import PRECISIONS
 from geo.errors import InvalidPostcodeError
 from geo.geocode import precision_of
 from geo.postcode import find_postcode
 from geo.postcode import parse_postcode
 from geo.service_area import looks_swapped
 from ingest.records import KINDS
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
-from store.models import PRECISIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,19 +69,6 @@ if TYPE_CHECKING:
 
 _MISSING_WORDS = frozenset(("", "na", "n/a", "null", "none", "nan"))
 _INT32_MAX = 2_147_483_647
-_DAYS = {"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
-         "saturday": 6}
-_DAY_WORDS = {
-    **_DAYS, **{f"{d}s": n for d, n in _DAYS.items()}, **{d[:3]: n for d, n in _DAYS.items()},
-    "tues": 2, "weds": 3, "thur": 4, "thurs": 4,
-}
-_DAY_GROUPS = {"daily": list(range(7)), "everyday": list(range(7)), "weekdays": [1, 2, 3, 4, 5],
-               "weekends": [0, 6], "weekend": [0, 6]}
-_DAY_TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.0+)?|-")
-_TIME_RE = re.compile(
-    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?|(?P<m2>\d{2}))?"
-    r"(?:(?P<ampm>[ap])\.?m?\.?)?"
-)
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y",
                  "%d %b %Y")
 _BOOLS = {"true": True, "t": True, "yes": True, "y": True, "1": True,
@@ -114,10 +104,6 @@ class ValidRecord:
     values: dict[str, Any]
     refs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-
-class _FieldError(ValueError):
-    """One problem of one field; the message is the reason shown to the user."""
 
 
 @dataclass
@@ -175,87 +161,14 @@ def _choice(value: Any, name: str, _ctx: _Context, *, allowed: tuple[str, ...]) 
     return key
 
 
-def _day_tokens(value: Any, name: str, hint: str) -> list[str | int]:
-    tokens: list[str | int] = []
-    for item in value if isinstance(value, list | tuple) else [value]:
-        if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
-            msg = f"{name} {value!r}: {item!r} is not a day; {hint}"
-            raise _FieldError(msg)
-        if isinstance(item, int | float):
-            tokens.append(int(item))
-        else:
-            text = str(item).lower().replace("every day", "daily").replace("\u2013", "-")
-            tokens.extend(_DAY_TOKEN_RE.findall(text))
-    return tokens
-
-
 def parse_weekdays(value: Any, name: str = "weekdays", _ctx: _Context | None = None) -> list[int]:
-    """Days as ``0`` (Sunday) ... ``6`` (Saturday), sorted, from any of the accepted forms.
-
-    Examples
-    --------
-    >>> parse_weekdays("Mon, Wed"), parse_weekdays([0, "6"]), parse_weekdays("Mon-Fri")
-    ([1, 3], [0, 6], [1, 2, 3, 4, 5])
-    """
-    hint = ("use 0 (Sunday) to 6 (Saturday), a day name ('Monday', 'mon'), a list ('Mon,Wed') "
-            "or a range ('Mon-Fri')")
-    days: list[int] = []
-    pending_range = False
-    for token in _day_tokens(value, name, hint):
-        if token in ("-", "to", "through", "thru"):
-            pending_range = bool(days)
-        elif token in _DAY_GROUPS:
-            days.extend(_DAY_GROUPS[str(token)])
-        elif token not in ("and", "on", "every", "each"):
-            is_word = isinstance(token, str) and token.isalpha()
-            day = _DAY_WORDS.get(str(token)) if is_word else int(float(token))
-            if day is None or not 0 <= day <= 6:  # noqa: PLR2004 - Saturday
-                msg = f"{name} {value!r}: {token!r} is not a day; {hint}"
-                raise _FieldError(msg)
-            if pending_range:  # Fri-Mon wraps round the week
-                start = days[-1]
-                days.extend((start + i) % 7 for i in range(1, (day - start) % 7 + 1))
-                pending_range = False
-            else:
-                days.append(day)
-    if not days:
-        msg = f"{name} {value!r} names no day; {hint}"
-        raise _FieldError(msg)
-    return sorted(set(days))
+    """Days as ``0`` (Sunday) ... ``6`` (Saturday): :func:`domain.schedule.parse_weekdays`."""
+    return _parse_weekdays(value, name)
 
 
 def parse_time(value: Any, name: str = "start_time", _ctx: _Context | None = None) -> dt.time:
-    """A time of day from ``"18:30"``, ``"6:30 PM"``, ``"1830"``, ``"18:30:00"``, a time.
-
-    Examples
-    --------
-    >>> parse_time("6:30 PM"), parse_time("1830"), parse_time("12am")
-    (datetime.time(18, 30), datetime.time(18, 30), datetime.time(0, 0))
-    """
-    if isinstance(value, dt.datetime):
-        return value.time()
-    if isinstance(value, dt.time):
-        return value
-    hint = "use 'HH:MM' from 00:00 to 23:59 (e.g. '18:30'), '6:30 PM' or '1830'"
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    text = str(int(value) if isinstance(value, float) else value).strip().lower()
-    text = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}.get(text, text)
-    m = _TIME_RE.fullmatch(text.replace(" ", ""))
-    if m is None or (m["m"] is None and m["m2"] is None and m["ampm"] is None):
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    hour, minute, second = int(m["h"]), int(m["m"] or m["m2"] or 0), int(m["s"] or 0)
-    if m["ampm"]:
-        if not 1 <= hour <= 12:  # noqa: PLR2004 - a 12-hour clock
-            msg = f"{name} {value!r}: {hour} is not an hour of a 12-hour clock; {hint}"
-            raise _FieldError(msg)
-        hour = hour % 12 + (12 if m["ampm"] == "p" else 0)
-    if hour > 23 or minute > 59 or second > 59:  # noqa: PLR2004
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    return dt.time(hour, minute, second)
+    """A time of day: :func:`domain.schedule.parse_time`."""
+    return _parse_time(value, name)
 
 
 def parse_date(value: Any, name: str = "starts_on", _ctx: _Context | None = None) -> dt.date:
