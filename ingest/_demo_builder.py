@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from domain.schedule import DAY_NAMES
+from domain.schedule import format_days
 from domain.schedule import part_of_day_times
 from geo.distance import haversine_km
 from ingest import _demo_vocab as vocab
@@ -264,7 +266,7 @@ class _Builder:
             start, end = self.rng.choice(vocab.MEETING_SLOTS)
             part = ("Morning" if start < NOON else "Afternoon" if start < EVENING
                     else "Evening")
-            label = " & ".join(vocab.DAY_NAMES[d] for d in days)
+            label = format_days(days, sep=" & ")
             name = f"{label} {part} ACT Peer Recovery — {where}"
             if name not in taken:
                 break
@@ -384,7 +386,7 @@ class _Builder:
                     "commitment": self.rng.choice(commitments)}
         day = self.rng.choice((0, 6)) if kind == "weekend" else self.rng.randint(1, 5)
         start, end = self.rng.choice(times)
-        commitment = self.rng.choice(commitments).format(day=vocab.DAY_NAMES[day])
+        commitment = self.rng.choice(commitments).format(day=DAY_NAMES[day])
         return {"weekdays": [day], "start_time": start, "end_time": end, "flexible": False,
                 "commitment": commitment}
 
