@@ -40,6 +40,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         *COMMON_FIELDS,
         "name", "category", "description", "website", "contact_email", "contact_phone",
         "charity_number", "status",
+        "contact",  # free text holding an email and/or a phone (split by validation)
     ),
     "opportunities": (
         *COMMON_FIELDS,

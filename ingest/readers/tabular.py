@@ -172,6 +172,8 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "charity_number": ("charity_number", "registered_charity_number", "charity_no",
                            "charity_reg_number", "charity_registration_number"),
         "status": ("status",),
+        "contact": ("contact", "contact_details", "contact_info", "contact_information",
+                    "contacts"),
     },
     "opportunities": _COMMON | _SCHEDULE | {
         "address": (*_COMMON["address"], "location"),
