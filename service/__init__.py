@@ -52,7 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
 
-    app.extensions["commonground.store"] = Store(settings["DATABASE_URL"])
+    app.extensions["commonground.store"] = Store(settings["DATABASE_URL"],
+                                                 busy_timeout=settings["BUSY_TIMEOUT"])
 
     # Blueprints import the app's helpers, so they are imported here, not at the top.
     from service import admin  # noqa: PLC0415

@@ -17,6 +17,9 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``COMMONGROUND_BUSY_TIMEOUT``
+    Default ``30``. Seconds a SQLite writer (a load, a page or API edit) waits for the one
+    before it; then it fails with "another load is running".
 ``RATELIMIT_STORAGE_URI``
     Default ``memory://`` (one process). Where sign-in rate-limit counters live; with several
     workers or hosts use a shared one, e.g. ``redis://host:6379``.
@@ -54,6 +57,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "BUSY_TIMEOUT": (
+        "COMMONGROUND_BUSY_TIMEOUT", "30",
+        "seconds a SQLite writer (a load, a page edit) waits for the one before it",
+    ),
     "RATELIMIT_STORAGE_URI": (
         "RATELIMIT_STORAGE_URI", "memory://", "where sign-in rate-limit counters live",
     ),
@@ -99,6 +106,7 @@ def load_settings(
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "BUSY_TIMEOUT": "30",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -107,6 +115,13 @@ def load_settings(
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["BUSY_TIMEOUT"] = float(settings["BUSY_TIMEOUT"])
+    except (TypeError, ValueError):
+        settings["BUSY_TIMEOUT"] = -1.0
+    if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
+        msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
+        raise ValueError(msg)
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "

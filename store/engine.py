@@ -187,8 +187,8 @@ def explain_db_error(exc: BaseException, url: str) -> StoreError | None:
             f"the store {safe} is not initialised: run `commonground init-db`")
     if _LOCKED.search(reason):
         return StoreBusyError(
-            f"another load or edit is writing to {safe} and did not finish in time: "
-            "try again when it has finished")
+            f"another load is running (or an edit is writing) on {safe} and did not finish "
+            "within the busy timeout (COMMONGROUND_BUSY_TIMEOUT): try again when it is done")
     if exc.connection_invalidated or (isinstance(exc, OperationalError) and (
         "connect" in reason or "unable to open" in reason
     )):
