@@ -74,7 +74,7 @@ SHORT_LIMITS = {
     "name": 200, "title": 200, "venue": 200, "commitment": 200, "category": 60,
     "contact_phone": 40, "charity_number": 20, "source_id": 200, "postcode": 10,
     "organisation": 200, "region": 120, "association": 200, "association_name": 200,
-    "association_category": 60,
+    "association_category": 60, "association_postcode": 10,
 }
 """Fields stored in a column of a fixed length: field -> most characters."""
 URL_LIMIT, EMAIL_LIMIT = 500, 254
@@ -461,6 +461,7 @@ RULES: dict[str, _Spec] = {
         "starts_on": (parse_date, "values"), "ends_on": (parse_date, "values"),
         "association": (short_text, "refs"), "association_name": (short_text, "refs"),
         "association_category": (short_text, "refs"),
+        "association_postcode": (short_text, "refs"),
         "association_website": (web_address, "refs"),
     },
 }

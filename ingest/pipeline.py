@@ -31,6 +31,7 @@ from ingest.records import IngestError
 from ingest.report import IngestReport
 from ingest.validate import validate
 from store.refs import NameIndex
+from store.refs import by_name_and_postcode
 from store.refs import column_names
 from store.refs import known_source_ids
 from store.refs import lock_for_load
@@ -76,16 +77,49 @@ class _DryRunDone(Exception):  # noqa: N818 - control flow, never escapes
     """Raised inside the transaction to roll a dry run back."""
 
 
+def _squash(postcode: Any) -> str:
+    return "".join(str(postcode or "").split()).upper()
+
+
+def _by_postcode(matches: list[tuple[int, Any]], postcode: Any) -> int | None:
+    """The one stored record among same-named ``matches`` at ``postcode`` (or its district)."""
+    wanted = _squash(postcode)
+    if not wanted:
+        return None
+    exact = [rid for rid, pc in matches if _squash(pc) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    district = [rid for rid, pc in matches if pc and str(pc).split()[0].upper() ==
+                str(postcode).split()[0].upper()]
+    return district[0] if len(district) == 1 and not exact else None
+
+
 def _attach_association(
     session: Any, store_source: str, valid: list[Any], report: IngestReport,
 ) -> list[Any]:
-    """Give each opportunity its ``association_id``; create associations the file describes."""
+    """Give each opportunity its ``association_id``; create associations the file describes.
+
+    An association is named by its id (source id), or by its name; when several stored
+    associations share the name, the row's ``association_postcode`` (else its own postcode)
+    picks one.
+    """
     refs = [v.refs.get("association") for v in valid]
     found = resolve_refs(session, "associations", [r for r in refs if r], source=store_source)
-    embedded: dict[str, dict[str, Any]] = {}
+    shared = by_name_and_postcode(session, "associations",
+                                  [r for r in refs if r and r not in found])
+    ids: list[int | None] = []
     for v, ref in zip(valid, refs, strict=True):
+        rid = found.get(ref) if ref else None
+        matches = shared.get(str(ref).lower(), []) if ref and rid is None else []
+        if len(matches) > 1:
+            rid = _by_postcode(matches, v.refs.get("association_postcode")
+                               or v.values.get("postcode"))
+        ids.append(rid)
+    embedded: dict[str, dict[str, Any]] = {}
+    for v, ref, rid in zip(valid, refs, ids, strict=True):
         name = v.refs.get("association_name")
-        if ref and ref not in found and name and ref not in embedded:
+        if ref and rid is None and name and ref not in embedded \
+                and len(shared.get(str(ref).lower(), [])) < 2:  # noqa: PLR2004
             embedded[ref] = {
                 "source": store_source, "source_id": str(ref), "name": str(name)[:200],
                 "category": str(v.refs.get("association_category") or "other")[:60],
@@ -95,27 +129,35 @@ def _attach_association(
             }
     if embedded:
         outcomes = upsert_records(session, "associations", list(embedded.values()))
-        found.update({ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)})
+        created = {ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)}
+        ids = [created.get(ref, rid) if rid is None else rid
+               for ref, rid in zip(refs, ids, strict=True)]
         report.warn(
             f"{len(embedded)} association(s) created or updated from the opportunities file")
-    where = positions(session, "associations", [found[r] for r in refs if r in found])
+    where = positions(session, "associations", [i for i in ids if i is not None])
     kept = []
-    for v, ref in zip(valid, refs, strict=True):
-        if ref and ref in found:
-            v.values["association_id"] = found[ref]
-            lat, lon, precision, postcode = where.get(found[ref], (None, None, "exact", None))
+    for v, ref, rid in zip(valid, refs, ids, strict=True):
+        if rid is not None:
+            v.values["association_id"] = rid
+            lat, lon, precision, postcode = where.get(rid, (None, None, "exact", None))
             if v.values.get("lat") is None and lat is not None:
                 # An opportunity without a place of its own is at its association.
                 v.values.update(lat=lat, lon=lon, location_precision=precision)
                 if not v.values.get("postcode"):
                     v.values["postcode"] = postcode
             kept.append(v)
+            continue
+        matches = shared.get(str(ref).lower(), []) if ref else []
+        if len(matches) > 1:
+            postcodes = ", ".join(sorted({str(pc) for _, pc in matches if pc}))
+            reason = (f"association {ref!r} names {len(matches)} associations (postcodes "
+                      f"{postcodes or 'none'}): give association_postcode to say which, or "
+                      "the association's id")
         else:
-            report.reject({
-                "row": v.row, "id": v.values.get("source_id"), "field": "association",
-                "reason": f"association {ref!r} not found: ingest associations first, or "
-                          "give association_name so it can be created",
-            })
+            reason = (f"association {ref!r} not found: ingest associations first, or give "
+                      "association_name so it can be created")
+        report.reject({"row": v.row, "id": v.values.get("source_id"), "field": "association",
+                       "reason": reason})
     return kept
 
 

@@ -49,6 +49,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         "ends_on",
         "association",  # source_id or name of the association offering it (required)
         "association_name", "association_category", "association_website",
+        "association_postcode",  # tells apart associations that share a name
     ),
 }
 

@@ -47,7 +47,11 @@ def _recommend_lines(body: dict[str, Any]) -> list[str]:
     origin, query = body["origin"], body["query"]
     used = ", ".join(query["interests_used"]) or "anything"
     lines = [f"Within {query['radius_km']:g} km of {origin['label']}, for {used}; best first:"]
-    if not body["results"]:
+    if not body["results"] and body.get("associations_near"):
+        lines.append(f"  no needs listed near {origin['label']} yet: "
+                     f"{body['associations_near']} associations are here; partners list needs "
+                     "at /partner/ or with `ingest opportunities`")
+    elif not body["results"]:
         lines.append("  nothing open within reach: try a larger --radius-km")
     for n, r in enumerate(body["results"], 1):
         lines.append(f"{n:>3}. {r['title']} - {r['association']} ({r['category']})"
@@ -110,7 +114,9 @@ def register(main: click.Group, context: Any) -> None:
                     "query": {"interests": list(query.interests), "text": query.text,
                               "interests_used": list(answer.interests_used),
                               "radius_km": query.radius_km, "limit": query.limit},
-                    "results": [r.to_dict() for r in answer.results]}
+                    "results": [r.to_dict() for r in answer.results],
+                    "associations_near": 0 if answer.results else len(store.spatial.within(
+                        "associations", query.origin.latlon, query.radius_km)[0])}
 
         body = _call(run)
         _emit(body, as_json=as_json, lines=_recommend_lines(body))

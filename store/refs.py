@@ -216,6 +216,23 @@ def column_names(kind: str) -> frozenset[str]:
     return frozenset(c.name for c in MODELS[kind].__table__.columns)
 
 
+def by_name_and_postcode(
+    session: Session, kind: str, names: Iterable[str]
+) -> dict[str, list[tuple[int, str | None]]]:
+    """Lower-case name -> ``[(id, postcode), ...]`` of the stored records of those names."""
+    model = MODELS[kind]
+    name = _name_col(model)
+    wanted = sorted({str(n).lower() for n in names})
+    out: dict[str, list[tuple[int, str | None]]] = {}
+    for start in range(0, len(wanted), 500):
+        for nm, rid, pc in session.execute(
+            select(func.lower(name), model.id, model.postcode)
+            .where(func.lower(name).in_(wanted[start:start + 500])).order_by(model.id)
+        ):
+            out.setdefault(nm, []).append((rid, pc))
+    return out
+
+
 def known_source_ids(
     session: Session, kind: str, ids: Iterable[str], *, source: str
 ) -> set[str]:

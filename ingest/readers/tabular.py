@@ -192,6 +192,8 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "association_name": ("association_name", "organisation_name", "organization_name"),
         "association_category": ("association_category", "organisation_category",
                                  "organization_category"),
+        "association_postcode": ("association_postcode", "organisation_postcode",
+                                 "organization_postcode"),
         "association_website": ("association_website", "organisation_website",
                                 "organization_website", "website", "url"),
     },
