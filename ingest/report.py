@@ -24,7 +24,9 @@ KEPT = 1000
 """Rejected problems, warnings and merges kept in full in a report."""
 REPORT_SUFFIXES = (".json", ".csv")
 _PROBLEM_FIELDS = ["row", "id", "field", "reason"]
-_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
+_QUOTED = re.compile(r"'[^']*'")
+_DOUBLE_QUOTED = re.compile(r'"[^"]*"')
+_NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def reason_key(problem: dict[str, Any]) -> str:
@@ -35,12 +37,10 @@ def reason_key(problem: dict[str, Any]) -> str:
     >>> reason_key({"field": "lat", "reason": "lat 'north' is not a number: give 53.48"})
     "lat: lat '…' is not a number: give …"
     """
-    return f"{problem.get('field')}: {_VALUES.sub(_blank, str(problem.get('reason')))}"
-
-
-def _blank(m: re.Match[str]) -> str:
-    text = m.group(0)
-    return f"{text[0]}…{text[0]}" if text[0] in "'\"" else "…"
+    reason = _QUOTED.sub("'…'", str(problem.get("reason")))
+    if '"' in reason:
+        reason = _DOUBLE_QUOTED.sub('"…"', reason)
+    return f"{problem.get('field')}: {_NUMBERS.sub('…', reason)}"
 
 
 def check_output_path(path: Path | None, option: str, *,

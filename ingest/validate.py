@@ -111,6 +111,7 @@ _MULTI: dict[str, tuple[Callable[..., str], re.Pattern[str], re.Pattern[str]]] =
     "contact_email": (email_address, _SPLIT_ANY, _EMAILISH),
     "contact_phone": (phone_number, _SPLIT_WORDS, _PHONEISH),
 }
+_SEVERAL = re.compile(r"[\s,;|/]")
 _CONTACT_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"/]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
 _CONTACT_PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-]{5,}\d")
 
@@ -119,7 +120,7 @@ def _first_valid(data: dict[str, Any], ctx: Context) -> None:
     """A cell holding several URLs, emails or phones keeps the first valid one, with a warning."""
     for name, (parser, splitter, looks) in _MULTI.items():
         raw = data.get(name)
-        if not isinstance(raw, str) or is_missing(raw):
+        if not isinstance(raw, str) or not _SEVERAL.search(raw.strip()) or is_missing(raw):
             continue
         try:
             parser(raw, name, Context())

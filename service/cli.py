@@ -52,9 +52,8 @@ def ready_store(ctx: click.Context) -> Store:
     """The store, checked to answer and to be initialised (before any file is read)."""
     store = _store(ctx)
     store.check()
-    if not store.is_current():
-        msg = (f"the store {store.safe_url} is not initialised (or its schema is old): run "
-               "`commonground init-db`")
+    if not store.is_initialised():
+        msg = f"the store {store.safe_url} is not initialised: run `commonground init-db`"
         raise click.ClickException(msg)
     return store
 

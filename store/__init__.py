@@ -102,6 +102,10 @@ class Store:
             self._head = head_revision(self.engine)
         return current_revision(self.engine) == self._head
 
+    def is_initialised(self) -> bool:
+        """Whether ``init-db`` has run here (cheap: no migration script is read)."""
+        return current_revision(self.engine) is not None
+
     def healthy(self) -> bool:
         """Whether the store answers a trivial query and its schema is current."""
         try:
