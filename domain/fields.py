@@ -449,6 +449,7 @@ RULES: dict[str, _Spec] = {
         "contact_email": (email_address, "values"), "contact_phone": (phone_number, "values"),
         "charity_number": (short_text, "values"),
         "status": (partial(choice, allowed=ORG_STATUSES), "values"),
+        "opening_times": (text, "values"),
     },
     "opportunities": {
         "title": (short_text, "values"), "description": (text, "values"),

@@ -41,6 +41,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         "name", "category", "description", "website", "contact_email", "contact_phone",
         "charity_number", "status",
         "contact",  # free text holding an email and/or a phone (split by validation)
+        "opening_times",  # free text; read into a schedule where unambiguous
     ),
     "opportunities": (
         *COMMON_FIELDS,

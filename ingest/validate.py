@@ -37,6 +37,7 @@ from typing import Any
 
 from geopy.exc import GeopyError
 
+from domain.categories import infer_category
 from domain.errors import FieldError
 from domain.errors import Problem
 from domain.fields import NAME_FIELD
@@ -51,6 +52,7 @@ from domain.fields import postcode
 from domain.fields import precision
 from domain.fields import short_text
 from domain.fields import web_address
+from domain.opening_times import parse_opening_times
 from geo.geocode import precision_of
 from geo.postcode import find_postcode
 from ingest.records import KINDS
@@ -211,6 +213,8 @@ class _Checker:
         self.problems = kept
 
     def rules(self) -> None:
+        if self.kind == "associations":
+            self._association_rules()
         if self.kind == "meetings":
             self._meeting_rules()
         elif self.kind == "opportunities":
@@ -228,6 +232,28 @@ class _Checker:
             self.problem("weekdays", "weekdays is missing: give the day(s) of the meeting "
                          "(0=Sunday ... 6=Saturday, or names such as 'Mon,Wed'), or mark it "
                          "online with a conference_url")
+
+    def _association_rules(self) -> None:
+        """Opening times -> schedule where unambiguous; a category from the words given."""
+        values = self.values
+        opening = values.get("opening_times")
+        if opening:
+            schedule = parse_opening_times(opening)
+            if schedule is None:
+                self.ctx.warnings.append(f"opening_times {opening!r} kept as text only: it "
+                                         "is not one unambiguous weekly schedule")
+            else:
+                values["schedule"] = schedule
+        if "category" in values or self.failed("category"):
+            return
+        found = infer_category(values.get("name"), values.get("description"))
+        if found is None:
+            self.ctx.warnings.append("category 'other': neither the name nor the description "
+                                     "says what it is; give a category column")
+            values["category"] = "other"
+        else:
+            values["category"] = found[0]
+            self.ctx.warnings.append(f"category {found[0]!r} inferred: {found[1]}")
 
     def _opportunity_rules(self) -> None:
         refs = self.refs

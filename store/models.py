@@ -203,6 +203,10 @@ class Association(Timestamped, Located, Sourced, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     charity_number: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="approved")
+    opening_times: Mapped[str | None] = mapped_column(Text)
+    """Opening times as the source gave them."""
+    schedule: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    """What could be read from them: ``[{"weekdays", "start", "end"}]`` (see 0005)."""
     geom: Mapped[Any] = _geom_column()
 
     opportunities: Mapped[list[Opportunity]] = relationship(back_populates="association")

@@ -148,3 +148,42 @@ def test_an_opportunity_names_a_shared_association_by_name_and_postcode(
     ids = {r["source_id"]: r["id"] for r in export_records(store, "associations")}
     assert stored["o1"]["association_id"] == ids["s2"]
     assert stored["o4"]["association_id"] == ids["s1"]
+
+
+def test_opening_times_become_schedules_where_unambiguous(
+    store: Store, tmp_path: Path, geocoder: OfflineGeocoder
+) -> None:
+    path = write_csv(tmp_path / "food_banks.csv", FOOD_BANK_HEADER, FOOD_BANKS)
+    report = ingest_file(store, path, "associations", area=GB, geocoder=geocoder)
+    stored = {r["name"]: r for r in export_records(store, "associations")}
+    assert stored["Stretford Food Bank"]["schedule"] == [
+        {"weekdays": [3], "start": "10:00", "end": "16:00"}]
+    assert stored["Sale Community Pantry"]["schedule"] == [
+        {"weekdays": [1, 2, 3, 4, 5], "start": "09:30", "end": "12:00"}]
+    assert stored["Altrincham Food Bank"]["schedule"] == [
+        {"weekdays": [6], "start": None, "end": None}]
+    urmston = stored["Urmston Food Bank"]
+    assert urmston["opening_times"] == "2nd Tuesday of the month"  # kept as text
+    assert not urmston["schedule"]
+    assert any(w.startswith("row 4: opening_times '2nd Tuesday of the month' kept as text")
+               for w in report.warnings)
+
+
+def test_categories_are_inferred_with_evidence_and_other_only_with_a_warning(
+    store: Store, tmp_path: Path, geocoder: OfflineGeocoder
+) -> None:
+    path = write_csv(tmp_path / "food_banks.csv", FOOD_BANK_HEADER,
+                     [*FOOD_BANKS, ["The Hub", "9 Any Street", "M32 0TH", "", "", "", 53.44,
+                                    -2.30]])
+    report = ingest_file(store, path, "associations", area=GB, geocoder=geocoder)
+    stored = {r["name"]: r["category"] for r in export_records(store, "associations")}
+    assert stored == {
+        "Stretford Food Bank": "food_bank", "Sale Community Pantry": "food_bank",
+        "Urmston Food Bank": "food_bank", "Altrincham Food Bank": "food_bank",
+        "Partington Food Club": "food_bank", "Hale Library": "library",
+        "Bridgewater Canal Volunteers": "waterway_trust",
+        "Friends of Longford Park": "conservation", "The Hub": "other",
+    }
+    assert "row 3: category 'food_bank' inferred: the name says 'Pantry'" in report.warnings
+    assert any(w.startswith("row 10: category 'other': neither the name nor the description")
+               for w in report.warnings)

@@ -174,6 +174,8 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "status": ("status",),
         "contact": ("contact", "contact_details", "contact_info", "contact_information",
                     "contacts"),
+        "opening_times": ("opening_times", "opening_hours", "opening", "hours", "open",
+                          "when_open", "times"),
     },
     "opportunities": _COMMON | _SCHEDULE | {
         "address": (*_COMMON["address"], "location"),
