@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -120,8 +121,6 @@ def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path  # noqa: PLC0415
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))

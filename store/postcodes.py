@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from store.models import PostcodeRow
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,7 +61,7 @@ def replace_postcodes(
     changed_set = set(changed)
     keys = [r[0] for r in rows]
     with store.session() as s:
-        stored = set()
+        stored: set[str] = set()
         for start in range(0, len(keys), _CHUNK):
             stored.update(s.scalars(select(PostcodeRow.postcode).where(
                 PostcodeRow.postcode.in_(keys[start:start + _CHUNK]))))
@@ -89,9 +90,10 @@ def replace_postcodes(
     return len(new) + len(moved)
 
 
+@replica_read
 def load_postcodes(store: Store) -> list[tuple[str, str, float, float]]:
     """Every ``(postcode, kind, lat, lon)`` row, full postcodes and districts."""
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [tuple(r) for r in s.execute(  # type: ignore[misc]
             select(PostcodeRow.postcode, PostcodeRow.kind, PostcodeRow.lat, PostcodeRow.lon)
         )]

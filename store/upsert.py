@@ -53,7 +53,7 @@ def _same(old: Any, new: Any) -> bool:
 def _check_rows(
     model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
 ) -> None:
-    columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
+    columns = set(model.__table__.columns.keys())
     seen: dict[tuple[Any, ...], int] = {}
     for i, row in enumerate(rows):
         unknown = set(row) - columns
@@ -181,8 +181,8 @@ def upsert_rows(
                 if name not in ignored and not _same(old[name], value)
             }
             if changed:
-                if has_updated_at:
-                    changed["updated_at"] = now
+                if has_updated_at:  # the source's own change time when it gives one
+                    changed["updated_at"] = row.get("updated_at") or now
                 changes.append({pk: old[pk], **changed})
                 results.append(("updated", old[pk]))
             else:

@@ -25,7 +25,7 @@ from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import KEPT
 from service.cli import main
-from service.ingest_cli import progress_bar
+from service.cli.ingest import progress_bar
 from store import Store
 from store.reads import export_records
 
@@ -149,7 +149,7 @@ def test_a_less_precise_reingest_keeps_points_and_records(
 ) -> None:
     with_coords, without = libraries
     ingest_postcodes(store, shared_data / TRAFFORD)
-    from service.wiring import postcode_table
+    from service.usecases.wiring import postcode_table
 
     geocoder = OfflineGeocoder(postcode_table(store))
     first = ingest_file(store, with_coords, "associations", area=GB, geocoder=geocoder)

@@ -1,0 +1,230 @@
+"""``commonground coverage``, ``commonground suggest-sites`` and ``commonground map ...``.
+
+The same use cases as the API and the map pages (:mod:`service.usecases.coverage`,
+:mod:`service.usecases.search`): ``--json`` prints exactly what the API answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+import click
+
+from matching.coverage import DEFAULT_RADIUS_KM
+from matching.query import MAX_LIMIT
+from service.usecases import coverage as cases
+from service.usecases.errors import KNOWN
+from service.usecases.errors import BadParameterError
+from service.usecases.errors import describe
+from service.usecases.search import DEFAULT_MAP_LIMIT
+from service.usecases.search import parse_search
+from service.usecases.search import search_on_map
+from store import StoreUnavailableError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from matching.coverage import CoverageResult
+    from matching.sites import SiteSuggestion
+
+MAP_KINDS = ("coverage", "opportunities", "growth")
+NOT_FOUND = 404
+
+
+def _radius(_ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return cases.coverage_radius(value)
+    except BadParameterError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{100.0 * value:.1f} %"
+
+
+def _km(value: float) -> str:
+    return "no meeting" if not math.isfinite(value) else f"{value:.1f} km"
+
+
+def coverage_text(result: CoverageResult, *, gaps: int) -> str:
+    """The human summary of ``commonground coverage``."""
+    lines = [f"Coverage within {result.radius_km:g} km of an active in-person meeting: "
+             f"{result.covered_population:,} of {result.population:,} people "
+             f"({_share(result.covered_share)})", ""]
+    if result.by_region:
+        lines.append(f"{'region':<30}{'people':>12}{'covered':>12}{'share':>9}{'meetings':>10}")
+        lines += [f"{r['name'][:29]:<30}{r['population']:>12,}{r['covered_population']:>12,}"
+                  f"{_share(r['covered_share']):>9}{r['meetings']:>10}" for r in result.by_region]
+        lines.append("")
+    if result.by_hotspot:
+        lines.append(f"{'hotspot tree':<40}{'groups':>7}{'people':>12}{'covered':>12}"
+                     f"{'share':>9}")
+        lines += [f"{r['name'][:39]:<40}{r['organisations']:>7}{r['population']:>12,}"
+                  f"{r['covered_population']:>12,}{_share(r['covered_share']):>9}"
+                  for r in result.by_hotspot]
+        lines.append("")
+    table = result.gaps(gaps)
+    if len(table):
+        lines.append(f"Largest uncovered towns (nearest meeting farther than "
+                     f"{result.radius_km:g} km):")
+        lines += [f"  {r.name[:34]:<35}{r.population:>11,} people   nearest meeting "
+                  f"{_km(r.distance_km)}" for r in table.itertuples(index=False)]
+    return "\n".join(lines).rstrip()
+
+
+def sites_text(suggestion: SiteSuggestion) -> str:
+    """The human summary of ``commonground suggest-sites``."""
+    how = ("optimal (PySAL spopt MCLP)" if suggestion.method == "mclp"
+           else "greedy (each site adds the most people given the ones before)")
+    lines = [f"{len(suggestion.sites)} sites for new groups, each reaching "
+             f"{suggestion.radius_km:g} km; chosen {how}:"]
+    for i, s in enumerate(suggestion.sites, start=1):
+        dev = s.devolve_from
+        by = (f"devolve from {dev.name} ({dev.distance_km:.1f} km)" if dev
+              else "no approved organisation to devolve from")
+        lines.append(f"{i:>3}. {s.name[:30]:<31}+{s.added_population:>10,} people   {by}")
+    lines.append(f"Together they newly cover {suggestion.added_population:,} of the "
+                 f"{suggestion.uncovered_population:,} people not yet covered.")
+    return "\n".join(lines)
+
+
+def _read_demand(path: Path | None, area: str) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    try:
+        return cases.read_demand(path, area)
+    except BadParameterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--demand") from None
+
+
+def register(main: click.Group, context: Any) -> None:
+    """Add the coverage commands to the ``commonground`` group."""
+    radius_option = click.option(
+        "--radius-km", type=float, default=None, callback=_radius,
+        help=f"Reach of a meeting in km (default {DEFAULT_RADIUS_KM:g}).")
+    demand_option = click.option(
+        "--demand", "demand_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="CSV of demand points (lat/lon or BNG x/y, population, name) instead of the "
+             "GeoNames towns, e.g. ONS population-weighted centroids.")
+
+    def result_for(ctx: click.Context, radius_km: float | None,
+                   demand_path: Path | None) -> CoverageResult:
+        app = context.app(ctx)
+        store = context.store(ctx)
+        area = app.config["SERVICE_AREA"]
+        try:
+            return cases.coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
+                                         area=area, demand=_read_demand(demand_path, area))
+        except StoreUnavailableError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KNOWN as exc:
+            raise click.UsageError(str(exc)) from None
+
+    @main.command("coverage")
+    @radius_option
+    @demand_option
+    @click.option("--gaps", type=click.IntRange(0, 10_000), default=20, show_default=True,
+                  help="How many uncovered towns to list.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    @click.pass_context
+    def coverage(ctx: click.Context, radius_km: float | None, demand_path: Path | None,
+                 gaps: int, as_json: bool) -> None:
+        """How many people live within reach of an active in-person meeting, and who does not.
+
+        Overall, per region and per hotspot tree, with the largest uncovered towns.
+        """
+        result = result_for(ctx, radius_km, demand_path)
+        if as_json:
+            click.echo(json.dumps(result.to_dict(gaps=gaps), indent=2))
+        else:
+            click.echo(coverage_text(result, gaps=gaps))
+
+    @main.command("suggest-sites")
+    @radius_option
+    @demand_option
+    @click.option("--count", type=click.IntRange(1, 50), default=5, show_default=True,
+                  help="How many sites.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the sites as JSON.")
+    @click.pass_context
+    def suggest(ctx: click.Context, radius_km: float | None, demand_path: Path | None,
+                count: int, as_json: bool) -> None:
+        """Where new groups would newly cover the most people, and who would devolve them."""
+        result = result_for(ctx, radius_km, demand_path)
+        suggestion = cases.site_suggestion(context.store(ctx), result, count=count)
+        if as_json:
+            click.echo(json.dumps(suggestion.to_dict(), indent=2))
+        else:
+            click.echo(sites_text(suggestion))
+
+    @main.command("map")
+    @click.argument("kind", type=click.Choice(MAP_KINDS))
+    @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                  required=True, help="HTML file to write.")
+    @radius_option
+    @click.option("--count", type=click.IntRange(0, 50), default=5, show_default=True,
+                  help="coverage: suggested sites to draw (0: none).")
+    @click.option("--hex", "hex_by", type=click.Choice(("covered_share", "distance_km")),
+                  default="covered_share", show_default=True,
+                  help="coverage: colour hexagons by covered share or by distance.")
+    @click.option("--postcode", help="opportunities: search from this postcode.")
+    @click.option("--place", help="opportunities: search from this town.")
+    @click.option("--lat", type=float, help="opportunities: search from this latitude...")
+    @click.option("--lon", type=float, help="... and longitude.")
+    @click.option("--meeting", "meeting_id", type=int, help="opportunities: from a meeting.")
+    @click.option("--interests", help="opportunities: comma-separated interests.")
+    @click.option("--text", "text_query", help="opportunities: free text.")
+    @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_MAP_LIMIT,
+                  show_default=True,
+                  help="opportunities: most results drawn.")
+    @click.pass_context
+    def map_command(ctx: click.Context, kind: str, output: Path, radius_km: float | None,
+                    count: int, hex_by: str, postcode: str | None, place: str | None,
+                    lat: float | None, lon: float | None, meeting_id: int | None,
+                    interests: str | None, text_query: str | None, limit: int) -> None:
+        """Write the coverage, opportunities or growth map to an HTML file."""
+        _write_map(ctx, context, kind, output, radius_km=radius_km, count=count,
+                   hex_by=hex_by, origin={"postcode": postcode, "place": place, "lat": lat,
+                                          "lon": lon, "meeting_id": meeting_id},
+                   interests=interests, text_query=text_query, limit=limit)
+
+
+def _write_map(ctx: click.Context, context: Any, kind: str, output: Path, *,
+               radius_km: float | None, count: int, hex_by: str, origin: dict[str, Any],
+               interests: str | None, text_query: str | None, limit: int) -> None:
+    app = context.app(ctx)
+    store = context.store(ctx)
+    try:
+        if kind == "coverage":
+            m = cases.coverage_map(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
+                                   area=app.config["SERVICE_AREA"], count=count, hex_by=hex_by)
+        elif kind == "growth":
+            m = cases.growth_map(store)
+        else:
+            if all(v is None for v in origin.values()):
+                msg = ("map opportunities needs an origin: --postcode, --place, "
+                       "--lat and --lon, or --meeting")
+                raise click.UsageError(msg)
+            request = parse_search({**origin, "interests": interests, "text": text_query,
+                                    "radius_km": radius_km, "limit": limit})
+            m = search_on_map(context.context(ctx), request).map
+    except StoreUnavailableError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KNOWN as exc:
+        if describe(exc).status == NOT_FOUND:
+            raise click.ClickException(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
+    try:
+        m.save(str(output))
+    except OSError as exc:
+        msg = f"cannot write {output}: {exc}"
+        raise click.ClickException(msg) from None
+    click.echo(f"{kind} map written to {output} ({output.stat().st_size:,} bytes)")
+
+
+__all__ = ["coverage_text", "register", "sites_text"]
