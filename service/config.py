@@ -23,6 +23,8 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``<instance>``. Folder for caches and user-loaded reference data.
 ``COMMONGROUND_SERVICE_AREA``
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_DEVOLVE_MAX_KM``
+    Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
 ``COMMONGROUND_BUSY_TIMEOUT``
@@ -36,6 +38,10 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
     Default ``10 per hour``. Failed sign-ins allowed per account.
+``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
+    Default ``60 per minute``. Requests per client address to the computed coverage answers
+    (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
+    without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
@@ -69,6 +75,9 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "SERVICE_AREA": (
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
+    "DEVOLVE_MAX_KM": (
+        "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
+    ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
     "BUSY_TIMEOUT": (
         "COMMONGROUND_BUSY_TIMEOUT", "30",
@@ -84,6 +93,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+    ),
+    "ANONYMOUS_RATE_LIMIT": (
+        "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
+        "anonymous requests per address to the computed coverage answers",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
@@ -123,6 +136,8 @@ def load_settings(
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
         "BUSY_TIMEOUT": "30",
+        "DEVOLVE_MAX_KM": 40.0,
+        "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -141,6 +156,14 @@ def load_settings(
     if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
         msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
         raise ValueError(msg)
+    try:
+        settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
+        if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
+               f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "
