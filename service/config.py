@@ -30,6 +30,9 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``COMMONGROUND_BUSY_TIMEOUT``
+    Default ``30``. Seconds a SQLite writer (a load, a page or API edit) waits for the one
+    before it; then it fails with "another load is running".
 ``RATELIMIT_STORAGE_URI``
     Default ``REDIS_URL`` when set, else ``memory://`` (one process). Where sign-in
     rate-limit counters live; with several workers or hosts use a shared one, e.g.
@@ -85,6 +88,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
     ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "BUSY_TIMEOUT": (
+        "COMMONGROUND_BUSY_TIMEOUT", "30",
+        "seconds a SQLite writer (a load, a page edit) waits for the one before it",
+    ),
     "RATELIMIT_STORAGE_URI": (
         "RATELIMIT_STORAGE_URI", "REDIS_URL or memory://",
         "where sign-in rate-limit counters live",
@@ -138,6 +145,7 @@ def load_settings(
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "BUSY_TIMEOUT": "30",
         "DEVOLVE_MAX_KM": 40.0,
         "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
@@ -151,6 +159,13 @@ def load_settings(
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["BUSY_TIMEOUT"] = float(settings["BUSY_TIMEOUT"])
+    except (TypeError, ValueError):
+        settings["BUSY_TIMEOUT"] = -1.0
+    if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
+        msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
+        raise ValueError(msg)
     try:
         settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
         if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
