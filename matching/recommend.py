@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     from matching.scoring import PeerProfile
     from matching.scoring import Scores
 
-Method = Literal["engine", "nearest", "interest"]
-METHODS: tuple[Method, ...] = ("engine", "nearest", "interest")
+Method = Literal["engine", "nearest", "interest", "tags"]
+METHODS: tuple[Method, ...] = ("engine", "nearest", "interest", "tags")
 _MAX_REASON_SKILLS = 3
 
 
@@ -184,7 +184,9 @@ class Recommender:
         """Opportunity ids, best first, by the engine or a baseline (for evaluation).
 
         ``nearest`` orders the same open candidates by distance only; ``interest`` by
-        relevance only (ties by id). Baselines have no diversity cap and no boosts.
+        relevance only (ties by id); ``tags`` is the two-line rule "shares an interest with
+        the peer, then nearest" (the interests the engine understood). Baselines have no
+        diversity cap and no boosts.
         """
         if method == "engine":
             return [r.opportunity_id for r in self.recommend(query).results]
@@ -197,6 +199,9 @@ class Recommender:
         ids = catalogue.ids[rows]
         if method == "nearest":
             order = np.lexsort((ids, km))
+        elif method == "tags":
+            shares = (catalogue.tags[rows] & peer.tag_bits) != 0
+            order = np.lexsort((ids, km, ~shares))
         else:
             scores = score_rows(catalogue, rows, km, peer, self.params)
             order = np.lexsort((ids, -scores.relevance))
