@@ -36,6 +36,9 @@ OPPORTUNITY_COLUMNS = (
     "status", "lat", "lon",
 )
 """Columns of :meth:`CandidateSource.opportunities`."""
+OPTIONAL_COLUMNS = ("starts_on", "ends_on", "commitment", "accessibility")
+"""Columns a source may add: dates (``datetime.date`` or ``None``; without them every listing
+runs), commitment (text) and accessibility (list of text)."""
 MEETING_COLUMNS = ("id", "name", "organisation_id", "organisation", "lat", "lon",
                    "distance_km")
 """Columns of :meth:`CandidateSource.meetings_within` (and ``meetings_of``, without km)."""
@@ -121,7 +124,8 @@ class FrameCandidates:
     in_process = True
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self._frame = frame[list(OPPORTUNITY_COLUMNS)].sort_values("id").reset_index(drop=True)
+        keep = [*OPPORTUNITY_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in frame.columns)]
+        self._frame = frame[keep].sort_values("id").reset_index(drop=True)
 
     def version(self) -> Hashable:
         """Always the same: the frame never changes."""
@@ -175,4 +179,4 @@ class FrameCandidates:
 
 
 __all__ = ["ASSOCIATION_COLUMNS", "LINK_COLUMNS", "MEETING_COLUMNS", "OPPORTUNITY_COLUMNS",
-           "CandidateSource", "FrameCandidates"]
+           "OPTIONAL_COLUMNS", "CandidateSource", "FrameCandidates"]

@@ -34,6 +34,7 @@ import numpy as np
 
 from matching.catalogue import Catalogue
 from matching.query import DAY_NAMES
+from matching.query import MAX_DEPTH
 from matching.scoring import ScoringParams
 from matching.scoring import profile
 from matching.scoring import score_rows
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from matching.query import PeerQuery
     from matching.scoring import PeerProfile
     from matching.scoring import Scores
+    from matching.text import Understood
 
 Method = Literal["engine", "nearest", "interest", "tags"]
 METHODS: tuple[Method, ...] = ("engine", "nearest", "interest", "tags")
@@ -73,6 +75,8 @@ class Recommendation:
     interests: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
     places_left: int | None = None
+    starts_on: str | None = None
+    """ISO date when the listing has not started yet (it starts within 30 days)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ARCHITECTURE.md (plus ids, interests, skills, places)."""
@@ -82,7 +86,7 @@ class Recommendation:
             "category": self.category, "distance_km": self.distance_km,
             "score": self.score, "reasons": list(self.reasons), "lat": self.lat,
             "lon": self.lon, "interests": list(self.interests), "skills": list(self.skills),
-            "places_left": self.places_left,
+            "places_left": self.places_left, "starts_on": self.starts_on,
         }
 
 
@@ -100,6 +104,15 @@ class Recommendations:
     """Open listings scored."""
     looks: int = 1
     """Searches made (1: the first look settled the list)."""
+    understood: tuple[Understood, ...] = ()
+    """Interests understood from the text, with the words each came from."""
+    total: int | None = None
+    """How many listings the whole list could show (when ``query.with_total``)."""
+
+    @property
+    def first(self) -> int:
+        """Rank of the first result of this page (1-based)."""
+        return (self.query.page - 1) * self.query.limit + 1
 
 
 def _times(start: int, end: int) -> str:
@@ -160,13 +173,28 @@ class Recommender:
         org = query.origin.organisation_id
         linked = self.source.linked_associations(org) if org is not None else frozenset()
         peer = profile(query, catalogue, linked=linked, params=self.params)
-        found = search(catalogue, query, peer, self.params, self.finder(catalogue, query))
+        finder = self.finder(catalogue, query)
+        found = search(catalogue, query, peer, self.params, finder)
         rows, km, scores = found.rows, found.km, found.scores
+        page = found.picked[(query.page - 1) * query.limit:]
         results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i)
-                   for i in found.picked]
+                   for i in page]
+        total = None
+        if query.with_total:
+            every = (rows if found.edge_km >= query.radius_km
+                     else finder.within(query.radius_km)[0])
+            total = self._count(catalogue, query, every)
         return Recommendations(query=query, results=results, interests_used=peer.tags,
                                searched_km=found.reach_km, candidates=len(rows),
-                               looks=found.looks)
+                               looks=found.looks, understood=peer.understood, total=total)
+
+    @staticmethod
+    def _count(catalogue: Catalogue, query: PeerQuery, rows: NDArray[np.intp]) -> int:
+        """How many of ``rows`` a list can show: at most ``per_association`` of each."""
+        if query.association_id is not None:
+            return len(rows)
+        _, counts = np.unique(catalogue.association_id[rows], return_counts=True)
+        return min(int(np.minimum(counts, query.per_association).sum()), MAX_DEPTH)
 
     def score_everything(self, query: PeerQuery) -> Found:
         """Every open listing in the radius scored and the list picked, without early stop.
@@ -218,7 +246,10 @@ class Recommender:
         reasons = [f"{km[i]:.1f} km from {query.origin.label}"]
         shared = [s for s in peer.tags if s in catalogue.interests[p]]
         if shared:
-            reasons.append("matches: " + ", ".join(term(s).label.lower() for s in shared))
+            said = {u.slug: u.phrase for u in peer.understood}
+            reasons.append("matches: " + ", ".join(
+                term(s).label.lower() + (f" (from '{said[s]}')" if s in said else "")
+                for s in shared))
         elif query.text.strip() and scores.text[i] > 0:
             matched = catalogue.text.matched_words([p], query.text)[0]
             if matched:
@@ -236,15 +267,17 @@ class Recommender:
             reasons.append(self._schedule_reason(catalogue, p, float(scores.schedule[i])))
         left = info["places_left"]
         if left is not None:
-            reasons.append(f"{left} place{'s' if left != 1 else ''} left" if left > 0
-                           else "no places left just now")
+            reasons.append(f"{left} place{'s' if left != 1 else ''} left")
+        starts = catalogue.starts(p, query.day().toordinal())
+        if starts is not None:
+            reasons.append(f"starts {starts.day} {starts:%b}")
         return Recommendation(
             opportunity_id=info["opportunity_id"], title=info["title"],
             association_id=info["association_id"], association=info["association"],
             category=info["category"], distance_km=float(km[i]),
             score=float(scores.score[i]), reasons=tuple(reasons), lat=info["lat"],
             lon=info["lon"], interests=tuple(info["interests"]), skills=tuple(info["skills"]),
-            places_left=left,
+            places_left=left, starts_on=None if starts is None else starts.isoformat(),
         )
 
     def _schedule_reason(self, catalogue: Catalogue, p: int, fit: float) -> str:
