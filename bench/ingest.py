@@ -12,6 +12,9 @@ rows per second of
   the ``associations`` table of a fresh database, and, on PostGIS,
 * a bare ``COPY associations (...) FROM STDIN`` through psycopg into a fresh database.
 
+Also, with no database: ``ingest.readers.read_file`` alone (read and map the CSV to records,
+the first step of the pipeline) against a bare ``csv.DictReader`` over the same file.
+
 Last line: ``ratio: X (pipeline rows/s over executemany rows/s, SQLite, N=...)``.
 
 ``--quick`` uses 10,000 rows. The PostGIS rows grow faster than linearly with N (first ingest
@@ -36,9 +39,10 @@ from bench._data import clustered_gb_points
 from geo.geocode import OfflineGeocoder
 from geo.service_area import service_area_from_text
 from ingest.pipeline import ingest_file
+from ingest.readers import read_file
 from store import Store
 from store.models import Association
-from store.throwaway import start_postgis
+from testing.throwaway import start_postgis
 
 COLUMNS = ["id", "name", "category", "description", "website", "postcode", "lat", "lon"]
 CATEGORIES = ["sport", "arts", "charity", "environment", "faith", "business", "community"]
@@ -123,6 +127,27 @@ def time_copy(store: Store, rows: list[dict[str, Any]]) -> float:
     return time.perf_counter() - t0
 
 
+def time_read_file(path: Path, n: int) -> float:
+    t0 = time.perf_counter()
+    result = read_file(path, "associations")
+    seconds = time.perf_counter() - t0
+    if len(result.records) != n or result.records[-1].row != n + 1:
+        msg = f"read_file read {len(result.records)} records of {n}"
+        raise RuntimeError(msg)
+    return seconds
+
+
+def time_dictreader(path: Path, n: int) -> float:
+    t0 = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as fh:
+        got = sum(1 for _ in csv.DictReader(fh))
+    seconds = time.perf_counter() - t0
+    if got != n:
+        msg = f"csv.DictReader read {got} rows of {n}"
+        raise RuntimeError(msg)
+    return seconds
+
+
 def count(store: Store) -> int:
     with store.engine.connect() as conn:
         return int(conn.exec_driver_sql("SELECT count(*) FROM associations").scalar_one())
@@ -176,6 +201,8 @@ def main() -> None:
         rows = make_rows(n, area)
         write_csv(path, rows)
         plain = db_rows(rows, source=f"csv:{path.stem}")
+        results.append(("file", "read_file (no database)", n, time_read_file(path, n)))
+        results.append(("file", "bare csv.DictReader", n, time_dictreader(path, n)))
 
         def sqlite_store(name: str) -> Store:
             store = Store(f"sqlite:///{tmp}/{name}.db")
@@ -218,6 +245,9 @@ def main() -> None:
     print(f"{'backend':<8} {'what':<34} {'rows':>8} {'seconds':>9} {'rows/s':>10}")
     for backend, what, rows_n, seconds in results:
         print(f"{backend:<8} {what:<34} {rows_n:>8} {seconds:>9.3f} {rows_n / seconds:>10.0f}")
+    read_ratio = rate["file", "read_file (no database)"] / rate["file", "bare csv.DictReader"]
+    print(f"{'file':<8} {'ratio read_file/csv.DictReader':<34} {'':>8} {'':>9} "
+          f"{read_ratio:>10.3f}")
     for backend, base in (("SQLite", "bare executemany"), ("PostGIS", "bare executemany"),
                           ("PostGIS", "bare COPY")):
         if (backend, base) in rate:

@@ -52,7 +52,7 @@ from matching.recommend import Recommender
 from matching.taxonomy import SLUGS
 from store import Store
 from store.candidates import StoreCandidates
-from store.throwaway import start_postgis
+from testing.throwaway import start_postgis
 
 RADIUS_KM = 15.0
 N_ASSOCIATIONS = 3000

@@ -22,13 +22,13 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._bulk import bulk_insert_points
 from bench._data import clustered_gb_points
 from bench._data import query_points
 from geo.distance import chord_from_km
 from geo.distance import unit_vectors
 from store import Store
-from store.bulk import bulk_insert_points
-from store.throwaway import start_postgis
+from testing.throwaway import start_postgis
 
 
 def timed(fn, queries) -> tuple[float, float]:

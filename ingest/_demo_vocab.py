@@ -107,7 +107,6 @@ MEETING_NOTES = (
     "Free parking behind the building.",
     "Bring a friend if that helps you come along.",
 )
-DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 FIRST_NAMES = (
     "Sam", "Alex", "Jo", "Chris", "Jamie", "Lee", "Kim", "Pat", "Ryan", "Sarah", "Gemma", "Dave",

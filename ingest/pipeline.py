@@ -22,14 +22,14 @@ from typing import Any
 from ingest.readers import read_file
 from ingest.records import IngestError
 from ingest.validate import validate
-from store.models import Association
-from store.models import Meeting
-from store.models import Opportunity
+from store.refs import column_names
+from store.refs import known_source_ids
 from store.refs import positions
 from store.refs import record_ingest_run
 from store.refs import resolve_refs
 from store.refs import same_name_nearby
-from store.upsert import upsert_rows
+from store.refs import table_name
+from store.refs import upsert_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from ingest.records import Kind
     from store import Store
 
-MODELS: dict[str, Any] = {
-    "meetings": Meeting, "associations": Association, "opportunities": Opportunity,
-}
 _VALIDATE_CHUNK = 1000
 _ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
@@ -124,7 +121,7 @@ def _attach_association(
                 "location_precision": v.values.get("location_precision", "exact"),
             }
     if embedded:
-        outcomes = upsert_rows(session, Association, list(embedded.values()))
+        outcomes = upsert_records(session, "associations", list(embedded.values()))
         found.update({ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)})
         report.warnings.append(
             f"{len(embedded)} association(s) created or updated from the opportunities file")
@@ -164,15 +161,8 @@ def _attach_organisation(session: Any, store_source: str, valid: list[Any],
 
 def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]) -> None:
     """Fallback duplicate rule: same normalised name within 50 m -> that stored record."""
-    model = MODELS[kind]
-    ids = [str(v.values["source_id"]) for v in valid]
-    known = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        known.update(session.scalars(
-            model.__table__.select().with_only_columns(model.source_id)
-            .where(model.source == store_source, model.source_id.in_(chunk))
-        ))
+    known = known_source_ids(session, kind, [str(v.values["source_id"]) for v in valid],
+                             source=store_source)
     todo = [v for v in valid if str(v.values["source_id"]) not in known]
     name_field = NAME_FIELD[kind]
     hits = same_name_nearby(
@@ -186,16 +176,17 @@ def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]
             v.warnings.append(f"same name within 50 m as stored record {hit[0]}:{hit[1]}")
 
 
-def _unique_rows(model: Any, valid: list[Any], rejected: list[dict[str, Any]]
+def _unique_rows(kind: str, valid: list[Any], rejected: list[dict[str, Any]]
                  ) -> list[dict[str, Any]]:
     """Column rows of the valid records; a second row on one stored record is rejected.
 
     Two rows of one file can fall on one record: the same id, or the same name within 50 m.
     """
+    columns = column_names(kind)
     seen: dict[tuple[Any, Any], int] = {}
     rows = []
     for v in valid:
-        row = {k: val for k, val in v.values.items() if k in model.__table__.columns}
+        row = {k: val for k, val in v.values.items() if k in columns}
         key = (row["source"], row["source_id"])
         if key in seen:
             rejected.append({"row": v.row, "id": row["source_id"], "field": "source_id",
@@ -286,7 +277,6 @@ def ingest_file(
         rejected.extend(invalid)
         if progress is not None:
             progress(len(chunk))
-    model = MODELS[kind]
     try:
         with store.session() as session:
             for v in valid:
@@ -297,10 +287,10 @@ def ingest_file(
                 _attach_organisation(session, store_source, valid, report)
             _dedupe_by_name(session, kind, store_source, valid)
             report.warnings.extend(f"row {v.row}: {w}" for v in valid for w in v.warnings)
-            unique_rows = _unique_rows(model, valid, rejected)
-            outcomes = upsert_rows(session, model, unique_rows)
+            unique_rows = _unique_rows(kind, valid, rejected)
+            outcomes = upsert_records(session, kind, unique_rows)
             if sum(o == "inserted" for o, _ in outcomes) >= _ANALYZE_AFTER:
-                store.analyze(session, model.__tablename__)
+                store.analyze(session, table_name(kind))
             for outcome, _ in outcomes:
                 setattr(report, outcome, getattr(report, outcome) + 1)
             report.rejected = sorted(rejected, key=lambda r: (r["row"], str(r.get("field"))))

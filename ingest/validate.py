@@ -6,15 +6,11 @@ any problem is rejected as a whole. ``field`` is a canonical field name, or ``"l
 a problem of the pair (swapped, outside the service area, the ``(0, 0)`` placeholder), or
 ``"location"`` when a record that needs a position gives none.
 
-Rules worth knowing:
+The rules of each field (text, lists, web and email addresses, phone numbers, days, times,
+dates, counts, statuses, positions inside the service area, pairs such as end after start)
+are those of :mod:`domain.fields`, shared with the partner pages and API, with one wording.
+What is ingest's own:
 
-- User text (names, descriptions, notes) is kept verbatim, HTML included: escaping is the
-  output's job. Only surrounding whitespace is dropped. Empty text, ``NA``, ``N/A``,
-  ``null``, ``none`` and ``nan`` count as missing.
-- A website without a scheme (``www.example.org``, common in public registers) is stored
-  with ``http://`` in front, with a warning; any scheme other than http(s) is rejected.
-- Days follow the Meeting Guide format, ``0`` = Sunday ... ``6`` = Saturday; names, short
-  names, lists, ranges (``Mon-Fri``), ``daily``, ``weekdays`` and ``weekends`` are accepted.
 - Positions: given coordinates are kept (precision ``exact`` unless the reader says);
   otherwise the record is geocoded by its postcode, then by a postcode inside its address,
   then by its address text, and the geocoder's precision is recorded. A postcode found in
@@ -32,29 +28,28 @@ Rules worth knowing:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import math
-import re
 from dataclasses import dataclass
 from dataclasses import field
-from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import urlsplit
 
 from geopy.exc import GeopyError
 
-from geo.errors import InvalidPostcodeError
+from domain.errors import FieldError
+from domain.errors import Problem
+from domain.fields import NAME_FIELD
+from domain.fields import Context
+from domain.fields import check_fields
+from domain.fields import coordinates
+from domain.fields import is_missing
+from domain.fields import pair_problems
+from domain.fields import postcode
+from domain.fields import precision
+from domain.fields import short_text
 from geo.geocode import precision_of
 from geo.postcode import find_postcode
-from geo.postcode import parse_postcode
-from geo.service_area import looks_swapped
 from ingest.records import KINDS
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
-from store.models import PRECISIONS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,31 +58,6 @@ if TYPE_CHECKING:
     from geo.service_area import ServiceArea
     from ingest.records import Kind
     from ingest.records import RawRecord
-
-_MISSING_WORDS = frozenset(("", "na", "n/a", "null", "none", "nan"))
-_INT32_MAX = 2_147_483_647
-_DAYS = {"sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5,
-         "saturday": 6}
-_DAY_WORDS = {
-    **_DAYS, **{f"{d}s": n for d, n in _DAYS.items()}, **{d[:3]: n for d, n in _DAYS.items()},
-    "tues": 2, "weds": 3, "thur": 4, "thurs": 4,
-}
-_DAY_GROUPS = {"daily": list(range(7)), "everyday": list(range(7)), "weekdays": [1, 2, 3, 4, 5],
-               "weekends": [0, 6], "weekend": [0, 6]}
-_DAY_TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.0+)?|-")
-_TIME_RE = re.compile(
-    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?|(?P<m2>\d{2}))?"
-    r"(?:(?P<ampm>[ap])\.?m?\.?)?"
-)
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y",
-                 "%d %b %Y")
-_BOOLS = {"true": True, "t": True, "yes": True, "y": True, "1": True,
-          "false": False, "f": False, "no": False, "n": False, "0": False}
-_BARE_HOST_RE = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-                       r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", re.IGNORECASE)
-_LIST_SEPARATORS = re.compile(r"[,;\n\r\t|]+")
-
 
 @dataclass
 class ValidRecord:
@@ -116,314 +86,6 @@ class ValidRecord:
     warnings: list[str] = field(default_factory=list)
 
 
-class _FieldError(ValueError):
-    """One problem of one field; the message is the reason shown to the user."""
-
-
-@dataclass
-class _Context:
-    max_text: int
-    interest_lookup: Callable[[str], str | None] | None
-    warnings: list[str]
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, str):
-        return value.strip().lower() in _MISSING_WORDS
-    if isinstance(value, list | tuple | set | dict):
-        return len(value) == 0
-    return False
-
-
-# --- parsers: (raw value, field name, context) -> column value, or raise _FieldError ---------
-
-def _text(value: Any, name: str, ctx: _Context | None = None, *, limit: int | None = None) -> str:
-    if isinstance(value, bool | list | tuple | set | dict):
-        msg = f"{name} must be text, got {type(value).__name__} {value!r}"
-        raise _FieldError(msg)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets turn 1234567 into 1234567.0
-    text = str(value).strip()
-    if "\x00" in text:
-        msg = f"{name} contains a NUL character (\\x00), which cannot be stored: remove it"
-        raise _FieldError(msg)
-    limit = limit if limit is not None else (ctx.max_text if ctx else 5000)
-    if len(text) > limit:
-        msg = f"{name} is {len(text)} characters long: at most {limit} are allowed; shorten it"
-        raise _FieldError(msg)
-    return text
-
-
-def _items(value: Any, name: str, ctx: _Context) -> list[str]:
-    raw = value if isinstance(value, list | tuple) else _LIST_SEPARATORS.split(str(value))
-    items = [_text(v, name, ctx) for v in raw if not _missing(v)]
-    if sum(len(i) for i in items) > ctx.max_text:
-        msg = f"{name} holds more than {ctx.max_text} characters in all; shorten the list"
-        raise _FieldError(msg)
-    return list(dict.fromkeys(items))
-
-
-def _choice(value: Any, name: str, _ctx: _Context, *, allowed: tuple[str, ...]) -> str:
-    key = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
-    if key not in allowed:
-        msg = f"{name} {value!r} is not allowed: use one of {', '.join(map(repr, allowed))}"
-        raise _FieldError(msg)
-    return key
-
-
-def _day_tokens(value: Any, name: str, hint: str) -> list[str | int]:
-    tokens: list[str | int] = []
-    for item in value if isinstance(value, list | tuple) else [value]:
-        if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
-            msg = f"{name} {value!r}: {item!r} is not a day; {hint}"
-            raise _FieldError(msg)
-        if isinstance(item, int | float):
-            tokens.append(int(item))
-        else:
-            text = str(item).lower().replace("every day", "daily").replace("\u2013", "-")
-            tokens.extend(_DAY_TOKEN_RE.findall(text))
-    return tokens
-
-
-def parse_weekdays(value: Any, name: str = "weekdays", _ctx: _Context | None = None) -> list[int]:
-    """Days as ``0`` (Sunday) ... ``6`` (Saturday), sorted, from any of the accepted forms.
-
-    Examples
-    --------
-    >>> parse_weekdays("Mon, Wed"), parse_weekdays([0, "6"]), parse_weekdays("Mon-Fri")
-    ([1, 3], [0, 6], [1, 2, 3, 4, 5])
-    """
-    hint = ("use 0 (Sunday) to 6 (Saturday), a day name ('Monday', 'mon'), a list ('Mon,Wed') "
-            "or a range ('Mon-Fri')")
-    days: list[int] = []
-    pending_range = False
-    for token in _day_tokens(value, name, hint):
-        if token in ("-", "to", "through", "thru"):
-            pending_range = bool(days)
-        elif token in _DAY_GROUPS:
-            days.extend(_DAY_GROUPS[str(token)])
-        elif token not in ("and", "on", "every", "each"):
-            is_word = isinstance(token, str) and token.isalpha()
-            day = _DAY_WORDS.get(str(token)) if is_word else int(float(token))
-            if day is None or not 0 <= day <= 6:  # noqa: PLR2004 - Saturday
-                msg = f"{name} {value!r}: {token!r} is not a day; {hint}"
-                raise _FieldError(msg)
-            if pending_range:  # Fri-Mon wraps round the week
-                start = days[-1]
-                days.extend((start + i) % 7 for i in range(1, (day - start) % 7 + 1))
-                pending_range = False
-            else:
-                days.append(day)
-    if not days:
-        msg = f"{name} {value!r} names no day; {hint}"
-        raise _FieldError(msg)
-    return sorted(set(days))
-
-
-def parse_time(value: Any, name: str = "start_time", _ctx: _Context | None = None) -> dt.time:
-    """A time of day from ``"18:30"``, ``"6:30 PM"``, ``"1830"``, ``"18:30:00"``, a time.
-
-    Examples
-    --------
-    >>> parse_time("6:30 PM"), parse_time("1830"), parse_time("12am")
-    (datetime.time(18, 30), datetime.time(18, 30), datetime.time(0, 0))
-    """
-    if isinstance(value, dt.datetime):
-        return value.time()
-    if isinstance(value, dt.time):
-        return value
-    hint = "use 'HH:MM' from 00:00 to 23:59 (e.g. '18:30'), '6:30 PM' or '1830'"
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    text = str(int(value) if isinstance(value, float) else value).strip().lower()
-    text = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}.get(text, text)
-    m = _TIME_RE.fullmatch(text.replace(" ", ""))
-    if m is None or (m["m"] is None and m["m2"] is None and m["ampm"] is None):
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    hour, minute, second = int(m["h"]), int(m["m"] or m["m2"] or 0), int(m["s"] or 0)
-    if m["ampm"]:
-        if not 1 <= hour <= 12:  # noqa: PLR2004 - a 12-hour clock
-            msg = f"{name} {value!r}: {hour} is not an hour of a 12-hour clock; {hint}"
-            raise _FieldError(msg)
-        hour = hour % 12 + (12 if m["ampm"] == "p" else 0)
-    if hour > 23 or minute > 59 or second > 59:  # noqa: PLR2004
-        msg = f"{name} {value!r} is not a time of day; {hint}"
-        raise _FieldError(msg)
-    return dt.time(hour, minute, second)
-
-
-def parse_date(value: Any, name: str = "starts_on", _ctx: _Context | None = None) -> dt.date:
-    """A date from ISO ``2024-05-01``, UK ``01/05/2024`` (day first), ``1 May 2024``, a date.
-
-    Examples
-    --------
-    >>> parse_date("01/05/2024"), parse_date("2024-05-01T09:00:00")
-    (datetime.date(2024, 5, 1), datetime.date(2024, 5, 1))
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    candidates = (text, text.split("T")[0], text.split(" ")[0])
-    for fmt in _DATE_FORMATS:
-        for candidate in candidates:
-            try:
-                return dt.datetime.strptime(candidate, fmt).date()
-            except ValueError:
-                continue
-    msg = (f"{name} {value!r} is not a date: use YYYY-MM-DD (e.g. '2024-05-01'), "
-           "DD/MM/YYYY or '1 May 2024'")
-    raise _FieldError(msg)
-
-
-def _bool(value: Any, name: str, _ctx: _Context) -> bool:
-    if isinstance(value, bool):
-        return value
-    key = str(int(value) if isinstance(value, float) and value.is_integer() else value)
-    found = _BOOLS.get(key.strip().lower())
-    if found is None:
-        msg = f"{name} {value!r} is not yes or no: use true/false, yes/no, y/n or 1/0"
-        raise _FieldError(msg)
-    return found
-
-
-def _count(value: Any, name: str, _ctx: _Context) -> int:
-    try:
-        number = float(str(value).strip()) if not isinstance(value, bool) else math.nan
-    except ValueError:
-        number = math.nan
-    if not (math.isfinite(number) and number.is_integer()):
-        msg = f"{name} {value!r} is not a whole number: give a count such as 4"
-        raise _FieldError(msg)
-    if not 0 <= number <= _INT32_MAX:
-        msg = f"{name} {value!r} is out of range: it must be 0 or more (and below 2^31)"
-        raise _FieldError(msg)
-    return int(number)
-
-
-def _url(value: Any, name: str, ctx: _Context) -> str:
-    text = _text(value, name, limit=500)
-    if "://" not in text and _BARE_HOST_RE.fullmatch(text):
-        fixed = f"http://{text}"
-        ctx.warnings.append(f"{name} {text!r} has no scheme: stored as {fixed!r}")
-        text = _text(fixed, name, limit=500)
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in text:
-        msg = (f"{name} {text!r} is not a web address: use an http:// or https:// URL such "
-               "as 'https://example.org/'")
-        raise _FieldError(msg)
-    return text
-
-
-def _email(value: Any, name: str, _ctx: _Context) -> str:
-    text = _text(value, name, limit=254)
-    if not _EMAIL_RE.fullmatch(text):
-        msg = f"{name} {text!r} is not an email address: use the form 'name@example.org'"
-        raise _FieldError(msg)
-    return text
-
-
-def _interests(value: Any, name: str, ctx: _Context) -> list[str]:
-    items = _items(value, name, ctx)
-    if ctx.interest_lookup is None:
-        return items
-    known: list[str] = []
-    unknown: list[str] = []
-    for item in items:
-        slug = ctx.interest_lookup(item)
-        if slug is None:
-            unknown.append(item)
-        elif slug not in known:
-            known.append(slug)
-    if unknown:
-        ctx.warnings.append(
-            f"{name} not in the taxonomy, left out: {', '.join(map(repr, unknown))}")
-    return known
-
-
-def _short(limit: int) -> Callable[[Any, str, _Context], str]:
-    return partial(_text, limit=limit)
-
-
-_Spec = dict[str, tuple["Callable[[Any, str, _Context], Any]", str]]
-_COMMON: _Spec = {"address": (_text, "values")}
-SPECS: dict[str, _Spec] = {
-    "meetings": {
-        "name": (_short(200), "values"), "weekdays": (parse_weekdays, "values"),
-        "start_time": (parse_time, "values"), "end_time": (parse_time, "values"),
-        "venue": (_short(200), "values"),
-        "attendance": (partial(_choice, allowed=ATTENDANCE), "values"),
-        "conference_url": (_url, "values"), "accessibility": (_items, "values"),
-        "notes": (_text, "values"), "active": (_bool, "values"),
-        "organisation": (_short(200), "refs"), "region": (_short(120), "refs"),
-        "types": (_items, "refs"),
-    },
-    "associations": {
-        "name": (_short(200), "values"), "category": (_short(60), "values"),
-        "description": (_text, "values"), "website": (_url, "values"),
-        "contact_email": (_email, "values"), "contact_phone": (_short(40), "values"),
-        "charity_number": (_short(20), "values"),
-        "status": (partial(_choice, allowed=ORG_STATUSES), "values"),
-    },
-    "opportunities": {
-        "title": (_short(200), "values"), "description": (_text, "values"),
-        "interests": (_interests, "values"), "skills": (_items, "values"),
-        "weekdays": (parse_weekdays, "values"), "start_time": (parse_time, "values"),
-        "end_time": (parse_time, "values"), "flexible": (_bool, "values"),
-        "commitment": (_short(200), "values"), "accessibility": (_items, "values"),
-        "capacity": (_count, "values"),
-        "status": (partial(_choice, allowed=OPPORTUNITY_STATUSES), "values"),
-        "starts_on": (parse_date, "values"), "ends_on": (parse_date, "values"),
-        "association": (_short(200), "refs"), "association_name": (_short(200), "refs"),
-        "association_category": (_short(60), "refs"), "association_website": (_url, "refs"),
-    },
-}
-"""Per kind: field -> (parser, ``"values"`` or ``"refs"``). Position fields are separate."""
-
-_NOUN = {"meetings": "meeting", "associations": "association", "opportunities": "opportunity"}
-_NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
-
-
-def _coordinate(value: Any, name: str) -> float:
-    example = "53.48" if name == "lat" else "-2.24"
-    try:
-        number = math.nan if isinstance(value, bool) else float(str(value).strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
-        msg = f"{name} {value!r} is not a number: give decimal degrees such as {example}"
-        raise _FieldError(msg)
-    bound, what = (90, "latitude") if name == "lat" else (180, "longitude")
-    if not -bound <= number <= bound:
-        msg = f"{name} {value!r} is out of range: {what} must be between -{bound} and {bound}"
-        raise _FieldError(msg)
-    return number
-
-
-def _postcode_hint(text: str) -> str:
-    """``"; did you mean 'WA15 0HF'?"`` when a letter O or I stands for a digit."""
-    squashed = re.sub(r"\s+", "", text.upper())
-    if len(squashed) < 5:  # noqa: PLR2004 - the shortest full postcode, 'M1 1AA'
-        return ""
-    digit = {"O": "0", "I": "1"}
-    inward = squashed[-3:]
-    candidates = (squashed[:-3] + digit.get(inward[0], inward[0]) + inward[1:],
-                  squashed.replace("O", "0"))
-    for candidate in candidates:
-        try:
-            return f"; did you mean {parse_postcode(candidate, allow=('full',)).text!r}?"
-        except InvalidPostcodeError:
-            continue
-    return ""
-
-
 def _fold(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
@@ -434,39 +96,30 @@ class _Checker:
 
     kind: str
     data: dict[str, Any]
-    ctx: _Context
+    ctx: Context
     values: dict[str, Any] = field(default_factory=dict)
     refs: dict[str, Any] = field(default_factory=dict)
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def problem(self, name: str, reason: str) -> None:
-        self.problems.append((name, reason))
+        self.problems.append(Problem(name, self.data.get(name), reason))
 
     def failed(self, name: str) -> bool:
-        return any(f == name for f, _ in self.problems)
+        return any(p.field == name for p in self.problems)
 
     def given(self, name: str) -> bool:
-        return not _missing(self.data.get(name))
+        return not is_missing(self.data.get(name))
 
     def fields(self) -> None:
-        for name, (parser, dest) in {**_COMMON, **SPECS[self.kind]}.items():
-            if not self.given(name):
-                continue
-            try:
-                parsed = parser(self.data[name], name, self.ctx)
-            except _FieldError as exc:
-                self.problem(name, str(exc))
-                continue
-            (self.values if dest == "values" else self.refs)[name] = parsed
+        """The fields one by one, and the required name (:func:`domain.fields.check_fields`)."""
+        self.values, self.refs, self.problems = check_fields(self.kind, self.data, self.ctx)
 
     def rules(self) -> None:
-        name = _NAME_FIELD[self.kind]
-        if name not in self.values and not self.failed(name):
-            self.problem(name, f"{name} is missing: every {_NOUN[self.kind]} needs one")
         if self.kind == "meetings":
             self._meeting_rules()
         elif self.kind == "opportunities":
             self._opportunity_rules()
+        self.problems.extend(pair_problems(self.values))
 
     def _meeting_rules(self) -> None:
         values = self.values
@@ -489,10 +142,6 @@ class _Checker:
         ):
             self.problem("association", "association is missing: give the source_id or the "
                          "name of the association that offers the opportunity")
-        starts, ends = self.values.get("starts_on"), self.values.get("ends_on")
-        if starts is not None and ends is not None and ends < starts:
-            self.problem("ends_on", f"ends_on {ends.isoformat()} is before starts_on "
-                         f"{starts.isoformat()}: swap them or correct one")
 
     def needs_position(self) -> bool:
         if self.kind == "meetings":
@@ -501,23 +150,30 @@ class _Checker:
 
     def location(self, area: ServiceArea, geocode: Callable[[str], Any]) -> str:
         """Check or find the position; return where the record is *as given*, for its id."""
-        precision = None
+        given_precision = None
         if self.given("location_precision"):
-            precision = str(self.data["location_precision"]).strip().lower()
-            if precision not in PRECISIONS:
-                self.problem("location_precision", f"location_precision "
-                             f"{self.data['location_precision']!r} is not allowed: use one "
-                             f"of {', '.join(map(repr, PRECISIONS))}")
-        postcode = self._postcode(area)
+            try:
+                given_precision = precision(self.data["location_precision"])
+            except FieldError as exc:
+                self.problem("location_precision", str(exc))
+        code = self._postcode(area)
         if self.given("lat") or self.given("lon"):
-            return self._coordinates(area, precision)
+            latlon, problems = coordinates(self.data.get("lat"), self.data.get("lon"), area)
+            self.problems.extend(problems)
+            if latlon is not None:
+                self.values.update(lat=latlon[0], lon=latlon[1],
+                                   location_precision=given_precision or "exact")
+            if any(p.field in ("lat", "lon") for p in problems):
+                return ""
+            lat, lon = (float(self.data["lat"]), float(self.data["lon"]))
+            return f"{lat:.4f},{lon:.4f}"
         address = self.values.get("address")
         queries: list[tuple[str, str]] = []
-        if postcode:
-            queries.append(("postcode", postcode))
+        if code:
+            queries.append(("postcode", code))
         if address:
             found = find_postcode(address) if area.uk_postcodes else None
-            if found is not None and found.text != postcode:
+            if found is not None and found.text != code:
                 queries.append(("address", found.text))
                 if not self.given("postcode"):
                     self.values["postcode"] = found.text
@@ -533,49 +189,13 @@ class _Checker:
     def _postcode(self, area: ServiceArea) -> str | None:
         if not self.given("postcode"):
             return None
-        raw = self.data["postcode"]
         try:
-            if area.uk_postcodes:
-                text = parse_postcode(str(raw), allow=("full", "district")).text
-            else:
-                text = _text(raw, "postcode", limit=10)
-        except (InvalidPostcodeError, _FieldError) as exc:
-            hint = _postcode_hint(str(raw)) if area.uk_postcodes else ""
-            self.problem("postcode", f"{exc}{hint}")
+            code = postcode(self.data["postcode"], area)
+        except FieldError as exc:
+            self.problem("postcode", str(exc))
             return None
-        self.values["postcode"] = text
-        return text
-
-    def _coordinates(self, area: ServiceArea, precision: str | None) -> str:
-        if not (self.given("lat") and self.given("lon")):
-            missing, present = ("lon", "lat") if self.given("lat") else ("lat", "lon")
-            self.problem(missing, f"{missing} is missing while {present} is given: give both, "
-                         "or neither to geocode the postcode or address")
-            return ""
-        latlon = []
-        for name in ("lat", "lon"):
-            try:
-                latlon.append(_coordinate(self.data[name], name))
-            except _FieldError as exc:
-                self.problem(name, str(exc))
-        if len(latlon) != 2:  # noqa: PLR2004 - lat and lon
-            return ""
-        lat, lon = latlon
-        if lat == 0.0 and lon == 0.0:
-            self.problem("lat,lon", "lat,lon (0, 0) is a placeholder, not a position: give the "
-                         "real coordinates, or leave lat and lon empty to geocode the postcode "
-                         "or address")
-        elif looks_swapped(lat, lon, area):
-            self.problem("lat,lon", f"latitude and longitude look swapped (lat={lat:g}, "
-                         f"lon={lon:g}; the other way round the point is inside "
-                         f"{area.describe()}): exchange the lat and lon values")
-        elif not area.contains(lat, lon):
-            self.problem("lat,lon", f"lat,lon ({lat:g}, {lon:g}) is outside the service area "
-                         f"{area.describe()}: check the coordinates, or ingest with a wider "
-                         "service area")
-        else:
-            self.values.update(lat=lat, lon=lon, location_precision=precision or "exact")
-        return f"{lat:.4f},{lon:.4f}"
+        self.values["postcode"] = code
+        return code
 
     def _geocode(
         self, queries: list[tuple[str, str]], area: ServiceArea, geocode: Callable[[str], Any]
@@ -584,7 +204,7 @@ class _Checker:
         for name, query in queries:
             try:
                 location = geocode(query)
-            except _FieldError as exc:
+            except FieldError as exc:
                 self.problem(name, str(exc))
                 return
             if location is None:
@@ -606,11 +226,11 @@ class _Checker:
     def source_id(self, where: str) -> str | None:
         if self.given("source_id"):
             try:
-                return _text(self.data["source_id"], "source_id", limit=200)
-            except _FieldError as exc:
+                return short_text(self.data["source_id"], "source_id")
+            except FieldError as exc:
                 self.problem("source_id", str(exc))
                 return None
-        name = self.values.get(_NAME_FIELD[self.kind])
+        name = self.values.get(NAME_FIELD[self.kind])
         if name is None:
             return None
         parts = [self.kind, _fold(name), where]
@@ -639,7 +259,7 @@ def _memo_geocoder(geocoder: GeocoderLike) -> Callable[[str], Any]:
                 memo[key] = (found[0] if isinstance(found, list) and found else found, None)
         location, error = memo[key]
         if error is not None:
-            raise _FieldError(error)
+            raise FieldError(error)
         return location
 
     return geocode
@@ -672,7 +292,7 @@ def validate(
         ones are left out with a warning). Without it, interests are kept as written.
     max_text
         Longest accepted long text (descriptions, notes, addresses, lists in all). Short
-        columns have their own limits (name/title 200, category 60, postcode 10, ...).
+        columns have their own limits (:data:`domain.fields.SHORT_LIMITS`).
 
     Returns
     -------
@@ -694,7 +314,7 @@ def validate(
     valid: list[ValidRecord] = []
     rejected: list[dict[str, Any]] = []
     for record in records:
-        ctx = _Context(max_text=max_text, interest_lookup=interest_lookup, warnings=[])
+        ctx = Context(max_text=max_text, interest_lookup=interest_lookup)
         check = _Checker(kind, dict(record.data), ctx)
         check.fields()
         check.rules()
@@ -710,8 +330,7 @@ def validate(
             else:
                 first_row[sid] = record.row
         if check.problems:
-            rejected.extend({"row": record.row, "id": sid, "field": f, "reason": r}
-                            for f, r in check.problems)
+            rejected.extend(p.as_row(record.row, sid) for p in check.problems)
             continue
         check.values["source_id"] = sid
         valid.append(ValidRecord(record.row, check.values, check.refs,

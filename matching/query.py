@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from dataclasses import field
 
+from domain.errors import FieldError
+from domain.schedule import DAY_NAMES
+from domain.schedule import PARTS_OF_DAY
+from domain.schedule import parse_time_windows
+from domain.schedule import parse_weekdays
 from geo.distance import validate_latlon
 from geo.errors import InvalidCoordinateError
 from matching.errors import BadParameterError
@@ -31,18 +35,6 @@ DEFAULT_PER_ASSOCIATION = 2
 MAX_PER_ASSOCIATION = 10
 MAX_TEXT_CHARS = 500
 
-DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-"""Weekday numbers as in the Meeting Guide format: 0 = Sunday ... 6 = Saturday."""
-_DAY_WORDS = {name.lower()[:3]: i for i, name in enumerate(DAY_NAMES)}
-_DAY_GROUPS = {"weekend": (0, 6), "weekends": (0, 6), "weekday": (1, 2, 3, 4, 5),
-               "weekdays": (1, 2, 3, 4, 5)}
-PARTS_OF_DAY: dict[str, tuple[int, int]] = {
-    "morning": (6 * 60, 12 * 60),
-    "afternoon": (12 * 60, 17 * 60),
-    "evening": (17 * 60, 22 * 60),
-}
-"""Named time windows, in minutes after midnight (start inclusive, end exclusive)."""
-_WINDOW_RE = re.compile(r"^(\d{1,2}):?(\d{2})\s*-\s*(\d{1,2}):?(\d{2})$")
 ORIGIN_KINDS = ("point", "postcode", "place", "meeting")
 
 
@@ -138,10 +130,10 @@ def check_id(value: object, *, name: str) -> int:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """Weekdays from text, separated by commas or spaces.
+    """Weekdays from text (see :mod:`domain.schedule` for the accepted words).
 
-    Days are names (``sat``, ``Saturday``), numbers 0-6 (0 = Sunday), ``weekend`` or
-    ``weekdays``.
+    Days are names (``sat``, ``Saturday``), numbers 0-6 (0 = Sunday), lists, ranges
+    (``mon-fri``), ``weekend`` or ``weekdays``; empty text is no day (any day).
 
     Examples
     --------
@@ -150,25 +142,18 @@ def parse_days(text: str) -> frozenset[int]:
     >>> sorted(parse_days("weekdays"))
     [1, 2, 3, 4, 5]
     """
-    days: set[int] = set()
-    for raw in re.split(r"[,;\s]+", str(text).strip().lower()):
-        if not raw:
-            continue
-        if raw in _DAY_GROUPS:
-            days.update(_DAY_GROUPS[raw])
-        elif raw.isdigit() and int(raw) < len(DAY_NAMES):
-            days.add(int(raw))
-        elif raw[:3] in _DAY_WORDS and DAY_NAMES[_DAY_WORDS[raw[:3]]].lower().startswith(raw):
-            days.add(_DAY_WORDS[raw[:3]])
-        else:
-            msg = (f"days={text!r}: {raw!r} is not a day; use day names (mon, Saturday), "
-                   "numbers 0-6 (0 = Sunday), weekend or weekdays")
-            raise BadParameterError(msg, param="days")
-    return frozenset(days)
+    if not str(text).strip():
+        return frozenset()
+    try:
+        return frozenset(parse_weekdays(str(text), "days"))
+    except FieldError as exc:
+        raise BadParameterError(str(exc), param="days") from None
 
 
 def parse_times(text: str) -> tuple[tuple[int, int], ...]:
     """Time windows from text: ``morning``, ``afternoon``, ``evening`` or ``HH:MM-HH:MM``.
+
+    The parts of the day are those of :data:`domain.schedule.PARTS_OF_DAY`.
 
     Returns
     -------
@@ -180,25 +165,10 @@ def parse_times(text: str) -> tuple[tuple[int, int], ...]:
     >>> parse_times("morning, 18:00-20:30")
     ((360, 720), (1080, 1230))
     """
-    windows: list[tuple[int, int]] = []
-    for raw in re.split(r"[,;]+", str(text).strip().lower()):
-        item = raw.strip()
-        if not item:
-            continue
-        if item in PARTS_OF_DAY:
-            windows.append(PARTS_OF_DAY[item])
-            continue
-        found = _WINDOW_RE.match(item)
-        if found:
-            h1, m1, h2, m2 = (int(g) for g in found.groups())
-            start, end = h1 * 60 + m1, h2 * 60 + m2
-            if h1 < 24 and h2 <= 24 and m1 < 60 and m2 < 60 and start < end <= 24 * 60:  # noqa: PLR2004
-                windows.append((start, end))
-                continue
-        msg = (f"times={text!r}: {item!r} is not a time window; use morning, afternoon, "
-               "evening or HH:MM-HH:MM (start before end)")
-        raise BadParameterError(msg, param="times")
-    return tuple(windows)
+    try:
+        return parse_time_windows(text, "times")
+    except FieldError as exc:
+        raise BadParameterError(str(exc), param="times") from None
 
 
 def split_interests(text: str) -> tuple[tuple[str, ...], str]:

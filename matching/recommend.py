@@ -32,8 +32,9 @@ from typing import Literal
 
 import numpy as np
 
+from domain.schedule import format_days
+from domain.schedule import format_time_range
 from matching.catalogue import Catalogue
-from matching.query import DAY_NAMES
 from matching.query import MAX_DEPTH
 from matching.scoring import ScoringParams
 from matching.scoring import profile
@@ -113,10 +114,6 @@ class Recommendations:
     def first(self) -> int:
         """Rank of the first result of this page (1-based)."""
         return (self.query.page - 1) * self.query.limit + 1
-
-
-def _times(start: int, end: int) -> str:
-    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
 
 
 class Recommender:
@@ -283,11 +280,11 @@ class Recommender:
     def _schedule_reason(self, catalogue: Catalogue, p: int, fit: float) -> str:
         if catalogue.flexible[p]:
             return "flexible: fits around your week"
-        days = [DAY_NAMES[d] for d in range(7) if catalogue.weekdays[p] >> d & 1]
+        mask = int(catalogue.weekdays[p])
         start, end = int(catalogue.start_min[p]), int(catalogue.end_min[p])
-        when = " & ".join(days) or "any day"
+        when = format_days([d for d in range(7) if mask >> d & 1], sep=" & ") or "any day"
         if start >= 0 and end > start:
-            when += f" {_times(start, end)}"
+            when += f" {format_time_range(start, end)}"
         if fit >= 1.0:
             return f"fits your week: {when}"
         return f"not quite your days or times: {when}"

@@ -17,6 +17,8 @@ from flask import make_response
 from flask import render_template
 from flask import request
 
+from domain.schedule import PARTS_OF_DAY
+from domain.schedule import in_part_of_day
 from geo.errors import GeoError
 from maps.meetings import build_meetings_map
 from maps.opportunities import build_opportunities_map
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
 bp = Blueprint("peer", __name__)
 
 WEEKDAYS = queries.WEEKDAYS
-PARTS_OF_DAY = {"morning": (0, 12), "afternoon": (12, 17), "evening": (17, 24)}
 RADII = (5, 10, 15, 25, 50)
 
 
@@ -160,10 +161,8 @@ def _filter_meetings(meetings: list[dict[str, Any]], args: Any) -> list[dict[str
     for m in meetings:
         if day.isdigit() and int(day) not in (m["weekdays"] or []):
             continue
-        if part in PARTS_OF_DAY:
-            lo, hi = PARTS_OF_DAY[part]
-            if m["start_time"] is None or not lo <= m["start_time"].hour < hi:
-                continue
+        if part in PARTS_OF_DAY and not in_part_of_day(part, m["start_time"], m.get("end_time")):
+            continue
         if attendance and m["attendance"] != attendance:
             continue
         out.append(m)

@@ -36,15 +36,11 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
-ORG_STATUSES = ("pending", "approved", "suspended")
-ATTENDANCE = ("in_person", "online", "hybrid")
-OPPORTUNITY_STATUSES = ("open", "paused", "filled", "closed")
-ROLES = ("admin", "hotspot_lead", "association")
-PRECISIONS = ("exact", "postcode", "district", "area", "town")
-"""How precise a stored position is: surveyed/entered point, or geocoded from a postcode,
-a postcode district, a postcode area or a town name. Anything but ``exact`` is shown to
-users as approximate."""
-
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
+from domain.status import PRECISIONS
+from domain.status import ROLES
 
 # The PostGIS ``geom`` column is generated from lon/lat. The migration creates it on PostGIS
 # only; being server-computed and deferred, the ORM neither writes nor reads it.

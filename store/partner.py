@@ -6,26 +6,29 @@ never reach another association's record, whatever the page or API does. A recor
 exists but belongs to someone else raises :class:`ForbiddenError` (403); one that does not
 exist raises :class:`~store.errors.NotFoundError` (404).
 
-Values are validated here, with every problem of a record collected and reported at once
-(:class:`OpportunityError`), so the partner pages and the partner API say the same things.
+Values are checked with the field rules of :mod:`domain.fields` (the very rules and words of
+ingest), every problem of a record collected and reported at once (:class:`OpportunityError`),
+so the partner pages, the partner API and ingest say the same things.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select
 
-from geo.distance import validate_latlon
+from domain import fields
+from domain.errors import FieldError
+from domain.errors import Problem
+from domain.errors import RecordError
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
+from geo.service_area import service_area_from_text
 from store.errors import NotFoundError
 from store.errors import StoreError
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
-from store.models import PRECISIONS
 from store.models import Association
 from store.models import IngestRun
 from store.models import Opportunity
@@ -33,8 +36,9 @@ from store.models import PeerOrganisation
 
 if TYPE_CHECKING:
     from collections.abc import Collection
-    from collections.abc import Mapping
+    from collections.abc import Iterable
 
+    from geo.service_area import ServiceArea
     from store import Store
 
 #: Fields a partner may set, by the names of ARCHITECTURE.md.
@@ -43,21 +47,36 @@ EDITABLE = (
     "flexible", "commitment", "accessibility", "capacity", "places_taken", "status",
     "starts_on", "ends_on", "lat", "lon", "postcode", "address", "location_precision",
 )
-_TEXT_LIMITS = {"title": 200, "description": 5000, "commitment": 200, "postcode": 10,
-                "address": 500}
-_LIST_LIMITS = {"skills": (20, 80), "accessibility": (20, 80)}
-MAX_CAPACITY = 10_000
+MAX_CAPACITY = fields.MAX_CAPACITY
+_LISTS = frozenset(("interests", "skills", "accessibility", "weekdays"))
+_DEFAULTS: dict[str, Any] = {"flexible": False, "status": "open"}
+_GB: ServiceArea | None = None
 
 
-class OpportunityError(StoreError, ValueError):
-    """Values an opportunity cannot take; ``problems`` maps each field to what is wrong."""
+def default_area() -> ServiceArea:
+    """The service area partners' needs must be inside when none is given: Great Britain.
+
+    The app passes its own (``COMMONGROUND_SERVICE_AREA``), as ingest does.
+    """
+    global _GB  # noqa: PLW0603 - built once, on first use
+    if _GB is None:
+        _GB = service_area_from_text("GB")
+    return _GB
+
+
+class OpportunityError(StoreError, RecordError):
+    """Values an opportunity cannot take; ``problems`` maps each field to what is wrong.
+
+    The reasons are those of :mod:`domain.fields`, word for word what ingest says.
+    """
 
     status = 400
     code = "invalid_opportunity"
 
-    def __init__(self, problems: Mapping[str, str]) -> None:
-        self.problems = dict(problems)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
+    def __init__(self, problems: Mapping[str, str] | Iterable[Problem]) -> None:
+        items = ([Problem(k, None, v) for k, v in problems.items()]
+                 if isinstance(problems, Mapping) else list(problems))
+        RecordError.__init__(self, items)
 
 
 class ForbiddenError(StoreError, PermissionError):
@@ -77,212 +96,84 @@ class StatusError(StoreError, ValueError):
 # ---------------------------------------------------------------------------- validation
 
 
-def _text(name: str, value: Any, problems: dict[str, str], *, required: bool = False) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems[name] = "is required"
-        return None
-    if not isinstance(value, str):
-        problems[name] = f"must be text, got {value!r}"
-        return None
-    text = value.strip()
-    if "\x00" in text:
-        problems[name] = "must not contain NUL characters (\\x00)"
-    elif len(text) > _TEXT_LIMITS[name]:
-        problems[name] = f"must be at most {_TEXT_LIMITS[name]} characters, got {len(text)}"
-    return text
-
-
-def _strings(name: str, value: Any, problems: dict[str, str]) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = value.replace("\n", ",").split(",")
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        problems[name] = f"must be a list of text, got {value!r}"
-        return []
-    items = list(dict.fromkeys(v.strip() for v in value if v.strip()))
-    most, longest = _LIST_LIMITS.get(name, (50, 80))
-    if any("\x00" in v for v in items):
-        problems[name] = "must not contain NUL characters (\\x00)"
-    elif len(items) > most:
-        problems[name] = f"at most {most} items, got {len(items)}"
-    elif any(len(v) > longest for v in items):
-        problems[name] = f"each item at most {longest} characters"
-    return items
-
-
-def _whole(name: str, value: Any, problems: dict[str, str], *, high: int) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    number: int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or not 0 <= number <= high:
-        problems[name] = f"must be a whole number from 0 to {high}, got {value!r}"
-        return None
-    return number
-
-
-def _time(name: str, value: Any, problems: dict[str, str]) -> dt.time | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.time):
-        return value
-    try:
-        parsed = dt.time.fromisoformat(str(value).strip())
-    except ValueError:
-        problems[name] = f"must be a time like '18:30', got {value!r}"
-        return None
-    return parsed.replace(second=0, microsecond=0, tzinfo=None)
-
-
-def _date(name: str, value: Any, problems: dict[str, str]) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        problems[name] = f"must be a date like '2025-03-31', got {value!r}"
-        return None
-
-
-def _bool(name: str, value: Any, problems: dict[str, str]) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    problems[name] = f"must be true or false, got {value!r}"
-    return False
-
-
-def _weekdays(value: Any, problems: dict[str, str]) -> list[int]:
-    if value is None:
-        return []
-    items = value if isinstance(value, (list, tuple)) else [value]
-    days: list[int] = []
-    for item in items:
-        day = _whole("weekdays", item, problems, high=6)
-        if day is None:
-            problems["weekdays"] = (f"must be numbers 0 (Sunday) to 6 (Saturday), "
-                                    f"got {value!r}")
-            return []
-        days.append(day)
-    return sorted(set(days))
-
-
-def _status(name: str, value: Any, problems: dict[str, str]) -> str:
-    status = value or "open"
-    if status not in OPPORTUNITY_STATUSES:
-        problems[name] = (f"{status!r} is not a status; choose one of "
-                          f"{', '.join(OPPORTUNITY_STATUSES)}")
-    return str(status)
-
-
-def _precision(value: Any, problems: dict[str, str]) -> Any:
-    if value not in PRECISIONS:
-        problems["location_precision"] = (f"{value!r} is not known; choose one of "
-                                          f"{', '.join(PRECISIONS)}")
-    return value
-
-
-_CLEANERS: dict[str, Any] = {
-    "title": lambda n, v, p: _text(n, v, p, required=True),
-    "description": _text, "commitment": _text, "postcode": _text, "address": _text,
-    "interests": _strings, "skills": _strings, "accessibility": _strings,
-    "weekdays": lambda _n, v, p: _weekdays(v, p),
-    "start_time": _time, "end_time": _time, "starts_on": _date, "ends_on": _date,
-    "flexible": _bool, "status": _status,
-    "capacity": lambda n, v, p: _whole(n, v, p, high=MAX_CAPACITY),
-    "places_taken": lambda n, v, p: _whole(n, v, p, high=MAX_CAPACITY) or 0,
-}
-
-
 def clean_opportunity(
     values: Mapping[str, Any], *, interests: Collection[str], partial: bool = False,
+    area: ServiceArea | None = None,
 ) -> dict[str, Any]:
-    """Check and convert an opportunity's values (JSON-like: text, numbers, lists).
+    """Check and convert an opportunity's values with the rules of :mod:`domain.fields`.
 
     Parameters
     ----------
     values
         Field -> value, fields among :data:`EDITABLE`. Numbers may be given as text,
-        times as ``"HH:MM"``, dates as ``"YYYY-MM-DD"``, lists of text as a comma-separated
-        string.
+        times as ``"HH:MM"`` (or ``"6:30 PM"``), dates as ``"YYYY-MM-DD"`` (or
+        ``"01/05/2024"``), days as numbers (0 = Sunday) or names, lists of text as a
+        comma-separated string.
     interests
         The interest slugs allowed (the store's taxonomy).
     partial
         ``True`` for an update: only the given fields are checked and returned, and
         ``title`` is not required.
+    area
+        The service area the position must be inside (default :func:`default_area`).
 
     Returns
     -------
     dict
-        The converted values, ready for the model.
+        The converted values, ready for the model. A field given empty becomes its empty
+        value (``None``, ``[]``, ``False``; status ``open``).
 
     Raises
     ------
     OpportunityError
-        With every problem found, field by field.
+        With every problem found, field by field, in the words ingest uses.
     """
-    problems: dict[str, str] = {}
-    unknown = sorted(set(values) - set(EDITABLE))
-    if unknown:
-        problems["fields"] = (f"unknown or read-only field(s) {', '.join(map(repr, unknown))}; "
-                              f"allowed: {', '.join(EDITABLE)}")
+    area = area or default_area()
+    allowed = frozenset(interests)
+    ctx = fields.Context(interest_lookup=lambda s: s if s in allowed else None,
+                         strict_interests=True)
+    problems = fields.unknown_fields(values, EDITABLE)
+    data = {k: v for k, v in values.items() if k in EDITABLE}
+    parsed, _refs, found = fields.check_fields("opportunities", data, ctx)
+    if partial and "title" not in values:
+        found = [p for p in found if p.field != "title"]
+    problems += found
     wanted = [n for n in EDITABLE if not partial or n in values]
     out: dict[str, Any] = {}
     for name in wanted:
-        if name in _CLEANERS:
-            out[name] = _CLEANERS[name](name, values.get(name), problems)
-    if "interests" in wanted:
-        wrong = [t for t in out["interests"] if t not in interests]
-        if wrong:
-            problems["interests"] = (f"{', '.join(map(repr, wrong))} not in the taxonomy; "
-                                     f"allowed: {', '.join(sorted(interests))}")
+        if name in parsed:
+            out[name] = parsed[name]
+        elif name in fields.RULES["opportunities"] or name == "address":
+            out[name] = [] if name in _LISTS else _DEFAULTS.get(name)
     if "places_taken" in out and "places_taken" not in values:
         del out["places_taken"]  # only set when given, also on create
-    if "location_precision" in values:
-        out["location_precision"] = _precision(values["location_precision"], problems)
-    _check_location(values, out, problems)
-    _check_pairs(out, problems)
+    _check_location(values, out, problems, area)
+    problems += fields.pair_problems(out)
     if problems:
         raise OpportunityError(problems)
     return out
 
 
-def _check_location(values: Mapping[str, Any], out: dict[str, Any],
-                    problems: dict[str, str]) -> None:
+def _check_location(values: Mapping[str, Any], out: dict[str, Any], problems: list[Problem],
+                    area: ServiceArea) -> None:
+    for name, check in (("postcode", lambda v: fields.postcode(v, area)),
+                        ("location_precision", fields.precision)):
+        if name not in values:
+            continue
+        if fields.is_missing(values[name]):
+            out[name] = None
+            continue
+        try:
+            out[name] = check(values[name])
+        except FieldError as exc:
+            problems.append(Problem(name, values[name], str(exc)))
     lat, lon = values.get("lat"), values.get("lon")
-    if lat is None and lon is None:
+    if fields.is_missing(lat) and fields.is_missing(lon):
         return
-    if lat is None or lon is None or isinstance(lat, bool) or isinstance(lon, bool):
-        problems["location"] = f"give both lat and lon as numbers, got lat={lat!r}, lon={lon!r}"
-        return
-    try:
-        out["lat"], out["lon"] = validate_latlon(lat, lon, name="location")
-    except ValueError as exc:
-        problems["location"] = str(exc)
-
-
-def _check_pairs(out: dict[str, Any], problems: dict[str, str]) -> None:
-    start, end = out.get("start_time"), out.get("end_time")
-    if start and end and end <= start:
-        problems["end_time"] = f"must be after start_time {start:%H:%M}, got {end:%H:%M}"
-    first, last = out.get("starts_on"), out.get("ends_on")
-    if first and last and last < first:
-        problems["ends_on"] = f"must be on or after starts_on {first}, got {last}"
-    capacity, taken = out.get("capacity"), out.get("places_taken")
-    if capacity is not None and taken is not None and taken > capacity:
-        problems["places_taken"] = f"must be at most capacity {capacity}, got {taken}"
+    latlon, found = fields.coordinates(lat, lon, area)
+    problems.extend(found)
+    if latlon is not None:
+        out["lat"], out["lon"] = latlon
 
 
 # --------------------------------------------------------------------- opportunities
@@ -366,11 +257,13 @@ def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> d
 
 
 def create_opportunity(
-    store: Store, association_id: int, values: Mapping[str, Any]
+    store: Store, association_id: int, values: Mapping[str, Any], *,
+    area: ServiceArea | None = None,
 ) -> dict[str, Any]:
     """Add an opportunity to the association.
 
-    Without ``lat``/``lon`` it is placed at the association's own position.
+    Without ``lat``/``lon`` it is placed at the association's own position. ``area`` is the
+    service area its position must be inside (see :func:`clean_opportunity`).
 
     Raises
     ------
@@ -379,7 +272,7 @@ def create_opportunity(
     NotFoundError
         When the association does not exist.
     """
-    clean = clean_opportunity(values, interests=set(store.interest_slugs()))
+    clean = clean_opportunity(values, interests=set(store.interest_slugs()), area=area)
     with store.session() as s:
         assoc = s.get(Association, int(association_id))
         if assoc is None:
@@ -398,7 +291,8 @@ def create_opportunity(
 
 
 def update_opportunity(
-    store: Store, association_id: int, opportunity_id: int, values: Mapping[str, Any]
+    store: Store, association_id: int, opportunity_id: int, values: Mapping[str, Any], *,
+    area: ServiceArea | None = None,
 ) -> dict[str, Any]:
     """Change the given fields of one of the association's opportunities.
 
@@ -407,14 +301,14 @@ def update_opportunity(
     OpportunityError, ForbiddenError, NotFoundError
         See :func:`clean_opportunity` and :func:`get_opportunity`.
     """
-    clean = clean_opportunity(values, interests=set(store.interest_slugs()), partial=True)
+    clean = clean_opportunity(values, interests=set(store.interest_slugs()), partial=True,
+                              area=area)
     with store.session() as s:
         opp = _owned(s, association_id, opportunity_id)
         merged = {"start_time": opp.start_time, "end_time": opp.end_time,
                   "starts_on": opp.starts_on, "ends_on": opp.ends_on,
                   "capacity": opp.capacity, "places_taken": opp.places_taken} | clean
-        problems: dict[str, str] = {}
-        _check_pairs(merged, problems)
+        problems = fields.pair_problems(merged)
         if problems:
             raise OpportunityError(problems)
         for name, value in clean.items():

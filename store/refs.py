@@ -1,4 +1,11 @@
-"""Lookups that ingest needs: references by id or name, and same-name neighbours."""
+"""What ingest asks of the store: lookups, known ids, columns, and the upsert of a kind.
+
+References by id or name, same-name neighbours, the ids already stored, the columns of each
+kind and the upsert of a kind's rows.
+
+Ingest names a kind (``"meetings"``, ``"associations"``, ``"opportunities"``) and never
+touches a model or a statement itself: the SQL stays in store/.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +21,17 @@ from geo.index import PointIndex
 from store.models import Association
 from store.models import IngestRun
 from store.models import Meeting
+from store.models import MutualInterestLink
 from store.models import Opportunity
 from store.models import PeerOrganisation
+from store.models import Region
+from store.models import Volunteer
+from store.upsert import Outcome
+from store.upsert import upsert_rows
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from collections.abc import Mapping
 
     from sqlalchemy.orm import Session
 
@@ -27,7 +40,11 @@ MODELS: dict[str, Any] = {
     "associations": Association,
     "opportunities": Opportunity,
     "organisations": PeerOrganisation,
+    "regions": Region,
+    "volunteers": Volunteer,
+    "mutual_interest_links": MutualInterestLink,
 }
+"""Kinds (named as in :meth:`store.Store.counts`) -> models."""
 
 
 def normalise_name(name: str) -> str:
@@ -141,3 +158,36 @@ def positions(
         ):
             out[rid] = (lat, lon, prec, pc)
     return out
+
+
+def table_name(kind: str) -> str:
+    """The table that holds a kind (for :meth:`store.Store.analyze`)."""
+    return str(MODELS[kind].__tablename__)
+
+
+def column_names(kind: str) -> frozenset[str]:
+    """The column names of a kind's table: the keys a row for :func:`upsert_records` may use."""
+    return frozenset(c.name for c in MODELS[kind].__table__.columns)
+
+
+def known_source_ids(
+    session: Session, kind: str, ids: Iterable[str], *, source: str
+) -> set[str]:
+    """The ``source_id`` values among ``ids`` already stored for ``source``."""
+    model = MODELS[kind]
+    wanted = list(dict.fromkeys(str(i) for i in ids))
+    known: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        known.update(session.scalars(
+            select(model.source_id)
+            .where(model.source == source, model.source_id.in_(wanted[start:start + 500]))
+        ))
+    return known
+
+
+def upsert_records(
+    session: Session, kind: str, rows: Iterable[Mapping[str, Any]], *,
+    key: tuple[str, ...] = ("source", "source_id"),
+) -> list[tuple[Outcome, Any]]:
+    """:func:`store.upsert.upsert_rows` for a kind (a key of :data:`MODELS`)."""
+    return upsert_rows(session, MODELS[kind], rows, key=key)

@@ -1,6 +1,6 @@
 """Shared fixtures: real stores on both backends, the app, the CLI runner.
 
-PostGIS: a throwaway server (``store.throwaway``) is started once per session unless
+PostGIS: a throwaway server (``testing.throwaway``) is started once per session unless
 ``COMMONGROUND_TEST_POSTGIS_URL`` names one. Where PostGIS cannot be had, PostGIS tests skip
 with the reason, except when ``CI`` is set or ``--require-postgis`` is given: then they fail,
 so a green CI always means both backends were tested.
@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 from service.cli import interest_rows
 from store import Store
-from store.throwaway import start_postgis
+from testing.throwaway import start_postgis
 
 BACKENDS = ("sqlite", "postgis")
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

@@ -303,14 +303,3 @@ def test_hexagons_add_up_to_the_totals(demo_store, gb_demand):
     assert (covered_cells["distance_km"] <= 10.0).all()
     with pytest.raises(CoverageInputError, match="resolution"):
         hexagons(result.demand, resolution=16)
-
-
-@pytest.mark.parametrize("module", ["matching.coverage", "matching.sites", "matching.growth"])
-def test_docstring_examples(module):
-    """The Examples sections run (pytest's --doctest-modules only covers geo/)."""
-    import doctest
-    import importlib
-
-    failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
-    assert attempted > 0
-    assert failed == 0

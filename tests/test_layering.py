@@ -1,7 +1,8 @@
 """The arrows of ARCHITECTURE.md, checked by parsing every import with ``ast``.
 
 service -> {ingest, matching, maps, store, geo}; ingest -> {store, geo}; matching -> geo;
-maps -> geo; store -> geo; geo -> nothing of ours. Third-party libraries that belong to one
+maps -> geo; store -> geo; geo -> nothing of ours. domain/ (the vocabulary) imports only geo,
+and every other package may import it. Third-party libraries that belong to one
 layer (flask, sqlalchemy, geoalchemy2, psycopg, folium) are checked too.
 """
 
@@ -13,18 +14,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = ("geo", "store", "ingest", "matching", "maps", "service")
+OURS = ("geo", "domain", "store", "ingest", "matching", "maps", "service")
 ALLOWED: dict[str, set[str]] = {
     "geo": set(),
-    "store": {"geo"},
-    "ingest": {"store", "geo"},
-    "matching": {"geo"},
-    "maps": {"geo"},
-    "service": {"ingest", "matching", "maps", "store", "geo"},
+    "domain": {"geo"},  # the vocabulary: everything may import it, it imports only geo/
+    "store": {"geo", "domain"},
+    "ingest": {"store", "geo", "domain"},
+    "matching": {"geo", "domain"},
+    "maps": {"geo", "domain"},
+    "service": {"ingest", "matching", "maps", "store", "geo", "domain"},
 }
 # Third-party packages and the only package of ours that may import them.
 OWNED = {"flask": "service", "werkzeug": "service", "click": "service", "sqlalchemy": "store",
          "geoalchemy2": "store", "psycopg": "store", "alembic": "store", "folium": "maps"}
+# Test and bench support: never imported by a shipped package.
+NOT_SHIPPED = ("testing", "bench", "tests")
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:
@@ -45,6 +49,8 @@ def violations(package: str) -> list[str]:
         for lineno, top in imports_of(path):
             if top in OURS and top != package and top not in ALLOWED[package]:
                 bad.append(f"{rel}:{lineno} imports {top} ({package} -> {top} is not allowed)")
+            if top in NOT_SHIPPED:
+                bad.append(f"{rel}:{lineno} imports {top}, which is not shipped")
             owner = OWNED.get(top)
             if owner and owner != package:
                 bad.append(f"{rel}:{lineno} imports {top}, which belongs to {owner}/")
@@ -62,3 +68,14 @@ def test_checker_catches_a_wrong_arrow(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import store.models\nfrom flask import Flask\nfrom . import x\n")
     assert [top for _, top in imports_of(bad)] == ["store", "flask"]
+
+
+def test_ingest_leaves_models_and_sql_to_store() -> None:
+    """ingest/ asks store/ by kind; it never builds statements from the models itself."""
+    bad = []
+    for path in sorted((ROOT / "ingest").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bad.extend(f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom)
+                   and node.module in ("store.models", "store.upsert"))
+    assert bad == []

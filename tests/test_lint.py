@@ -1,10 +1,11 @@
-"""ruff (style, and the banned-api layering rules) is clean over the whole project."""
+"""ruff (style, and the banned-api layering rules) is clean; doctests run over every package."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,31 @@ def test_ruff_clean() -> None:
     proc = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True,
                           text=True, check=False, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_doctests_cover_every_shipped_package() -> None:
+    """One mechanism, every package: pytest's --doctest-modules over each shipped package."""
+    config = _pyproject()
+    pytest_ini = config["tool"]["pytest"]["ini_options"]
+    assert "--doctest-modules" in pytest_ini["addopts"].split()
+    shipped = [pattern.rstrip("*") for pattern in
+               config["tool"]["setuptools"]["packages"]["find"]["include"]]
+    assert shipped
+    missing = [package for package in shipped if package not in pytest_ini["testpaths"]]
+    assert missing == [], f"add {missing} to [tool.pytest.ini_options] testpaths"
+    other_ways = [path.name for path in sorted((ROOT / "tests").glob("*.py"))
+                  if "doctest" + ".testmod" in path.read_text(encoding="utf-8")]
+    assert other_ways == [], "doctests run through --doctest-modules only"
+
+
+def test_no_test_times_itself() -> None:
+    """Speed is measured in bench/ against a baseline of the same run, never asserted here."""
+    clocks = ("perf_counter", "monotonic", "process_time", "time.time(")
+    timed = [f"{path.name}: {clock}" for path in sorted((ROOT / "tests").glob("*.py"))
+             if path.name != "test_lint.py"
+             for clock in clocks if clock in path.read_text(encoding="utf-8")]
+    assert timed == [], "move the measurement to a bench/ script"

@@ -317,15 +317,3 @@ def test_missing_values_are_left_out(tmp_path):
     assert "<div> A </div>" in tips
     assert "<div> Meeting<br>Hall, Org </div>" in tips
     assert "nan" not in " ".join(tips)
-
-
-@pytest.mark.parametrize("module", ["maps._common", "maps.coverage", "maps.opportunities",
-                                    "maps.growth"])
-def test_docstring_examples(module):
-    """The Examples sections run (pytest's --doctest-modules only covers geo/)."""
-    import doctest
-    import importlib
-
-    failed, attempted = doctest.testmod(importlib.import_module(module), verbose=False)
-    assert attempted > 0
-    assert failed == 0

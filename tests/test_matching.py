@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import doctest
 import itertools
 
 import numpy as np
 import pytest
 
-from matching import evaluate as evaluate_module
-from matching import query as query_module
-from matching import text as text_module
 from matching.errors import BadParameterError
 from matching.query import Origin
 from matching.query import PeerQuery
@@ -385,10 +381,3 @@ def test_query_defaults_and_bad_origin() -> None:
         parse_days("sat, funday")
     with pytest.raises(BadParameterError, match="'25:00-26:00'"):
         parse_times("25:00-26:00")
-
-
-@pytest.mark.parametrize("module", [query_module, text_module, evaluate_module])
-def test_doctests(module) -> None:
-    result = doctest.testmod(module)
-    assert result.attempted > 0
-    assert result.failed == 0

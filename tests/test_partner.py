@@ -7,6 +7,7 @@ import functools
 import re
 
 import pytest
+from markupsafe import escape
 
 from service import api_partner
 from service import create_app
@@ -129,10 +130,12 @@ def test_every_problem_is_reported_at_once(world) -> None:
             "lat": 95, "lon": 0, "colour": "red"})
     problems = info.value.problems
     assert set(problems) == {"title", "interests", "weekdays", "end_time", "capacity",
-                             "status", "location", "fields"}
+                             "status", "lat", "fields"}
     assert "'knitting' not in the taxonomy" in problems["interests"]
-    assert "'gone' is not a status" in problems["status"]
-    assert "latitude must be between -90 and 90" in problems["location"]
+    assert problems["status"] == ("status 'gone' is not allowed: use one of 'open', 'paused', "
+                                  "'filled', 'closed'")
+    assert "latitude must be between -90 and 90" in problems["lat"]
+    assert problems["title"] == "title is missing: every opportunity needs one"
     assert "'colour'" in problems["fields"]
     assert len(list_opportunities(world["store"], world["mine"])) == 1
 
@@ -141,9 +144,9 @@ def test_update_checks_against_stored_values(world) -> None:
     store, mine, opp = world["store"], world["mine"], world["my_opp"]
     update_opportunity(store, mine, opp["id"], {"capacity": 4, "places_taken": 2,
                                                 "start_time": "10:00"})
-    with pytest.raises(OpportunityError, match="places_taken: must be at most capacity 4"):
+    with pytest.raises(OpportunityError, match="places_taken 5 is more than capacity 4"):
         update_opportunity(store, mine, opp["id"], {"places_taken": 5})
-    with pytest.raises(OpportunityError, match="end_time: must be after start_time 10:00"):
+    with pytest.raises(OpportunityError, match="end_time 09:00 is not after start_time 10:00"):
         update_opportunity(store, mine, opp["id"], {"end_time": "09:00"})
     saved = get_opportunity(store, mine, opp["id"])
     assert (saved["capacity"], saved["places_taken"]) == (4, 2)
@@ -214,8 +217,8 @@ def test_form_errors_are_shown_and_nothing_is_saved(me, world) -> None:
     bad = me.post("/partner/opportunities/new", data=_form(
         title="", capacity="lots", location_from="postcode", postcode="NOT A PC"))
     assert bad.status_code == 400
-    assert "title: is required" in bad.text
-    assert "capacity: must be a whole number from 0 to 10000, got &#39;lots&#39;" in bad.text
+    assert "title is missing: every opportunity needs one" in bad.text
+    assert "capacity &#39;lots&#39; is not a whole number: give a count such as 4" in bad.text
     assert "is not a UK postcode" in bad.text
     assert 'value="Paint the lock gates"' not in bad.text  # textarea, not an input
     assert "Paint the lock gates" in bad.text  # what was typed is kept
@@ -323,12 +326,12 @@ def test_api_lists_creates_reads_and_patches(staff_app, world) -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "detail"), [
-    ("post", "", {"interests": ["knitting"]}, 400, "title: is required"),
-    ("post", "", {"title": "x", "capacity": "many"}, 400, "capacity: must be a whole number"),
+    ("post", "", {"interests": ["knitting"]}, 400, "title is missing"),
+    ("post", "", {"title": "x", "capacity": "many"}, 400, "capacity 'many' is not a whole"),
     ("post", "", {"title": "x", "postcode": "ZZ99"}, 400, "postcode"),
     ("post", "", ["not", "an", "object"], 400, "not a JSON object"),
     ("patch", "/{mine}", {}, 400, "nothing to change"),
-    ("patch", "/{mine}", {"id": 5, "association_id": 2}, 400, "read-only field(s)"),
+    ("patch", "/{mine}", {"id": 5, "association_id": 2}, 400, "are unknown or read-only"),
     ("get", "?status=archived", None, 400, "status='archived' is not known"),
     ("get", "/{theirs}", None, 403, "belongs to another association"),
     ("patch", "/{theirs}", {"title": "Hijacked"}, 403, "belongs to another association"),
@@ -391,3 +394,57 @@ def test_api_never_uses_the_session_cookie(me, world) -> None:
     assert response.status_code == 401
     assert all(o["title"] != "From a cookie"
                for o in list_opportunities(world["store"], world["mine"]))
+
+
+# ------------------------------------------------------- one wording with ingest (domain.fields)
+
+
+def _ingest_reason(lat: float, lon: float) -> tuple[str, str]:
+    """The field and reason ingest gives for a need at (lat, lon) in the GB service area."""
+    from geo.geocode import OfflineGeocoder
+    from geo.service_area import service_area_from_text
+    from ingest.records import RawRecord
+    from ingest.validate import validate
+
+    record = RawRecord(2, {"title": "Litter pick", "association": "canal", "lat": lat,
+                           "lon": lon})
+    valid, rejected = validate([record], "opportunities", area=service_area_from_text("GB"),
+                               geocoder=OfflineGeocoder())
+    assert valid == []
+    (problem,) = rejected
+    return problem["field"], problem["reason"]
+
+
+PLACES = {"placeholder": (0.0, 0.0), "sydney": (-33.87, 151.21), "swapped": (-2.24, 53.48)}
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+def test_partner_store_api_and_form_refuse_what_ingest_refuses(
+    staff_app, me, world, place
+) -> None:
+    """(0, 0) and Sydney were accepted by the partner API and refused by ingest: now all
+    three doors refuse them, in the same words."""
+    lat, lon = PLACES[place]
+    field, reason = _ingest_reason(lat, lon)
+    assert field == "lat,lon"
+    with pytest.raises(OpportunityError) as info:
+        create_opportunity(world["store"], world["mine"], {"title": "Litter pick",
+                                                           "lat": lat, "lon": lon})
+    assert info.value.problems == {"lat,lon": reason}
+    with pytest.raises(OpportunityError) as info:
+        update_opportunity(world["store"], world["mine"], world["my_opp"]["id"],
+                           {"lat": lat, "lon": lon})
+    assert info.value.problems == {"lat,lon": reason}
+
+    api = staff_app.test_client()
+    response = api.post("/api/partner/opportunities", headers=_token(world),
+                        json={"title": "Litter pick", "lat": lat, "lon": lon})
+    assert response.status_code == 400
+    assert reason in response.json["detail"]
+
+    page = me.post("/partner/opportunities/new",
+                   data=_form(location_from="point", lat=str(lat), lon=str(lon)))
+    assert page.status_code == 400
+    assert str(escape(reason)) in page.text  # escaped as Jinja escapes
+    assert [o["id"] for o in list_opportunities(world["store"], world["mine"])] == [
+        world["my_opp"]["id"]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -150,17 +149,18 @@ def test_empty_header_only_and_binary_files(tmp_path: Path) -> None:
         read_file(write(tmp_path / "fake.xlsx", "name\nx\n"), "associations")
 
 
-def test_large_csv_streams_quickly(tmp_path: Path) -> None:
+def test_large_csv_reads_every_row(tmp_path: Path) -> None:
+    """Every row of a large file, numbered as in the file (its speed: bench/ingest.py)."""
     path = tmp_path / "big.csv"
     row = '{i},"Club {i}",Football,"{i} High Street, Sale",M33 7AB,53.4,-2.3,"About us {i}"\n'
     with path.open("w", encoding="utf-8") as handle:
         handle.write("id,name,category,address,postcode,lat,lon,description\n")
         handle.writelines(row.format(i=i) for i in range(100_000))
-    started = time.perf_counter()
     result = read_file(path, "associations")
     assert len(result.records) == 100_000
     assert result.records[-1].row == 100_001
-    assert time.perf_counter() - started < 10
+    assert result.records[-1].data["name"] == "Club 99999"
+    assert result.errors == []
 
 
 # --- GeoJSON, GeoPackage, Shapefile ---------------------------------------------------------

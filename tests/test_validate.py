@@ -109,9 +109,21 @@ def test_weekdays_bad(bad: Any, raw: Any, fragment: str) -> None:
     ("00:00", dt.time(0)), ("23:59", dt.time(23, 59)),
 ])
 def test_times_good(good: Any, raw: Any, time: dt.time) -> None:
-    values = good({"start_time": raw, "end_time": raw}).values
-    assert values["start_time"] == time
-    assert values["end_time"] == time
+    assert good({"start_time": raw}).values["start_time"] == time
+    assert good({"end_time": raw}).values["end_time"] == time
+
+
+@pytest.mark.parametrize(("start", "end", "ok"), [
+    ("18:00", "20:00", True), ("22:00", "00:00", True), ("20:00", "18:00", False),
+    ("18:00", "18:00", False),
+])
+def test_end_time_after_start_time(good: Any, bad: Any, start: str, end: str, ok: bool) -> None:
+    if ok:
+        good({"start_time": start, "end_time": end})
+    else:
+        assert bad({"start_time": start, "end_time": end}, "end_time") == (
+            f"end_time {end} is not after start_time {start}: correct one, or leave end_time "
+            "empty")
 
 
 @pytest.mark.parametrize("raw", ["25:00", "24:00", "18:60", "13:00 PM", "0 am", "soon", "18",
@@ -356,7 +368,7 @@ def test_same_name_and_position_twice_is_a_duplicate(geocoder: OfflineGeocoder) 
 @pytest.mark.parametrize(("kind", "field", "limit"), [
     ("meetings", "name", 200), ("meetings", "venue", 200), ("opportunities", "title", 200),
     ("opportunities", "commitment", 200), ("associations", "category", 60),
-    ("associations", "contact_phone", 40), ("associations", "charity_number", 20),
+    ("associations", "charity_number", 20),
     ("meetings", "source_id", 200), ("opportunities", "association", 200),
 ])
 def test_short_text_limits(good: Any, bad: Any, kind: str, field: str, limit: int) -> None:
@@ -364,6 +376,19 @@ def test_short_text_limits(good: Any, bad: Any, kind: str, field: str, limit: in
     reason = bad({field: "x" * (limit + 1)}, field, kind)
     assert reason == (f"{field} is {limit + 1} characters long: at most {limit} are allowed; "
                       "shorten it")
+
+
+@pytest.mark.parametrize(("raw", "ok"), [
+    ("0161 496 0000", True), ("+44 (0)161 496-0000", True), ("01632.960123", True),
+    ("1" * 40, True), ("1" * 41, False), ("12345", False), ("call Bob", False),
+    ("0161 496 0000 evenings", False),
+])
+def test_phone_numbers(good: Any, bad: Any, raw: str, ok: bool) -> None:
+    record = {"name": "Canal Friends", "lat": 53.48, "lon": -2.24, "contact_phone": raw}
+    if ok:
+        assert good(record, "associations").values["contact_phone"] == raw
+    else:
+        assert bad(record, "contact_phone", "associations").startswith("contact_phone ")
 
 
 @pytest.mark.parametrize(("field", "limit", "make"), [
@@ -480,8 +505,9 @@ def test_capacity_good(good: Any, raw: Any, value: int) -> None:
 
 @pytest.mark.parametrize(("raw", "fragment"), [
     ("ten", "is not a whole number"), (2.5, "is not a whole number"),
-    (True, "is not a whole number"), ("-1", "it must be 0 or more"),
-    (2**31, "it must be 0 or more (and below 2^31)"),
+    (True, "is not a whole number"), ("-1", "is out of range: give a whole number from 0 to"),
+    (10_001, "capacity 10001 is out of range: give a whole number from 0 to 10000"),
+    (2**31, "is out of range"),
 ])
 def test_capacity_bad(bad: Any, raw: Any, fragment: str) -> None:
     assert fragment in bad({"capacity": raw}, "capacity", "opportunities")

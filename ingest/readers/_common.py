@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.schedule import day_number
 from ingest.records import KINDS
 from ingest.records import IngestError
 
@@ -19,15 +20,6 @@ if TYPE_CHECKING:
 #: Cell texts that mean "no value" (compared after stripping, case-insensitively).
 MISSING_TEXTS = frozenset(("", "na", "n/a", "#n/a"))
 
-#: Day names and abbreviations -> 0 = Sunday ... 6 = Saturday (the Meeting Guide numbering,
-#: which is also how ``weekdays`` is stored).
-DAY_NUMBERS: dict[str, int] = {}
-for _number, _name in enumerate(
-    ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-):
-    for _key in (_name, _name[:3], _name[:2]):
-        DAY_NUMBERS.setdefault(_key, _number)
-DAY_NUMBERS |= {"tues": 2, "wed": 3, "weds": 3, "thur": 4, "thurs": 4}
 
 _KEY_SEPARATORS = re.compile(r"[\s_\-./]+")
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
@@ -81,7 +73,7 @@ def weekday_number(value: Any) -> Any:
     """A day as 0 (Sunday) ... 6 (Saturday) when it is recognisably one, else the raw value.
 
     Integers and digit strings pass as numbers (range checks are validation's job); day
-    names and their usual abbreviations are looked up.
+    names and their usual abbreviations are looked up (:data:`domain.schedule.DAY_NUMBERS`).
 
     Examples
     --------
@@ -96,7 +88,8 @@ def weekday_number(value: Any) -> Any:
         text = value.strip()
         if text.isdigit():
             return int(text)
-        return DAY_NUMBERS.get(text.lower().rstrip("."), value)
+        found = day_number(text)
+        return value if found is None else found
     return value
 
 

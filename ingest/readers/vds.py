@@ -23,13 +23,14 @@ role commitment, accessibility              commitment, accessibility
 role/activity capacity (numberOfPlaces)     capacity
 activity publishStart, publishEnd           starts_on, ends_on
 session time: MondayMorning ... or an       weekdays (0 = Sunday), start_time, end_time
-OWL-Time entity (hasBeginning/hasEnd)       (morning 06:00-12:00, afternoon 12:00-18:00,
-                                            evening 18:00-23:59); no time at all -> flexible
+OWL-Time entity (hasBeginning/hasEnd)       (the parts of the day of domain.schedule:
+                                            morning 06:00-12:00, afternoon 12:00-17:00,
+                                            evening 17:00-22:00); no time at all -> flexible
 session location latitude, longitude,       lat, lon, address, postcode (found in the
 address (else name)                         address text)
 ==========================================  ================================================
 
-Several parts of the day are merged when they touch (morning + afternoon -> 06:00-18:00),
+Several parts of the day are merged when they touch (morning + afternoon -> 06:00-17:00),
 with a record warning; otherwise the times are left open. Associations: each Organisation
 (name, description, website, charityNumber or the first charityRegistration number, and the
 location of its first session, with a warning). Row numbers are 1-based indexes of the
@@ -42,9 +43,11 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.schedule import DAY_NUMBERS
+from domain.schedule import PARTS_OF_DAY as SCHEDULE_PARTS
+from domain.schedule import format_time
 from geo.postcode import find_postcode
 from geo.postcode import is_postcode
-from ingest.readers._common import DAY_NUMBERS
 from ingest.readers._common import as_list
 from ingest.readers._common import check_kind
 from ingest.readers._common import clean
@@ -61,8 +64,9 @@ if TYPE_CHECKING:
     from ingest.records import Kind
 
 VDS_NAMESPACE = "https://ns.volunteeringdata.io/"
-PARTS_OF_DAY = {"morning": ("06:00", "12:00"), "afternoon": ("12:00", "18:00"),
-                "evening": ("18:00", "23:59")}
+PARTS_OF_DAY = {part: (format_time(start), format_time(end))
+                for part, (start, end) in SCHEDULE_PARTS.items()}
+"""Part of the day -> ``("HH:MM", "HH:MM")``: the ranges of :mod:`domain.schedule`."""
 _HOURS_A_DAY = 24
 _SLOT = re.compile(r"(sunday|monday|tuesday|wednesday|thursday|friday|saturday)"
                    r"(morning|afternoon|evening)$", re.IGNORECASE)

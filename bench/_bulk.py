@@ -1,4 +1,4 @@
-"""Bulk loading for benchmarks and large ingests: core ``executemany``, no ORM objects."""
+"""Bulk loading for benchmarks: core ``executemany`` of bare located rows, no ORM objects."""
 
 from __future__ import annotations
 

@@ -1,0 +1,531 @@
+"""The field rules of needs (opportunities), associations and meetings, with one wording.
+
+Ingest (:mod:`ingest.validate`), the partner pages and the partner API
+(:func:`store.partner.clean_opportunity`) check values with these rules, so a value is
+accepted or refused the same way, with the same sentence, whichever door it comes through.
+
+Every parser takes ``(value, name, context)`` and returns the value ready for the model, or
+raises :class:`~domain.errors.FieldError` whose text names the field, shows the value with
+``!r``, says what is allowed and how to fix it. :func:`check_fields` runs the parsers of a
+kind over a record and collects every problem (:class:`~domain.errors.Problem`);
+:func:`position_problems` and :func:`pair_problems` check what spans fields.
+
+The rules
+---------
+- Text is kept verbatim, HTML included (escaping is the output's job); surrounding
+  whitespace is dropped; a NUL character is refused. Empty text, ``NA``, ``N/A``, ``null``,
+  ``none`` and ``nan`` count as missing. Short fields have the column's length
+  (:data:`SHORT_LIMITS`); long text (descriptions, notes, addresses, lists in all) at most
+  ``max_text`` characters (5000 by default).
+- Lists are lists or text separated by commas, semicolons, new lines, tabs or ``|``; items
+  are kept once each.
+- A web address is http(s); one without a scheme (``www.example.org``) gets ``http://`` with
+  a warning. An email address has the form ``name@example.org``. A phone number has at
+  least 6 digits and only digits, spaces and ``+ ( ) - .``.
+- Days, times: :mod:`domain.schedule`. Dates: ISO ``2024-05-01``, UK ``01/05/2024`` (day
+  first) or ``1 May 2024``. Yes/no: true/false, yes/no, y/n, 1/0.
+- Counts (capacity, places taken) are whole numbers from 0 to :data:`MAX_CAPACITY`.
+- Statuses, attendance, precisions: the values of :mod:`domain.status`.
+- A position is WGS84 decimal degrees, not the ``(0, 0)`` placeholder, not swapped, and
+  inside the service area (:mod:`geo.service_area`). Postcodes are UK postcodes (full or
+  district) when the service area is the UK or one of its nations.
+- Pairs: ``end_time`` after ``start_time`` (an end at 00:00 is midnight), ``ends_on`` not
+  before ``starts_on``, ``places_taken`` not above ``capacity``.
+- Required: a meeting's and an association's ``name``, a need's ``title``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from functools import partial
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import urlsplit
+
+from domain.errors import FieldError
+from domain.errors import Problem
+from domain.schedule import parse_time
+from domain.schedule import parse_weekdays
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
+from domain.status import PRECISIONS
+from geo.errors import InvalidPostcodeError
+from geo.postcode import parse_postcode
+from geo.service_area import looks_swapped
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Collection
+    from collections.abc import Mapping
+
+    from geo.service_area import ServiceArea
+
+MAX_TEXT = 5000
+"""Longest long text (descriptions, notes, addresses, a list in all), unless told."""
+MAX_CAPACITY = 10_000
+"""Largest capacity (and places taken) of a need."""
+SHORT_LIMITS = {
+    "name": 200, "title": 200, "venue": 200, "commitment": 200, "category": 60,
+    "contact_phone": 40, "charity_number": 20, "source_id": 200, "postcode": 10,
+    "organisation": 200, "region": 120, "association": 200, "association_name": 200,
+    "association_category": 60,
+}
+"""Fields stored in a column of a fixed length: field -> most characters."""
+URL_LIMIT, EMAIL_LIMIT = 500, 254
+NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
+"""The field that names a record of each kind (required)."""
+NOUN = {"meetings": "meeting", "associations": "association", "opportunities": "opportunity"}
+
+_MISSING_WORDS = frozenset(("", "na", "n/a", "null", "none", "nan"))
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y",
+                 "%d %b %Y")
+_BOOLS = {"true": True, "t": True, "yes": True, "y": True, "1": True,
+          "false": False, "f": False, "no": False, "n": False, "0": False}
+_BARE_HOST_RE = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:[/?#]\S*)?", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+                       r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", re.IGNORECASE)
+_PHONE_RE = re.compile(r"\+?[\d\s().\-]+")
+_MIN_PHONE_DIGITS = 6
+_LIST_SEPARATORS = re.compile(r"[,;\n\r\t|]+")
+
+
+@dataclass
+class Context:
+    """What the rules of one record need besides the value.
+
+    Attributes
+    ----------
+    max_text
+        Longest long text.
+    interest_lookup
+        Maps an interest as written to a taxonomy slug, or ``None`` when unknown.
+    strict_interests
+        ``True``: an unknown interest is a problem (forms and the API offer a fixed list);
+        ``False``: it is left out with a warning (files use their own words).
+    warnings
+        Filled with what was accepted but changed or left out.
+    """
+
+    max_text: int = MAX_TEXT
+    interest_lookup: Callable[[str], str | None] | None = None
+    strict_interests: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a raw value means "no value" (``None``, NaN, empty, ``NA``, an empty list).
+
+    Examples
+    --------
+    >>> is_missing(" N/A "), is_missing([]), is_missing(0)
+    (True, True, False)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str):
+        return value.strip().lower() in _MISSING_WORDS
+    if isinstance(value, list | tuple | set | dict):
+        return len(value) == 0
+    return False
+
+
+# --- one value -----------------------------------------------------------------------------
+
+def text(value: Any, name: str, ctx: Context | None = None, *, limit: int | None = None) -> str:
+    """Text, stripped, without NUL, at most ``limit`` (else the context's ``max_text``)."""
+    if isinstance(value, bool | list | tuple | set | dict):
+        msg = f"{name} must be text, got {type(value).__name__} {value!r}"
+        raise FieldError(msg, field=name, value=value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn 1234567 into 1234567.0
+    out = str(value).strip()
+    if "\x00" in out:
+        msg = f"{name} contains a NUL character (\\x00), which cannot be stored: remove it"
+        raise FieldError(msg, field=name, value=value)
+    limit = limit if limit is not None else (ctx.max_text if ctx else MAX_TEXT)
+    if len(out) > limit:
+        msg = f"{name} is {len(out)} characters long: at most {limit} are allowed; shorten it"
+        raise FieldError(msg, field=name, value=value)
+    return out
+
+
+def short_text(value: Any, name: str, ctx: Context | None = None) -> str:
+    """Text of a fixed-length column (:data:`SHORT_LIMITS`)."""
+    return text(value, name, ctx, limit=SHORT_LIMITS[name])
+
+
+def text_items(value: Any, name: str, ctx: Context) -> list[str]:
+    """A list of text items, each once; at most ``max_text`` characters in all."""
+    raw = value if isinstance(value, list | tuple) else _LIST_SEPARATORS.split(str(value))
+    items = [text(v, name, ctx) for v in raw if not is_missing(v)]
+    if sum(len(i) for i in items) > ctx.max_text:
+        msg = f"{name} holds more than {ctx.max_text} characters in all; shorten the list"
+        raise FieldError(msg, field=name, value=value)
+    return list(dict.fromkeys(items))
+
+
+def choice(value: Any, name: str, _ctx: Context | None = None, *,
+           allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case, spaces and dashes folded to ``snake_case``)."""
+    key = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+    if key not in allowed:
+        msg = f"{name} {value!r} is not allowed: use one of {', '.join(map(repr, allowed))}"
+        raise FieldError(msg, field=name, value=value)
+    return key
+
+
+def weekdays(value: Any, name: str, _ctx: Context | None = None) -> list[int]:
+    """Days, 0 = Sunday: :func:`domain.schedule.parse_weekdays`."""
+    return parse_weekdays(value, name)
+
+
+def time_of_day(value: Any, name: str, _ctx: Context | None = None) -> dt.time:
+    """A time of day: :func:`domain.schedule.parse_time`."""
+    return parse_time(value, name)
+
+
+def parse_date(value: Any, name: str = "starts_on", _ctx: Context | None = None) -> dt.date:
+    """A date from ISO ``2024-05-01``, UK ``01/05/2024`` (day first), ``1 May 2024``, a date.
+
+    Examples
+    --------
+    >>> parse_date("01/05/2024"), parse_date("2024-05-01T09:00:00")
+    (datetime.date(2024, 5, 1), datetime.date(2024, 5, 1))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = str(value).strip()
+    for fmt in _DATE_FORMATS:
+        for candidate in (raw, raw.split("T")[0], raw.split(" ")[0]):
+            try:
+                return dt.datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+    msg = (f"{name} {value!r} is not a date: use YYYY-MM-DD (e.g. '2024-05-01'), "
+           "DD/MM/YYYY or '1 May 2024'")
+    raise FieldError(msg, field=name, value=value)
+
+
+def yes_no(value: Any, name: str, _ctx: Context | None = None) -> bool:
+    """``True``/``False`` from true/false, yes/no, y/n, 1/0 (any case) or a bool."""
+    if isinstance(value, bool):
+        return value
+    key = str(int(value) if isinstance(value, float) and value.is_integer() else value)
+    found = _BOOLS.get(key.strip().lower())
+    if found is None:
+        msg = f"{name} {value!r} is not yes or no: use true/false, yes/no, y/n or 1/0"
+        raise FieldError(msg, field=name, value=value)
+    return found
+
+
+def count(value: Any, name: str, _ctx: Context | None = None) -> int:
+    """A whole number from 0 to :data:`MAX_CAPACITY` (numeric text accepted)."""
+    try:
+        number = float(str(value).strip()) if not isinstance(value, bool) else math.nan
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer()):
+        msg = f"{name} {value!r} is not a whole number: give a count such as 4"
+        raise FieldError(msg, field=name, value=value)
+    if not 0 <= number <= MAX_CAPACITY:
+        msg = (f"{name} {value!r} is out of range: give a whole number from 0 to "
+               f"{MAX_CAPACITY}")
+        raise FieldError(msg, field=name, value=value)
+    return int(number)
+
+
+def web_address(value: Any, name: str, ctx: Context) -> str:
+    """An http(s) URL; a bare host (``www.example.org``) gets ``http://`` and a warning."""
+    out = text(value, name, limit=URL_LIMIT)
+    if "://" not in out and _BARE_HOST_RE.fullmatch(out):
+        fixed = f"http://{out}"
+        ctx.warnings.append(f"{name} {out!r} has no scheme: stored as {fixed!r}")
+        out = text(fixed, name, limit=URL_LIMIT)
+    parts = urlsplit(out)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in out:
+        msg = (f"{name} {out!r} is not a web address: use an http:// or https:// URL such "
+               "as 'https://example.org/'")
+        raise FieldError(msg, field=name, value=value)
+    return out
+
+
+def email_address(value: Any, name: str, _ctx: Context | None = None) -> str:
+    """An email address of the form ``name@example.org``."""
+    out = text(value, name, limit=EMAIL_LIMIT)
+    if not _EMAIL_RE.fullmatch(out):
+        msg = f"{name} {out!r} is not an email address: use the form 'name@example.org'"
+        raise FieldError(msg, field=name, value=value)
+    return out
+
+
+def phone_number(value: Any, name: str, _ctx: Context | None = None) -> str:
+    """A phone number as written: at least 6 digits, only digits, spaces and ``+()-.``."""
+    out = text(value, name, limit=SHORT_LIMITS["contact_phone"])
+    if not _PHONE_RE.fullmatch(out) or sum(c.isdigit() for c in out) < _MIN_PHONE_DIGITS:
+        msg = (f"{name} {out!r} is not a phone number: give the digits, such as "
+               "'0161 496 0000' or '+44 161 496 0000'")
+        raise FieldError(msg, field=name, value=value)
+    return out
+
+
+def interests(value: Any, name: str, ctx: Context) -> list[str]:
+    """Interest slugs through the context's lookup (unknown: a warning, or a problem)."""
+    items = text_items(value, name, ctx)
+    if ctx.interest_lookup is None:
+        return items
+    known: list[str] = []
+    unknown: list[str] = []
+    for item in items:
+        slug = ctx.interest_lookup(item)
+        if slug is None:
+            unknown.append(item)
+        elif slug not in known:
+            known.append(slug)
+    if unknown and ctx.strict_interests:
+        msg = (f"{name} {', '.join(map(repr, unknown))} not in the taxonomy: choose from "
+               "the list of interests")
+        raise FieldError(msg, field=name, value=value)
+    if unknown:
+        ctx.warnings.append(
+            f"{name} not in the taxonomy, left out: {', '.join(map(repr, unknown))}")
+    return known
+
+
+def coordinate(value: Any, name: str, _ctx: Context | None = None) -> float:
+    """A latitude (``name="lat"``) or longitude in decimal degrees, within range."""
+    example = "53.48" if name == "lat" else "-2.24"
+    try:
+        number = math.nan if isinstance(value, bool) else float(str(value).strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        msg = f"{name} {value!r} is not a number: give decimal degrees such as {example}"
+        raise FieldError(msg, field=name, value=value)
+    bound, what = (90, "latitude") if name == "lat" else (180, "longitude")
+    if not -bound <= number <= bound:
+        msg = f"{name} {value!r} is out of range: {what} must be between -{bound} and {bound}"
+        raise FieldError(msg, field=name, value=value)
+    return number
+
+
+def _postcode_hint(raw: str) -> str:
+    """``"; did you mean 'WA15 0HF'?"`` when a letter O or I stands for a digit."""
+    squashed = re.sub(r"\s+", "", raw.upper())
+    if len(squashed) < 5:  # noqa: PLR2004 - the shortest full postcode, 'M1 1AA'
+        return ""
+    digit = {"O": "0", "I": "1"}
+    inward = squashed[-3:]
+    candidates = (squashed[:-3] + digit.get(inward[0], inward[0]) + inward[1:],
+                  squashed.replace("O", "0"))
+    for candidate in candidates:
+        try:
+            return f"; did you mean {parse_postcode(candidate, allow=('full',)).text!r}?"
+        except InvalidPostcodeError:
+            continue
+    return ""
+
+
+def postcode(value: Any, area: ServiceArea, name: str = "postcode") -> str:
+    """A UK postcode (full or district, normalised) in a UK area; elsewhere short text."""
+    try:
+        if area.uk_postcodes:
+            return parse_postcode(str(value), allow=("full", "district")).text
+        return text(value, name, limit=SHORT_LIMITS["postcode"])
+    except InvalidPostcodeError as exc:
+        msg = f"{exc}{_postcode_hint(str(value))}"
+        raise FieldError(msg, field=name, value=value) from None
+
+
+def precision(value: Any, name: str = "location_precision") -> str:
+    """One of :data:`domain.status.PRECISIONS`."""
+    found = str(value).strip().lower()
+    if found not in PRECISIONS:
+        msg = f"{name} {value!r} is not allowed: use one of {', '.join(map(repr, PRECISIONS))}"
+        raise FieldError(msg, field=name, value=value)
+    return found
+
+
+# --- spanning fields -----------------------------------------------------------------------
+
+def position_problems(lat: float, lon: float, area: ServiceArea) -> list[Problem]:
+    """What is wrong with a position given as numbers: placeholder, swapped, outside."""
+    value = (lat, lon)
+    if lat == 0.0 and lon == 0.0:
+        return [Problem("lat,lon", value, "lat,lon (0, 0) is a placeholder, not a position: "
+                        "give the real coordinates, or leave lat and lon empty to geocode the "
+                        "postcode or address")]
+    if looks_swapped(lat, lon, area):
+        return [Problem("lat,lon", value, f"latitude and longitude look swapped (lat={lat:g}, "
+                        f"lon={lon:g}; the other way round the point is inside "
+                        f"{area.describe()}): exchange the lat and lon values")]
+    if not area.contains(lat, lon):
+        return [Problem("lat,lon", value, f"lat,lon ({lat:g}, {lon:g}) is outside the service "
+                        f"area {area.describe()}: check the coordinates, or use a wider "
+                        "service area")]
+    return []
+
+
+def coordinates(
+    raw_lat: Any, raw_lon: Any, area: ServiceArea
+) -> tuple[tuple[float, float] | None, list[Problem]]:
+    """Check a given pair: both present, numbers in range, a real position in the area."""
+    if is_missing(raw_lat) or is_missing(raw_lon):
+        missing, present = ("lon", "lat") if is_missing(raw_lon) else ("lat", "lon")
+        return None, [Problem(missing, None, f"{missing} is missing while {present} is given: "
+                              "give both, or neither to geocode the postcode or address")]
+    latlon: list[float] = []
+    problems: list[Problem] = []
+    for name, raw in (("lat", raw_lat), ("lon", raw_lon)):
+        try:
+            latlon.append(coordinate(raw, name))
+        except FieldError as exc:
+            problems.append(Problem(name, raw, str(exc)))
+    if problems:
+        return None, problems
+    lat, lon = latlon
+    found = position_problems(lat, lon, area)
+    return (None, found) if found else ((lat, lon), [])
+
+
+def pair_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """Fields that must agree: times, dates, places taken within capacity."""
+    problems = []
+    start, end = values.get("start_time"), values.get("end_time")
+    if start is not None and end is not None and end <= start and end != dt.time(0):
+        problems.append(Problem("end_time", end, f"end_time {end:%H:%M} is not after "
+                                f"start_time {start:%H:%M}: correct one, or leave end_time "
+                                "empty"))
+    starts, ends = values.get("starts_on"), values.get("ends_on")
+    if starts is not None and ends is not None and ends < starts:
+        problems.append(Problem("ends_on", ends, f"ends_on {ends.isoformat()} is before "
+                                f"starts_on {starts.isoformat()}: swap them or correct one"))
+    capacity, taken = values.get("capacity"), values.get("places_taken")
+    if capacity is not None and taken is not None and taken > capacity:
+        problems.append(Problem("places_taken", taken, f"places_taken {taken} is more than "
+                                f"capacity {capacity}: lower it, or raise capacity"))
+    return problems
+
+
+# --- the fields of each kind ---------------------------------------------------------------
+
+_Spec = dict[str, tuple[Any, str]]
+_COMMON: _Spec = {"address": (text, "values")}
+RULES: dict[str, _Spec] = {
+    "meetings": {
+        "name": (short_text, "values"), "weekdays": (weekdays, "values"),
+        "start_time": (time_of_day, "values"), "end_time": (time_of_day, "values"),
+        "venue": (short_text, "values"),
+        "attendance": (partial(choice, allowed=ATTENDANCE), "values"),
+        "conference_url": (web_address, "values"), "accessibility": (text_items, "values"),
+        "notes": (text, "values"), "active": (yes_no, "values"),
+        "organisation": (short_text, "refs"), "region": (short_text, "refs"),
+        "types": (text_items, "refs"),
+    },
+    "associations": {
+        "name": (short_text, "values"), "category": (short_text, "values"),
+        "description": (text, "values"), "website": (web_address, "values"),
+        "contact_email": (email_address, "values"), "contact_phone": (phone_number, "values"),
+        "charity_number": (short_text, "values"),
+        "status": (partial(choice, allowed=ORG_STATUSES), "values"),
+    },
+    "opportunities": {
+        "title": (short_text, "values"), "description": (text, "values"),
+        "interests": (interests, "values"), "skills": (text_items, "values"),
+        "weekdays": (weekdays, "values"), "start_time": (time_of_day, "values"),
+        "end_time": (time_of_day, "values"), "flexible": (yes_no, "values"),
+        "commitment": (short_text, "values"), "accessibility": (text_items, "values"),
+        "capacity": (count, "values"), "places_taken": (count, "values"),
+        "status": (partial(choice, allowed=OPPORTUNITY_STATUSES), "values"),
+        "starts_on": (parse_date, "values"), "ends_on": (parse_date, "values"),
+        "association": (short_text, "refs"), "association_name": (short_text, "refs"),
+        "association_category": (short_text, "refs"),
+        "association_website": (web_address, "refs"),
+    },
+}
+"""Per kind: field -> (parser, ``"values"`` (a column) or ``"refs"`` (a reference)).
+Positions (``lat``, ``lon``, ``postcode``, ``location_precision``) are checked apart, with
+the service area: :func:`coordinates`, :func:`postcode`, :func:`precision`."""
+
+
+def check_fields(
+    kind: str, data: Mapping[str, Any], ctx: Context,
+) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """Parse every given field of a record of ``kind``; collect every problem.
+
+    Returns
+    -------
+    values, refs : dict
+        The parsed columns and references (missing fields are absent).
+    problems : list of Problem
+        One per field that could not be parsed, then the required name if missing.
+    """
+    values: dict[str, Any] = {}
+    refs: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, (parser, dest) in {**_COMMON, **RULES[kind]}.items():
+        raw = data.get(name)
+        if is_missing(raw):
+            continue
+        try:
+            parsed = parser(raw, name, ctx)
+        except FieldError as exc:
+            problems.append(Problem(name, raw, str(exc)))
+            continue
+        (values if dest == "values" else refs)[name] = parsed
+    name = NAME_FIELD[kind]
+    if name not in values and not any(p.field == name for p in problems):
+        problems.append(Problem(name, data.get(name),
+                                f"{name} is missing: every {NOUN[kind]} needs one"))
+    return values, refs, problems
+
+
+def unknown_fields(data: Collection[str], allowed: Collection[str]) -> list[Problem]:
+    """A problem naming the fields outside ``allowed`` (forms and the API), if any."""
+    unknown = sorted(set(data) - set(allowed))
+    if not unknown:
+        return []
+    return [Problem("fields", unknown, f"fields {', '.join(map(repr, unknown))} are unknown "
+                    f"or read-only: send only {', '.join(allowed)}")]
+
+
+__all__ = [
+    "EMAIL_LIMIT",
+    "MAX_CAPACITY",
+    "MAX_TEXT",
+    "NAME_FIELD",
+    "NOUN",
+    "RULES",
+    "SHORT_LIMITS",
+    "URL_LIMIT",
+    "Context",
+    "check_fields",
+    "choice",
+    "coordinate",
+    "coordinates",
+    "count",
+    "email_address",
+    "interests",
+    "is_missing",
+    "pair_problems",
+    "parse_date",
+    "phone_number",
+    "position_problems",
+    "postcode",
+    "precision",
+    "short_text",
+    "text",
+    "text_items",
+    "time_of_day",
+    "web_address",
+    "weekdays",
+    "yes_no",
+]

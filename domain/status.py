@@ -1,0 +1,26 @@
+"""Statuses, attendance modes, roles and location precisions: the allowed values.
+
+The ORM (:mod:`store.models`) builds its CHECK constraints from these, ingest and the
+partner rules check values against them, and the pages and API list them; so a new value
+is added here once.
+"""
+
+from __future__ import annotations
+
+from geo.geocode import PRECISIONS as GEOCODE_PRECISIONS
+
+ORG_STATUSES = ("pending", "approved", "suspended")
+"""Peer organisations and associations: ``approved`` is an approved partner."""
+ATTENDANCE = ("in_person", "online", "hybrid")
+"""How a meeting is attended."""
+OPPORTUNITY_STATUSES = ("open", "paused", "filled", "closed")
+"""A need's life: only ``open`` ones are offered to peers."""
+ROLES = ("admin", "hotspot_lead", "association")
+"""Staff user roles (peers have no accounts)."""
+PRECISIONS = GEOCODE_PRECISIONS
+"""How precise a stored position is: surveyed/entered point, or geocoded from a postcode,
+a postcode district, a postcode area or a town name. Anything but ``exact`` is shown to
+users as approximate. The geocoders' own list (:data:`geo.geocode.PRECISIONS`): geo/ cannot
+import domain/, so domain takes geo's."""
+
+__all__ = ["ATTENDANCE", "OPPORTUNITY_STATUSES", "ORG_STATUSES", "PRECISIONS", "ROLES"]
