@@ -48,6 +48,7 @@ organisations, ``organisation_source_id`` on meetings, volunteers and links,
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from geo.gazetteer import Gazetteer
@@ -105,12 +106,25 @@ def _plain(row: ROW, refs: dict[str, tuple[str, dict[str, int]]]) -> ROW:
     return out
 
 
+def _needs_from(rows: list[ROW], today: dt.date) -> list[ROW]:
+    """The opportunities with their dates moved from :data:`DEMO_TODAY` to ``today``.
+
+    A demo loaded today is not full of needs that ended months ago: each need starts and
+    ends as many days from the load day as it did from ``DEMO_TODAY``.
+    """
+    shift = today - DEMO_TODAY
+    return [{**r, **{k: r[k] + shift for k in ("starts_on", "ends_on") if r.get(k)}}
+            for r in rows]
+
+
 def load_demo(
-    store: Store, *, gazetteer: Gazetteer | None = None, seed: int = 2024
+    store: Store, *, gazetteer: Gazetteer | None = None, seed: int = 2024,
+    today: dt.date | None = None,
 ) -> dict[str, dict[str, int]]:
     """Build the demo data set and upsert it into ``store`` in one transaction.
 
-    Idempotent: a second run with the same seed reports every row ``unchanged``.
+    Idempotent: a second run on the same day with the same seed reports every row
+    ``unchanged``. Needs' start and end dates are set relative to ``today`` (the load day).
 
     Parameters
     ----------
@@ -120,6 +134,8 @@ def load_demo(
         Defaults to the GeoNames gazetteer of GB.
     seed
         Passed to :func:`build_demo`.
+    today
+        The load day (default: the real date).
 
     Returns
     -------
@@ -168,8 +184,8 @@ def load_demo(
         assocs = upsert("associations", data.associations, ("source", "source_id"),
                         {})
         by_assoc = {"association_source_id": ("association_id", assocs)}
-        upsert("opportunities", data.opportunities, ("source", "source_id"),
-               by_assoc)
+        upsert("opportunities", _needs_from(data.opportunities, today or dt.date.today()),
+               ("source", "source_id"), by_assoc)
         upsert("mutual_interest_links", data.mutual_interest_links,
                ("organisation_id", "association_id"), by_org | by_assoc)
     return report
