@@ -56,7 +56,7 @@ def _mean_latlon(
                             for i in range(3)])
     norms = np.linalg.norm(sums, axis=1)
     norms[norms == 0.0] = 1.0
-    sums /= norms[:, None]
+    sums = sums / norms[:, None]  # not /=: bincount's stubs type its (float) result as int
     clat = np.degrees(np.arcsin(np.clip(sums[:, 2], -1.0, 1.0)))
     clon = np.degrees(np.arctan2(sums[:, 1], sums[:, 0]))
     return {str(k): (float(a), float(o)) for k, a, o in zip(keys, clat, clon, strict=True)}

@@ -572,8 +572,8 @@ def compute_coverage(
     out["meeting_id"] = meeting_id
     out["covered"] = dist <= radius_km
     region, hotspot = _assign(out, orgs, regions, territory_km)
-    out["region_id"] = pd.array(np.where(region >= 0, region, None), dtype="Int64")
-    out["hotspot_id"] = pd.array(np.where(hotspot >= 0, hotspot, None), dtype="Int64")
+    out["region_id"] = pd.arrays.IntegerArray(region.astype(np.int64), region < 0)
+    out["hotspot_id"] = pd.arrays.IntegerArray(hotspot.astype(np.int64), hotspot < 0)
 
     result = CoverageResult(radius_km=radius_km, demand=out)
     result.by_region = _summaries_by_region(out, orgs, regions, located)
@@ -627,9 +627,9 @@ def _summaries_by_hotspot(
     n_meet: dict[int, int] = {}
     if "organisation_id" in meetings.columns:
         for oid in meetings["organisation_id"].dropna():
-            root = roots.get(int(oid))
-            if root is not None:
-                n_meet[root] = n_meet.get(root, 0) + 1
+            meeting_root = roots.get(int(oid))
+            if meeting_root is not None:
+                n_meet[meeting_root] = n_meet.get(meeting_root, 0) + 1
     rows = []
     for root in sorted(members, key=lambda r: (str(by_id.at[r, "name"]), r)):
         rid = by_id.at[root, "region_id"]

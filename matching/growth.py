@@ -130,7 +130,8 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return pd.Timestamp(value).date()
+    day: dt.date = pd.Timestamp(value).date()
+    return day
 
 
 def _optional(value: Any, kind: type) -> Any:

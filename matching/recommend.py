@@ -230,7 +230,8 @@ class Recommender:
         else:
             scores = score_rows(catalogue, rows, km, peer, self.params)
             order = np.lexsort((ids, -scores.relevance))
-        return ids[order[: query.limit]].tolist()
+        best: list[int] = ids[order[: query.limit]].tolist()
+        return best
 
     # -- reasons ---------------------------------------------------------------------------
 

@@ -150,13 +150,14 @@ def association_reach(
     for p in open_rows if open_rows.size else rows:
         tags += [s for s in catalogue.interests[p] if s not in tags]
     first = int(rows[0])
+    latlon = (float(catalogue.lat[first]), float(catalogue.lon[first]))
     info = {"association_id": int(association_id), "association": str(catalogue.association[first]),
             "category": str(catalogue.category[first]),
             "open_opportunities": int(open_rows.size),
-            "lat": float(catalogue.lat[first]), "lon": float(catalogue.lon[first])}
+            "lat": latlon[0], "lon": latlon[1]}
     # Listings may be away from the base (a towpath, a reserve): measure from the first one,
     # which for most associations is the base itself.
-    return {"association": info, **_reach(recommender, (info["lat"], info["lon"]),
+    return {"association": info, **_reach(recommender, latlon,
                                           tuple(tags), int(association_id), radius_km)}
 
 

@@ -156,7 +156,7 @@ def coverage_matrix(
     d_lat, d_lon = np.asarray(dem_lat, np.float64), np.asarray(dem_lon, np.float64)
     shape = (c_lat.size, d_lat.size)
     if not c_lat.size or not d_lat.size:
-        return sparse.csr_matrix(shape, dtype=bool)
+        return sparse.csr_matrix(np.zeros(shape, dtype=bool))  # one side is empty: no cells
     tree_c, tree_d = cKDTree(unit_vectors(c_lat, c_lon)), cKDTree(unit_vectors(d_lat, d_lon))
     pairs = tree_c.query_ball_tree(tree_d, chord_from_km(radius_km) + 1e-9)
     rows = np.repeat(np.arange(c_lat.size), [len(p) for p in pairs])
@@ -274,10 +274,10 @@ def _reduce(
     seen: set[bytes] = set()
     keep_rows = []
     for i in range(merged.shape[0]):
-        key = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
-        if key.size == 0:
+        reached_by_i = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
+        if reached_by_i.size == 0:
             continue
-        kb = np.sort(key).tobytes()
+        kb = np.sort(reached_by_i).tobytes()
         if kb not in seen:
             seen.add(kb)
             keep_rows.append(i)

@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -293,7 +294,9 @@ class TextModel:
         cols, weights = query
         if not len(cols) or not self.n_distinct:
             return 0.0
-        return float(min(1.0, float(np.max(self.columns[:, cols] @ weights))))
+        # sparse @ dense vector is a dense vector (the stubs allow a sparse result too)
+        cosines = cast("NDArray[np.float64]", self.columns[:, cols] @ weights)
+        return float(min(1.0, float(np.max(cosines))))
 
     def matched_words(self, rows: Sequence[int], text: str) -> list[list[str]]:
         """For each row, the words of ``text`` (as written) whose stems its document has."""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from store.spatial import SpatialBackend
+    from store.upsert import Outcome
 
 
 class Store:
@@ -130,7 +131,7 @@ class Store:
                 for name, model in tables.items()
             }
 
-    def seed_interests(self, terms: Iterable[dict[str, Any]]) -> list[tuple[str, int]]:
+    def seed_interests(self, terms: Iterable[dict[str, Any]]) -> list[tuple[Outcome, int]]:
         """Insert or update the interest taxonomy (rows of :class:`models.Interest` fields)."""
         with self.session() as s:
             return upsert_rows(s, models.Interest, list(terms), key=("slug",))

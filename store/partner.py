@@ -35,6 +35,7 @@ from store.models import Opportunity
 from store.models import PeerOrganisation
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Collection
     from collections.abc import Iterable
 
@@ -156,8 +157,10 @@ def clean_opportunity(
 
 def _check_location(values: Mapping[str, Any], out: dict[str, Any], problems: list[Problem],
                     area: ServiceArea) -> None:
-    for name, check in (("postcode", lambda v: fields.postcode(v, area)),
-                        ("location_precision", fields.precision)):
+    checks: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+        ("postcode", lambda v: fields.postcode(v, area)),
+        ("location_precision", fields.precision))
+    for name, check in checks:
         if name not in values:
             continue
         if fields.is_missing(values[name]):

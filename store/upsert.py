@@ -44,7 +44,7 @@ def _same(old: Any, new: Any) -> bool:
 def _check_rows(
     model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
 ) -> None:
-    columns = set(model.__table__.columns.keys())  # type: ignore[attr-defined]
+    columns = set(model.__table__.columns.keys())
     seen: dict[tuple[Any, ...], int] = {}
     for i, row in enumerate(rows):
         unknown = set(row) - columns

@@ -1,4 +1,4 @@
-"""ruff (style, and the banned-api layering rules) is clean; doctests run over every package."""
+"""ruff and mypy --strict are clean; doctests run over every package; no test reads a clock."""
 
 from __future__ import annotations
 
@@ -20,6 +20,25 @@ def test_ruff_clean() -> None:
     proc = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True,
                           text=True, check=False, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# STYLE.md: strict typing on the pure and store layers (domain/ too, where it exists).
+STRICT = ("geo", "domain", "matching", "store")
+
+
+def test_mypy_strict_clean() -> None:
+    """``mypy`` with pyproject's [tool.mypy] (strict) finds nothing in the strict packages."""
+    mypy = shutil.which("mypy") or str(Path(sys.executable).with_name("mypy"))
+    if not Path(mypy).exists():
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    config = _pyproject()["tool"]["mypy"]
+    assert config["strict"] is True
+    wanted = [p for p in STRICT if (ROOT / p / "__init__.py").exists()]
+    assert [p for p in wanted if p not in config["files"]] == [], "add it to [tool.mypy] files"
+    proc = subprocess.run([mypy, *wanted], capture_output=True, text=True, check=False,
+                          cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no issues found" in proc.stdout
 
 
 def _pyproject() -> dict:
