@@ -244,9 +244,9 @@ class Recommender:
         reasons = [f"{km[i]:.1f} km from {query.origin.label}"]
         shared = [s for s in peer.tags if s in catalogue.interests[p]]
         if shared:
-            said = {u.slug: u.phrase for u in peer.understood}
+            heard = {u.slug: u.phrase for u in peer.understood}
             reasons.append("matches: " + ", ".join(
-                term(s).label.lower() + (f" (from '{said[s]}')" if s in said else "")
+                term(s).label.lower() + (f" (from '{heard[s]}')" if s in heard else "")
                 for s in shared))
         elif query.text.strip() and scores.text[i] > 0:
             matched = catalogue.text.matched_words([p], query.text)[0]
