@@ -28,6 +28,8 @@ import pandas as pd
 
 from geo.index import PointIndex
 from matching.candidates import OPPORTUNITY_COLUMNS
+from matching.query import COMMITMENTS
+from matching.query import GROUP_PLACES
 from matching.taxonomy import SLUGS
 from matching.taxonomy import term
 from matching.text import TextModel
@@ -36,11 +38,15 @@ from matching.text import binary_rows
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from matching.query import Filters
+
 TAG_BIT = {slug: np.uint64(1) << np.uint64(i) for i, slug in enumerate(SLUGS)}
 """Bit of each interest slug in the tag masks (the vocabulary has fewer than 64 terms)."""
 _NO_TIME = -1
 STARTS_SOON_DAYS = 30
 """A listing that starts within this many days is shown, saying when it starts."""
+REMOTE_WORDS = frozenset({"remote", "online", "from_home", "home_based"})
+"""Accessibility values that make a listing remote: it is done from anywhere."""
 _NO_START = np.iinfo(np.int32).min
 _NO_END = np.iinfo(np.int32).max
 # A dense id -> row table is used while ids are at most this many times the row count.
@@ -142,16 +148,14 @@ class Catalogue:
         self.tag_sets = np.unique(self.tags)
         """Every distinct tag mask (bounds how many tags any listing shares with a peer)."""
         self.has_skills = np.fromiter((bool(s) for s in skills), dtype=bool, count=n)
+        self.flexible = frame["flexible"].fillna(value=False).to_numpy(bool)
         capacity = frame["capacity"].to_numpy(np.float64, na_value=np.nan)
         taken = frame["places_taken"].fillna(0).to_numpy(np.float64)
         self.places_left = capacity - taken  # NaN: no stated capacity
         self.has_places = np.isnan(capacity) | (taken < capacity)
         self.eligible = self.open & self.has_places
         """Open with places left: the listings that may be recommended (dates aside)."""
-        self.starts_on = _ordinals(frame, "starts_on", _NO_START)
-        self.ends_on = _ordinals(frame, "ends_on", _NO_END)
-        self.dated = bool((self.starts_on != _NO_START).any() or (self.ends_on != _NO_END).any())
-        self.flexible = frame["flexible"].fillna(value=False).to_numpy(bool)
+        self._read_filters(frame, capacity, taken)
         self.weekdays = np.fromiter(
             (sum(1 << int(d) for d in set(_as_tuple(w)) if 0 <= int(d) <= 6)  # noqa: PLR2004
              for w in frame["weekdays"]), dtype=np.uint8, count=n)
@@ -170,10 +174,36 @@ class Catalogue:
             self._lookup = np.full(int(self.ids[-1]) + 1, -1, dtype=np.int64)
             self._lookup[self.ids] = np.arange(n)
         self.spatial = spatial
-        self.open_rows = np.flatnonzero(self.eligible)
-        """Rows of the listings that may be recommended (open, with places left)."""
+        self.open_rows = np.flatnonzero(self.eligible & ~self.remote)
+        """Rows of the listings that may be recommended near a place (open, with places
+        left, not remote)."""
+        self.remote_rows = np.flatnonzero(self.eligible & self.remote)
+        """Rows of the remote listings that may be recommended (no distance)."""
         self._tree = self._index(self.open_rows)
         self._tagged = self._tag_indexes()
+
+    def _read_filters(self, frame: pd.DataFrame, capacity: NDArray[np.float64],
+                      taken: NDArray[np.float64]) -> None:
+        """Dates, accessibility bits, remote, commitment kind and room for a group."""
+        n = len(frame)
+        self.starts_on = _ordinals(frame, "starts_on", _NO_START)
+        self.ends_on = _ordinals(frame, "ends_on", _NO_END)
+        self.dated = bool((self.starts_on != _NO_START).any() or (self.ends_on != _NO_END).any())
+        access = ([tuple(str(a) for a in _as_tuple(v)) for v in frame["accessibility"]]
+                  if "accessibility" in frame.columns else [() for _ in range(n)])
+        self.access_bit = {a: np.uint64(1) << np.uint64(i) for i, a in
+                           enumerate(sorted({a for row in access for a in row})[:64])}
+        self.access = np.fromiter(
+            (sum((self.access_bit.get(a, np.uint64(0)) for a in row), np.uint64(0))
+             for row in access), dtype=np.uint64, count=n)
+        self.remote = np.fromiter((bool(REMOTE_WORDS & set(row)) for row in access),
+                                  dtype=bool, count=n)
+        commitment = (frame["commitment"].fillna("").astype(str).str.lower()
+                      if "commitment" in frame.columns else pd.Series([""] * n))
+        weekly = commitment.str.contains("week").to_numpy(bool)
+        self.commitment = np.where(self.flexible, 0, np.where(weekly, 1, 2)).astype(np.int8)
+        """0 flexible, 1 weekly, 2 occasional (fortnightly, monthly, one-off, unstated)."""
+        self.group_room = np.isnan(capacity) | (capacity - taken >= GROUP_PLACES)
 
     def __len__(self) -> int:
         """Return the number of opportunities."""
@@ -219,6 +249,22 @@ class Catalogue:
             return np.ones(len(rows), dtype=bool)
         return ((self.ends_on[rows] >= today)
                 & (self.starts_on[rows] <= today + STARTS_SOON_DAYS))
+
+    def passes(self, rows: NDArray[np.intp], filters: Filters) -> NDArray[np.bool_]:
+        """Which ``rows`` pass the commitment, accessibility and group filters."""
+        keep = np.ones(len(rows), dtype=bool)
+        if filters.commitment is not None:
+            keep &= self.commitment[rows] == COMMITMENTS.index(filters.commitment)
+        if filters.accessibility:
+            need = np.uint64(0)
+            for a in filters.accessibility:
+                if a not in self.access_bit:
+                    return np.zeros(len(rows), dtype=bool)
+                need |= self.access_bit[a]
+            keep &= (self.access[rows] & need) == need
+        if filters.groups:
+            keep &= self.group_room[rows]
+        return keep
 
     def starts(self, position: int, today: int) -> dt.date | None:
         """The start date of a listing that has not started on ``today``, else ``None``."""
@@ -273,4 +319,4 @@ class Catalogue:
         }
 
 
-__all__ = ["STARTS_SOON_DAYS", "TAG_BIT", "Catalogue", "minutes", "tag_mask"]
+__all__ = ["REMOTE_WORDS", "STARTS_SOON_DAYS", "TAG_BIT", "Catalogue", "minutes", "tag_mask"]

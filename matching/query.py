@@ -183,6 +183,54 @@ def split_interests(text: str) -> tuple[tuple[str, ...], str]:
     return tuple(known), " ".join(unknown)
 
 
+COMMITMENTS = ("flexible", "weekly", "occasional")
+"""Commitment filter values: flexible (any time), weekly, occasional (fortnightly, monthly,
+one-off)."""
+GROUP_PLACES = 4
+"""A listing is suitable for a group with this many places left (or no stated capacity)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard filters: a listing that fails one is not shown at all.
+
+    Parameters
+    ----------
+    fits_week
+        Only listings that fit the peer's ``days`` and ``times`` (or are flexible).
+    commitment
+        One of :data:`COMMITMENTS`, or ``None`` for any.
+    accessibility
+        Features every listing shown must have (``"wheelchair"``, ``"step_free"``, ...).
+    groups
+        Only listings with room for a group (:data:`GROUP_PLACES` places left, or no cap).
+    remote
+        ``True``: only remote (online, from home) listings; ``False``: none of them;
+        ``None``: both (remote ones in their own group).
+    """
+
+    fits_week: bool = False
+    commitment: str | None = None
+    accessibility: tuple[str, ...] = ()
+    groups: bool = False
+    remote: bool | None = None
+
+    def __post_init__(self) -> None:
+        """Validate the commitment."""
+        if self.commitment is not None and self.commitment not in COMMITMENTS:
+            msg = (f"commitment={self.commitment!r} is not known; use one of "
+                   f"{', '.join(COMMITMENTS)}")
+            raise BadParameterError(msg, param="commitment")
+        object.__setattr__(self, "accessibility",
+                           tuple(dict.fromkeys(str(a).strip().lower().replace(" ", "_")
+                                               for a in self.accessibility if str(a).strip())))
+
+    @property
+    def any(self) -> bool:
+        """Whether a filter other than ``remote`` is set."""
+        return bool(self.fits_week or self.commitment or self.accessibility or self.groups)
+
+
 @dataclass(frozen=True)
 class PeerQuery:
     """A peer's question: validated on construction.
@@ -218,6 +266,8 @@ class PeerQuery:
     with_total
         Also count every listing the list could show (``Recommendations.total``): costs a
         look at the whole radius.
+    filters
+        Hard filters (:class:`Filters`).
     """
 
     origin: Origin
@@ -233,6 +283,7 @@ class PeerQuery:
     today: dt.date | None = None
     page: int = 1
     with_total: bool = False
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def depth(self) -> int:
@@ -281,14 +332,17 @@ class PeerQuery:
 
 
 __all__ = [
+    "COMMITMENTS",
     "DAY_NAMES",
     "DEFAULT_LIMIT",
     "DEFAULT_PER_ASSOCIATION",
     "DEFAULT_RADIUS_KM",
+    "GROUP_PLACES",
     "MAX_DEPTH",
     "MAX_LIMIT",
     "MAX_RADIUS_KM",
     "PARTS_OF_DAY",
+    "Filters",
     "Origin",
     "PeerQuery",
     "check_id",

@@ -24,6 +24,7 @@ a city.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ from matching.scoring import score_rows
 from matching.search import Finder
 from matching.search import Found
 from matching.search import score_everything
+from matching.search import scored
 from matching.search import search
 from matching.taxonomy import term
 
@@ -68,7 +70,8 @@ class Recommendation:
     association_id: int
     association: str
     category: str
-    distance_km: float
+    distance_km: float | None
+    """``None`` for a remote listing (done from anywhere)."""
     score: float
     reasons: tuple[str, ...]
     lat: float
@@ -109,6 +112,9 @@ class Recommendations:
     """Interests understood from the text, with the words each came from."""
     total: int | None = None
     """How many listings the whole list could show (when ``query.with_total``)."""
+    remote: list[Recommendation] = dataclasses.field(default_factory=list)
+    """Remote listings (online, from home): their own group, best first, no distances; on
+    the first page only."""
 
     @property
     def first(self) -> int:
@@ -171,6 +177,12 @@ class Recommender:
         linked = self.source.linked_associations(org) if org is not None else frozenset()
         peer = profile(query, catalogue, linked=linked, params=self.params)
         finder = self.finder(catalogue, query)
+        remote = (self._remote(catalogue, query, peer, finder)
+                  if query.filters.remote is not False and query.page == 1 else [])
+        if query.filters.remote is True:
+            return Recommendations(query=query, results=[], interests_used=peer.tags,
+                                   understood=peer.understood, remote=remote,
+                                   total=0 if query.with_total else None)
         found = search(catalogue, query, peer, self.params, finder)
         rows, km, scores = found.rows, found.km, found.scores
         page = found.picked[(query.page - 1) * query.limit:]
@@ -183,7 +195,21 @@ class Recommender:
             total = self._count(catalogue, query, every)
         return Recommendations(query=query, results=results, interests_used=peer.tags,
                                searched_km=found.reach_km, candidates=len(rows),
-                               looks=found.looks, understood=peer.understood, total=total)
+                               looks=found.looks, understood=peer.understood, total=total,
+                               remote=remote)
+
+    def _remote(self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
+                finder: Finder) -> list[Recommendation]:
+        """The best remote listings: scored as if at the door (no distance), same order rules."""
+        if not catalogue.remote_rows.size:
+            return []
+        rows, km = finder.allowed((catalogue.remote_rows, np.zeros(catalogue.remote_rows.size)))
+        if not rows.size:
+            return []
+        scores, picked = scored(catalogue, dataclasses.replace(query, page=1), peer,
+                                self.params, (rows, km))
+        return [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i,
+                             remote=True) for i in picked]
 
     @staticmethod
     def _count(catalogue: Catalogue, query: PeerQuery, rows: NDArray[np.intp]) -> int:
@@ -238,10 +264,12 @@ class Recommender:
     def _result(
         self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile, *,
         rows: NDArray[np.intp], km: NDArray[np.float64], scores: Scores, i: int,
+        remote: bool = False,
     ) -> Recommendation:
         p = int(rows[i])
         info = catalogue.row(p)
-        reasons = [f"{km[i]:.1f} km from {query.origin.label}"]
+        reasons = (["remote: from home or online"] if remote
+                   else [f"{km[i]:.1f} km from {query.origin.label}"])
         shared = [s for s in peer.tags if s in catalogue.interests[p]]
         if shared:
             heard = {u.slug: u.phrase for u in peer.understood}
@@ -272,7 +300,7 @@ class Recommender:
         return Recommendation(
             opportunity_id=info["opportunity_id"], title=info["title"],
             association_id=info["association_id"], association=info["association"],
-            category=info["category"], distance_km=float(km[i]),
+            category=info["category"], distance_km=None if remote else float(km[i]),
             score=float(scores.score[i]), reasons=tuple(reasons), lat=info["lat"],
             lon=info["lon"], interests=tuple(info["interests"]), skills=tuple(info["skills"]),
             places_left=left, starts_on=None if starts is None else starts.isoformat(),

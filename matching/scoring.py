@@ -248,17 +248,25 @@ def schedule_fit(
     catalogue: Catalogue, rows: NDArray[np.intp], peer: PeerProfile, params: ScoringParams
 ) -> NDArray[np.float64]:
     """1 where the listing fits the peer's days and times, else partial or miss."""
-    if not peer.days_mask and not peer.windows:
+    return week_fit(catalogue, rows, peer.days_mask, peer.windows, params)
+
+
+def week_fit(
+    catalogue: Catalogue, rows: NDArray[np.intp], days_mask: int,
+    windows: tuple[tuple[int, int], ...], params: ScoringParams,
+) -> NDArray[np.float64]:
+    """:func:`schedule_fit` for a weekday bitmask and time windows."""
+    if not days_mask and not windows:
         return np.ones(len(rows))
     weekdays = catalogue.weekdays[rows]
     start = catalogue.start_min[rows].astype(np.int32)
     end = catalogue.end_min[rows].astype(np.int32)
     timed = (start >= 0) & (end > start)
     anytime = catalogue.flexible[rows] | ((weekdays == 0) & ~timed)
-    day_ok = (peer.days_mask == 0) | (weekdays == 0) | ((weekdays & peer.days_mask) != 0)
+    day_ok = (days_mask == 0) | (weekdays == 0) | ((weekdays & days_mask) != 0)
     time_ok = ~timed
-    if peer.windows:
-        for w_start, w_end in peer.windows:
+    if windows:
+        for w_start, w_end in windows:
             time_ok = time_ok | ((start < w_end) & (end > w_start))
     else:
         time_ok = np.ones(len(rows), dtype=bool)
@@ -295,4 +303,4 @@ def score_rows(
 
 
 __all__ = ["PeerProfile", "Scores", "ScoringParams", "profile", "relevance", "schedule_fit",
-           "score_rows", "with_tops"]
+           "score_rows", "week_fit", "with_tops"]

@@ -35,7 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from matching.scoring import ScoringParams
 from matching.scoring import score_rows
+from matching.scoring import week_fit
 from matching.scoring import with_tops
 
 if TYPE_CHECKING:
@@ -46,7 +48,6 @@ if TYPE_CHECKING:
     from matching.query import PeerQuery
     from matching.scoring import PeerProfile
     from matching.scoring import Scores
-    from matching.scoring import ScoringParams
 
 FIRST_LOOK = 64
 """Open listings looked at first, in-process."""
@@ -60,6 +61,7 @@ MIN_STEP_KM = 0.25
 distance plus this."""
 FEW = 512
 """Fewer listings than this in a look: the next look goes all the way at once."""
+_WEEK_PARAMS = ScoringParams()
 _EDGE = 1e-9  # km: keeps a look strictly inside its edge despite rounding
 _MARGIN = 1e-9
 
@@ -139,10 +141,17 @@ class Finder:
         """Whether the catalogue's own trees answer (no source round trips)."""
         return self.source is None
 
-    def _asked(self, found: Rows) -> Rows:
+    def allowed(self, found: Rows) -> Rows:
         """Only listings running on the day (or starting soon), and of the association asked."""
         rows, km = found
         keep = self.catalogue.live(rows, self.today)
+        filters = self.query.filters
+        if filters.any:
+            keep &= self.catalogue.passes(rows, filters)
+            if filters.fits_week:
+                days = sum(1 << d for d in self.query.days)
+                keep &= week_fit(self.catalogue, rows, days, self.query.times,
+                                 _WEEK_PARAMS) >= 1.0
         if self.query.association_id is not None:
             keep &= self.catalogue.association_id[rows] == self.query.association_id
         if keep.all():
@@ -152,12 +161,13 @@ class Finder:
     def within(self, radius_km: float, *, tag: str | None = None) -> Rows:
         """Open listings within ``radius_km`` (tagged ``tag``: in-process only)."""
         if self.source is None:
-            return self._asked(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
+            return self.allowed(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
         ids, km = self.source.opportunities_within(self.latlon, radius_km)
         rows, known = self.catalogue.positions(ids)
-        # Closed, filled, paused and full never appear (the source answers status only).
-        keep = known & self.catalogue.eligible[rows]
-        return self._asked((rows[keep], np.asarray(km, dtype=np.float64)[keep]))
+        # Closed, filled, paused and full never appear (the source answers status only);
+        # remote listings form their own group.
+        keep = known & self.catalogue.eligible[rows] & ~self.catalogue.remote[rows]
+        return self.allowed((rows[keep], np.asarray(km, dtype=np.float64)[keep]))
 
     def nearest(self, k: int, *, tag: str | None = None) -> tuple[Rows, float]:
         """The ``k`` nearest open listings, and the distance within which they are all.
@@ -171,7 +181,7 @@ class Finder:
             # Listings not returned are at least as far as the farthest one returned.
             edge = min(self.query.radius_km, float(km.max()) - _EDGE)
         keep = km <= edge
-        return self._asked((rows[keep], km[keep])), edge
+        return self.allowed((rows[keep], km[keep])), edge
 
 
 def tiered(peer: PeerProfile, params: ScoringParams) -> bool:
@@ -179,8 +189,9 @@ def tiered(peer: PeerProfile, params: ScoringParams) -> bool:
     return params.matched_first and bool(peer.tags) and peer.personalised
 
 
-def _scored(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
+def scored(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
             params: ScoringParams, found: Rows) -> tuple[Scores, list[int]]:
+    """Score ``found`` and pick the list (``query.depth`` long, capped per association)."""
     rows, km = found
     scores = score_rows(catalogue, rows, km, peer, params)
     cap = None if query.association_id is not None else query.per_association
@@ -244,7 +255,7 @@ def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     # Every listing the plan needed: all within its edge, and tagged ones it scored beyond.
     reach = max(plan.edge_km, float(plan.km.max(initial=0.0)))
     found = finder.within(min(query.radius_km, reach + _EDGE))
-    scores, picked = _scored(catalogue, query, peer, params, found)
+    scores, picked = scored(catalogue, query, peer, params, found)
     return Found(found[0], found[1], scores, picked, plan.reach_km, edge_km=reach)
 
 
@@ -257,7 +268,7 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     exact_text = False
     looks = 1
     while True:
-        scores, picked = _scored(catalogue, query, peer, params, found)
+        scores, picked = scored(catalogue, query, peer, params, found)
         if edge >= radius and tag_edge >= radius:
             break
         if len(picked) == query.depth:
@@ -301,10 +312,19 @@ def score_everything(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
                      params: ScoringParams, finder: Finder) -> Found:
     """Every open listing in the radius scored: what :func:`search` must equal."""
     found = finder.within(query.radius_km)
-    scores, picked = _scored(catalogue, query, peer, params, found)
+    scores, picked = scored(catalogue, query, peer, params, found)
     return Found(found[0], found[1], scores, picked, query.radius_km,
                  edge_km=query.radius_km)
 
 
-__all__ = ["FIRST_LOOK", "TAG_LOOK", "Finder", "Found", "score_everything", "search",
-           "select", "tiered"]
+__all__ = [
+    "FIRST_LOOK",
+    "TAG_LOOK",
+    "Finder",
+    "Found",
+    "score_everything",
+    "scored",
+    "search",
+    "select",
+    "tiered",
+]

@@ -11,6 +11,10 @@ import datetime as dt
 import functools
 import operator
 
+import pytest
+
+from matching.errors import BadParameterError
+from matching.query import Filters
 from matching.query import Origin
 from matching.query import PeerQuery
 from matching.recommend import Recommender
@@ -126,3 +130,55 @@ def test_pages_and_totals(store: Store) -> None:
     assert ids[0] == pages[0][0]
     assert len(set(extra) & set(functools.reduce(operator.iadd, pages, []))) == 2
     assert rec.recommend(PeerQuery(Origin(HOME), today=TODAY)).total is None
+
+
+def _set(store: Store, opportunity_id: int, **values: object) -> None:
+    with store.session() as s:
+        o = s.get(Opportunity, opportunity_id)
+        assert o is not None
+        for key, value in values.items():
+            setattr(o, key, value)
+
+
+def test_filters_and_the_remote_group(store: Store) -> None:
+    step_free = add_opportunity(store, add_association(store, "A"), latlon=north(1), capacity=10,
+                                weekdays=[6], start=dt.time(10), end=dt.time(12))
+    _set(store, step_free, accessibility=["step_free", "parking"], commitment="One morning a week")
+    tiny = add_opportunity(store, add_association(store, "B"), latlon=north(2), capacity=2,
+                           flexible=True)
+    _set(store, tiny, commitment="Whenever suits you")
+    monthly = add_opportunity(store, add_association(store, "C"), latlon=north(3), capacity=None,
+                              weekdays=[2], start=dt.time(18), end=dt.time(20))
+    _set(store, monthly, commitment="One evening a month")
+    online = add_opportunity(store, add_association(store, "D", latlon=north(40)),
+                             latlon=north(40), title="Online befriending calls",
+                             interests=("befriending-care",))
+    _set(store, online, accessibility=["remote"])
+
+    def ids(**filters: object) -> tuple[list[int], list[int]]:
+        answer = Recommender(StoreCandidates(store)).recommend(PeerQuery(
+            Origin(HOME), today=TODAY, interests=("conservation",),
+            days=frozenset({6}), times=((9 * 60, 12 * 60),), filters=Filters(**filters)))
+        return ([r.opportunity_id for r in answer.results],
+                [r.opportunity_id for r in answer.remote])
+
+    everything, remote = ids()
+    assert everything == [step_free, tiny, monthly]
+    # Remote needs form their own group, without distances, even 40 km away.
+    assert remote == [online]
+    answer = Recommender(StoreCandidates(store)).recommend(
+        PeerQuery(Origin(HOME), today=TODAY, text="befriending"))
+    assert answer.remote[0].distance_km is None
+    assert answer.remote[0].reasons[0] == "remote: from home or online"
+    assert online not in [r.opportunity_id for r in answer.results]
+    assert ids(accessibility=("step free",))[0] == [step_free]
+    assert ids(accessibility=("hearing_loop",))[0] == []
+    assert ids(commitment="weekly")[0] == [step_free]
+    assert ids(commitment="flexible")[0] == [tiny]
+    assert ids(commitment="occasional")[0] == [monthly]
+    assert ids(groups=True)[0] == [step_free, monthly]
+    assert ids(fits_week=True)[0] == [step_free, tiny]
+    assert ids(remote=False) == (everything, [])
+    assert ids(remote=True) == ([], [online])
+    with pytest.raises(BadParameterError, match="commitment='often'"):
+        Filters(commitment="often")
