@@ -121,6 +121,26 @@ class Recommendations:
         """Rank of the first result of this page (1-based)."""
         return (self.query.page - 1) * self.query.limit + 1
 
+    @property
+    def more(self) -> bool:
+        """Whether a next page may have results."""
+        if self.total is not None:
+            return self.first - 1 + len(self.results) < self.total
+        return len(self.results) == self.query.limit
+
+    def extras(self) -> dict[str, Any]:
+        """What the JSON answer adds to ``results``: understanding, paging, remote group.
+
+        ``understood``: ``[{"interest", "label", "from", "related"}]``; ``page``,
+        ``page_size``, ``total`` (``None`` unless counted), ``remote``: results without
+        distances.
+        """
+        return {
+            "understood": [u.to_dict() | {"label": term(u.slug).label} for u in self.understood],
+            "page": self.query.page, "page_size": self.query.limit, "total": self.total,
+            "remote": [r.to_dict() for r in self.remote],
+        }
+
 
 class Recommender:
     """Ranks opportunities for peers from a :class:`~matching.candidates.CandidateSource`.

@@ -124,6 +124,9 @@ def test_pages_and_totals(store: Store) -> None:
                                          limit=4, page=page, with_total=True))
         assert answer.total == 9
         assert answer.first == 4 * (page - 1) + 1
+        assert answer.more is (page < 3)
+        assert answer.extras()["total"] == 9
+        assert answer.extras()["page"] == page
         pages.append([r.opportunity_id for r in answer.results])
     assert [len(p) for p in pages] == [4, 4, 1]
     assert functools.reduce(operator.iadd, pages, []) == [r.opportunity_id for r in whole.results]
