@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -67,3 +68,14 @@ def test_no_test_times_itself() -> None:
              if path.name != "test_lint.py"
              for clock in clocks if clock in path.read_text(encoding="utf-8")]
     assert timed == [], "move the measurement to a bench/ script"
+
+
+def test_bench_scripts_import() -> None:
+    """No test runs bench/, so a moved module would break a script silently: import each."""
+    scripts = sorted(p.stem for p in (ROOT / "bench").glob("*.py") if p.stem != "__init__")
+    assert "pages" in scripts
+    code = "\n".join(f"import bench.{name}" for name in scripts)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
