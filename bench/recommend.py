@@ -142,7 +142,8 @@ def timed(fn, items) -> tuple[float, float]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
 
 
-EVERYDAY = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval" / "everyday_requests.json"
+EVERYDAY = (Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
+            / "everyday_requests.json")
 
 
 def make_queries(m: int) -> list[PeerQuery]:
