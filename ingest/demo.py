@@ -123,8 +123,10 @@ def load_demo(
 ) -> dict[str, dict[str, int]]:
     """Build the demo data set and upsert it into ``store`` in one transaction.
 
-    Idempotent: a second run on the same day with the same seed reports every row
-    ``unchanged``. Needs' start and end dates are set relative to ``today`` (the load day).
+    Idempotent: a second run with the same seed on the same day reports every row
+    ``unchanged``. Licence end dates and needs' start and end dates are moved by
+    ``today - DEMO_TODAY``, so the demo keeps its mix of valid, expiring and lapsed licences,
+    and of running and soon-starting needs, on whatever day it is loaded.
 
     Parameters
     ----------
@@ -135,7 +137,7 @@ def load_demo(
     seed
         Passed to :func:`build_demo`.
     today
-        The load day (default: the real date).
+        The day it is loaded (default: the clock's today).
 
     Returns
     -------
@@ -153,6 +155,10 @@ def load_demo(
                "the schema and seeds the interest taxonomy")
         raise ValueError(msg)
     data = build_demo(gazetteer or Gazetteer.from_geonames("GB"), interests, seed=seed)
+    shift = (today or dt.date.today()) - DEMO_TODAY
+    for row in data.volunteers:
+        if row["licence_valid_until"] is not None:
+            row["licence_valid_until"] = row["licence_valid_until"] + shift
     report: dict[str, dict[str, int]] = {}
 
     with store.session() as s:

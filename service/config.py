@@ -6,6 +6,14 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``DATABASE_URL``
     Default ``sqlite:///<instance>/commonground.db``. Where the store lives: a SQLite file or
     ``postgresql+psycopg://user:pass@host/db`` (PostGIS).
+``DATABASE_REPLICA_URLS``
+    Default empty. Comma-separated ``postgresql+psycopg://`` URLs of streaming replicas of
+    ``DATABASE_URL``: reads that may be a second stale (recommendations, listings, coverage,
+    maps) go to them; a replica that fails is left out and its reads go to the primary.
+``REDIS_URL``
+    Default empty (one machine: in-process counters, cookie-only sessions). ``redis://host:
+    6379/0``: sign-in rate-limit counters and server-side staff sessions shared by every
+    worker and host.
 ``SECRET_KEY``
     Default: random per process (development only). Signs sessions and CSRF tokens; set it in
     production, the same on every worker.
@@ -15,15 +23,25 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``<instance>``. Folder for caches and user-loaded reference data.
 ``COMMONGROUND_SERVICE_AREA``
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_DEVOLVE_MAX_KM``
+    Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``COMMONGROUND_BUSY_TIMEOUT``
+    Default ``30``. Seconds a SQLite writer (a load, a page or API edit) waits for the one
+    before it; then it fails with "another load is running".
 ``RATELIMIT_STORAGE_URI``
-    Default ``memory://`` (one process). Where sign-in rate-limit counters live; with several
-    workers or hosts use a shared one, e.g. ``redis://host:6379``.
+    Default ``REDIS_URL`` when set, else ``memory://`` (one process). Where sign-in
+    rate-limit counters live; with several workers or hosts use a shared one, e.g.
+    ``redis://host:6379``.
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
     Default ``10 per hour``. Failed sign-ins allowed per account.
+``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
+    Default ``60 per minute``. Requests per client address to the computed coverage answers
+    (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
+    without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
@@ -47,15 +65,27 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "DATABASE_URL", "sqlite:///<instance>/commonground.db",
         "SQLite file or postgresql+psycopg:// URL of a PostGIS database",
     ),
+    "DATABASE_REPLICA_URLS": (
+        "DATABASE_REPLICA_URLS", "", "comma-separated URLs of streaming read replicas",
+    ),
+    "REDIS_URL": ("REDIS_URL", "", "Redis for shared rate limits and server-side sessions"),
     "SECRET_KEY": ("SECRET_KEY", "random per process", "signs sessions and CSRF tokens"),
     "GEOCODER": ("COMMONGROUND_GEOCODER", "offline", "offline or nominatim"),
     "DATA_DIR": ("COMMONGROUND_DATA_DIR", "<instance>", "caches and user-loaded reference data"),
     "SERVICE_AREA": (
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
+    "DEVOLVE_MAX_KM": (
+        "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
+    ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "BUSY_TIMEOUT": (
+        "COMMONGROUND_BUSY_TIMEOUT", "30",
+        "seconds a SQLite writer (a load, a page edit) waits for the one before it",
+    ),
     "RATELIMIT_STORAGE_URI": (
-        "RATELIMIT_STORAGE_URI", "memory://", "where sign-in rate-limit counters live",
+        "RATELIMIT_STORAGE_URI", "REDIS_URL or memory://",
+        "where sign-in rate-limit counters live",
     ),
     "LOGIN_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour",
@@ -63,6 +93,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+    ),
+    "ANONYMOUS_RATE_LIMIT": (
+        "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
+        "anonymous requests per address to the computed coverage answers",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
@@ -94,19 +128,42 @@ def load_settings(
     instance = instance_path or default_instance_path()
     settings: dict[str, Any] = {
         "DATABASE_URL": f"sqlite:///{instance / 'commonground.db'}",
+        "DATABASE_REPLICA_URLS": "",
+        "REDIS_URL": "",
         "SECRET_KEY": None,
         "GEOCODER": "offline",
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "BUSY_TIMEOUT": "30",
+        "DEVOLVE_MAX_KM": 40.0,
+        "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
             settings[name] = env[var]
     settings.update(overrides or {})
+    replicas = settings["DATABASE_REPLICA_URLS"]
+    if isinstance(replicas, str):
+        settings["DATABASE_REPLICA_URLS"] = [u.strip() for u in replicas.split(",") if u.strip()]
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["BUSY_TIMEOUT"] = float(settings["BUSY_TIMEOUT"])
+    except (TypeError, ValueError):
+        settings["BUSY_TIMEOUT"] = -1.0
+    if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
+        msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
+        raise ValueError(msg)
+    try:
+        settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
+        if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
+               f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "

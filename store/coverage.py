@@ -11,15 +11,20 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func
 from sqlalchemy import select
 
 from store.models import Association
+from store.models import DataVersion
 from store.models import Meeting
 from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
+from store.models import Volunteer
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Sequence
 
     from store import Store
@@ -42,6 +47,7 @@ def _frame(rows: Sequence[object], columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+@replica_read
 def meetings_frame(
     store: Store, *, active_only: bool = True, attendance: Sequence[str] | None = IN_PERSON,
 ) -> pd.DataFrame:
@@ -70,11 +76,37 @@ def meetings_frame(
         stmt = stmt.where(m.active.is_(True))
     if attendance is not None:
         stmt = stmt.where(m.attendance.in_(list(attendance)))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, MEETING_COLUMNS)
 
 
+def serving_meetings_frame(store: Store, *, on: dt.date) -> pd.DataFrame:
+    """The meetings that serve people on ``on``, filtered in SQL (one query, few columns).
+
+    The rule of :func:`matching.coverage.serving_meetings` (the tests check both agree):
+    active, in a room, with a position, of an approved organisation that has a volunteer
+    whose licence is valid on ``on``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``organisation_id``, ``lat``, ``lon``, ``attendance``, ``active``, by id.
+    """
+    m, o, v = Meeting, PeerOrganisation, Volunteer
+    licensed = (select(v.id).where(v.organisation_id == o.id, v.licence_valid_until >= on)
+                .exists())
+    stmt = (select(m.id, m.organisation_id, m.lat, m.lon, m.attendance, m.active)
+            .join(o, m.organisation_id == o.id)
+            .where(m.active.is_(True), m.attendance.in_(list(IN_PERSON)),
+                   m.lat.is_not(None), m.lon.is_not(None), o.status == "approved", licensed)
+            .order_by(m.id))
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return _frame(rows, ("id", "organisation_id", "lat", "lon", "attendance", "active"))
+
+
+@replica_read
 def organisations_frame(store: Store) -> pd.DataFrame:
     """Every peer organisation with its parent, status, founding date and region, by id.
 
@@ -88,21 +120,57 @@ def organisations_frame(store: Store) -> pd.DataFrame:
     stmt = (select(o.id, o.name, o.status, o.is_hotspot, o.parent_id, o.founded_on,
                    o.region_id, Region.name, o.town, o.lat, o.lon)
             .outerjoin(Region, o.region_id == Region.id).order_by(o.id))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = _frame(rows, ORGANISATION_COLUMNS)
     frame["is_hotspot"] = frame["is_hotspot"].astype(bool)
     return frame
 
 
+def volunteers_frame(store: Store) -> pd.DataFrame:
+    """Each volunteer's organisation and licence end date, no names.
+
+    Columns ``organisation_id`` and ``licence_valid_until`` (a date or ``None``).
+    """
+    stmt = select(Volunteer.organisation_id, Volunteer.licence_valid_until).order_by(Volunteer.id)
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return _frame(rows, ("organisation_id", "licence_valid_until"))
+
+
+def coverage_fingerprint(store: Store) -> tuple[Any, ...]:
+    """A cheap value that changes whenever what coverage reads changes.
+
+    The trigger-maintained change counters of ``meetings`` and ``peer_organisations``, and
+    count / id sum / latest ``updated_at`` of ``volunteers`` and count / id sum / text length of
+    ``regions`` (those two have no counter). Three small queries, no table scan beyond the
+    two small tables' aggregates. Always asked of the primary, as are the serving meetings
+    and the volunteers, so an answer is never cached under a newer key than its data.
+    """
+    v, r = Volunteer, Region
+    with store.engine.connect() as conn:
+        versions = tuple(conn.execute(
+            select(DataVersion.table_name, DataVersion.version)
+            .where(DataVersion.table_name.in_(("meetings", "peer_organisations")))
+            .order_by(DataVersion.table_name)).all())
+        vols = tuple(conn.execute(select(func.count(), func.sum(v.id), func.max(v.updated_at),
+                                         func.max(v.licence_valid_until))).one())
+        regs = tuple(conn.execute(select(
+            func.count(), func.sum(r.id), func.sum(func.length(r.name)),
+            func.sum(func.length(func.coalesce(r.boundary_geojson, ""))))).one())
+    return (versions, vols, regs)
+
+
+@replica_read
 def regions_frame(store: Store) -> pd.DataFrame:
     """Every region: ``id``, ``name``, ``boundary_geojson`` (text or ``None``), by name."""
     stmt = select(Region.id, Region.name, Region.boundary_geojson).order_by(Region.name)
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, ("id", "name", "boundary_geojson"))
 
 
+@replica_read
 def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Opportunities by id, in the order given, with what a map popup shows.
 
@@ -121,7 +189,7 @@ def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     keys = ("id", "title", "association", "category", "lat", "lon", "location_precision",
             "address", "weekdays", "start_time", "end_time", "flexible", "commitment",
             "status")
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         found = {int(r[0]): dict(zip(keys, r, strict=True)) for r in conn.execute(stmt)}
     return [found[i] for i in wanted if i in found]
 
@@ -130,8 +198,11 @@ __all__ = [
     "IN_PERSON",
     "MEETING_COLUMNS",
     "ORGANISATION_COLUMNS",
+    "coverage_fingerprint",
     "meetings_frame",
     "opportunity_rows",
     "organisations_frame",
     "regions_frame",
+    "serving_meetings_frame",
+    "volunteers_frame",
 ]
