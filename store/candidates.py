@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CATALOGUE_TABLES = ("opportunities", "associations")
 _OPP_COLUMNS = ("id", "association_id", "title", "description", "interests", "skills",
                 "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
-                "status", "lat", "lon")
+                "status", "lat", "lon", "starts_on", "ends_on", "commitment", "accessibility")
 _MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon"]
 _VERSION = select(DataVersion.table_name, DataVersion.version).where(
     DataVersion.table_name.in_(CATALOGUE_TABLES))
@@ -91,7 +91,7 @@ class StoreCandidates:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
                                                          "category"])
-        for column in ("interests", "skills", "weekdays"):
+        for column in ("interests", "skills", "weekdays", "accessibility"):
             frame[column] = [list(v) if v else [] for v in frame[column]]
         return frame
 
