@@ -119,7 +119,7 @@ class RedisSessions:
         self.client = client
 
     def _call(self, fn: Any, *args: Any) -> Any:
-        import redis  # noqa: PLC0415
+        import redis  # noqa: PLC0415 - optional: only deployments with REDIS_URL load it
 
         try:
             return fn(*args)
