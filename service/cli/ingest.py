@@ -26,7 +26,9 @@ from ingest.postcodes import ingest_postcodes
 from ingest.readers import FORMATS
 from ingest.records import IngestError
 from ingest.report import check_output_path
+from service.usecases import coverage as coverage_cases
 from service.usecases import wiring
+from service.usecases.errors import BadParameterError
 from store import StoreUnavailableError
 from store.reads import export_records
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 
     from ingest.report import IngestReport
 
-INGEST_KINDS = ("meetings", "associations", "opportunities", "postcodes")
+INGEST_KINDS = ("meetings", "associations", "opportunities", "postcodes", "demand")
 PROGRESS_DELAY_S = 1.0
 
 
@@ -126,10 +128,15 @@ def register(main: click.Group, context: Any) -> None:
                report_path: Path | None, rejected_path: Path | None, as_json: bool,
                strict: bool, source: str | None, id_column: str | None,
                service_area: str | None, overwrite_locations: bool, replace: bool) -> None:
-        """Load meetings, associations, opportunities or a postcode table from PATH.
+        """Load meetings, associations, opportunities, a postcode table or demand from PATH.
 
         Every row ends inserted, updated, unchanged or rejected (with its row number, field
         and reason). One transaction: a failure or Ctrl-C changes nothing.
+
+        demand: a CSV of population points (lat/lon, BNG x/y or H3 cells, a population, a
+        name; postcodes with counts, output-area or LSOA population-weighted centroids).
+        Coverage then uses, per postcode district, the finest table loaded there; --source
+        names the table (loading the same name again replaces it).
         """
         try:
             check_output_path(report_path, "--report")
@@ -141,6 +148,9 @@ def register(main: click.Group, context: Any) -> None:
         if refused:
             raise click.UsageError(refused)
         app = context.app(ctx)
+        if kind == "demand":
+            _ingest_demand(app, path, source, service_area, as_json=as_json, dry_run=dry_run)
+            return
         store = context.ready_store(ctx)
         try:
             area = wiring.service_area(
@@ -186,7 +196,8 @@ def register(main: click.Group, context: Any) -> None:
 
 def _register_export(main: click.Group, context: Any) -> None:
     @main.command("export")
-    @click.argument("kind", type=click.Choice(("meetings", "associations", "opportunities")))
+    @click.argument("kind", type=click.Choice(("meetings", "associations", "opportunities",
+                                               "demand")))
     @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="geojson",
                   show_default=True, help="Output format (meeting-guide: meetings only).")
     @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -194,10 +205,13 @@ def _register_export(main: click.Group, context: Any) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
     @click.pass_context
     def export(ctx: click.Context, kind: str, fmt: str, output: Path, as_json: bool) -> None:
-        """Write every stored record of KIND to a file."""
+        """Write every stored record of KIND to a file (demand: the demand coverage uses, CSV)."""
         if not output.parent.is_dir():
             msg = f"the folder {str(output.parent)!r} does not exist; create it"
             raise click.BadParameter(msg, param_hint="--output")
+        if kind == "demand":
+            _export_demand(context.app(ctx), output)
+            return
         store = context.ready_store(ctx)
         try:
             with progress_bar(f"export {kind}", quiet=as_json) as bar:
@@ -209,6 +223,32 @@ def _register_export(main: click.Group, context: Any) -> None:
             raise click.ClickException(str(exc)) from None
         _emit_json_or_text({"kind": kind, "written": n, "file": str(output), "format": fmt},
                            as_json, f"{n} {kind} written to {output} ({fmt})")
+
+
+def _ingest_demand(app: Any, path: Path, source: str | None, service_area: str | None, *,
+                   as_json: bool, dry_run: bool) -> None:
+    area = service_area or app.config["SERVICE_AREA"]
+    name = source or path.name.split(".")[0]
+    try:
+        report = coverage_cases.load_demand(path, area=area, data_dir=app.config["DATA_DIR"],
+                                            name=name, dry_run=dry_run)
+    except BadParameterError as exc:
+        raise click.ClickException(str(exc)) from None
+    _emit_json_or_text(report, as_json,
+                       f"{report['demand']:,} demand points ({report['population']:,} people) "
+                       f"{'checked' if dry_run else f'loaded as {name!r}'} from {path.name}")
+
+
+def _export_demand(app: Any, output: Path) -> None:
+    frame, source = coverage_cases.demand_table(area=app.config["SERVICE_AREA"],
+                                                data_dir=app.config["DATA_DIR"])
+    try:
+        frame.to_csv(output, index=False)
+    except OSError as exc:
+        msg = f"cannot write {output}: {exc}"
+        raise click.ClickException(msg) from None
+    click.echo(f"{len(frame):,} demand points ({int(frame['population'].sum()):,} people; "
+               f"{source}) written to {output}")
 
 
 def _emit_json_or_text(data: Any, as_json: bool, text: str) -> None:
