@@ -14,6 +14,7 @@ from flask import request
 from flask import url_for
 
 from service.context import get_store
+from service.usecases import finder
 from service.usecases import listings
 
 if TYPE_CHECKING:
@@ -29,6 +30,13 @@ def meeting_guide_feed() -> ResponseReturnValue:
     # Meeting finders fetch feeds cross-origin; the feed is public by design.
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+@bp.get("/meetings/lookup")
+def meeting_lookup() -> ResponseReturnValue:
+    """Active meetings by part of their name, venue or town (at most 30), for choosers."""
+    q, limit = finder.parse_lookup(request.args)
+    return jsonify({"q": q, "results": finder.lookup(get_store(), q, limit=limit)})
 
 
 @bp.get("/meetings")

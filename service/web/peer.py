@@ -7,13 +7,16 @@ carries it; answers are ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Blueprint
+from flask import current_app
 from flask import make_response
 from flask import render_template
 from flask import request
+from flask import url_for
 
 from domain.schedule import DAY_NAMES
 from domain.schedule import PARTS_OF_DAY
@@ -22,9 +25,15 @@ from maps.place import build_place_map
 from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
+from service.usecases import finder
 from service.usecases import listings
+from service.usecases import params
+from service.usecases.calendar import to_ics
 from service.usecases.errors import KNOWN
+from service.usecases.errors import BadParameterError
 from service.usecases.errors import describe
+from service.usecases.meeting_page import directions
+from service.usecases.meeting_page import meeting_event
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
 
@@ -36,6 +45,30 @@ bp = Blueprint("peer", __name__)
 WEEKDAYS = DAY_NAMES
 RADII = (5, 10, 15, 25, 50)
 ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
+OSM_TILES = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+             "&copy; OpenStreetMap contributors")
+
+
+def clock() -> dt.datetime:
+    """Now, in London (the finder's "upcoming" and "in progress" start from it)."""
+    return dt.datetime.now(finder.LONDON)
+
+
+def map_assets() -> dict[str, str]:
+    """What an in-page map loads: Leaflet from this site, and the tiles setting.
+
+    ``MAP_TILES``: ``openstreetmap`` (default), ``none`` (no tiles), or an ``https://`` URL
+    template with ``{z}``, ``{x}``, ``{y}``, optionally followed by ``|attribution``.
+    """
+    setting = str(current_app.config.get("MAP_TILES") or "openstreetmap").strip()
+    tiles, attribution = OSM_TILES
+    if setting.lower() == "none":
+        tiles, attribution = "", ""
+    elif setting.startswith("https://"):
+        tiles, _, attribution = setting.partition("|")
+    return {"css": url_for("static", filename="vendor/leaflet/leaflet.css"),
+            "js": url_for("static", filename="vendor/leaflet/leaflet.js"),
+            "tiles": tiles, "attribution": attribution or "Map tiles"}
 
 
 def _map_html(m: Any) -> str:
@@ -55,18 +88,32 @@ def search() -> ResponseReturnValue:
     ctx = get_context()
     chosen = [s for s in args.getlist("interests") if s]
     form = {
-        "meeting_id": args.get("meeting_id", ""), "postcode": args.get("postcode", ""),
+        "meeting_id": args.get("meeting_id", ""), "meeting": args.get("meeting", "")[:200],
+        "postcode": args.get("postcode", ""),
         "place": args.get("place", ""), "lat": args.get("lat", ""), "lon": args.get("lon", ""),
         "text": args.get("text", ""), "radius_km": args.get("radius_km", "15"),
         "interests": chosen,
     }
-    meetings = listings.active_meetings(ctx.store)
     context: dict[str, Any] = {
-        "form": form, "terms": TERMS, "radii": RADII, "meetings": meetings,
-        "has_demo": any(m["is_demo"] for m in meetings), "results": None, "error": None,
+        "form": form, "terms": TERMS, "radii": RADII, "choices": None, "chosen": None,
+        "has_demo": any(m["is_demo"] for m in listings.active_meetings(ctx.store)),
+        "results": None, "error": None,
     }
     status = 200
-    if any(form[k] for k in ORIGIN_FIELDS):
+    if form["meeting"].strip():
+        try:
+            picked, context["choices"] = finder.choose_meeting(ctx.store, form["meeting"])
+        except KNOWN as exc:
+            info = describe(exc)
+            context["error"], status = info.detail, info.status
+        else:
+            form["meeting_id"] = str(picked) if picked is not None else ""
+    try:  # the chosen meeting's name goes back in the field (a bad id: the search says so)
+        chosen_id = params.record_id(form["meeting_id"], name="meeting_id")
+        context["chosen"] = listings.meeting(ctx.store, chosen_id) if chosen_id else None
+    except KNOWN:
+        context["chosen"] = None
+    if any(form[k] for k in ORIGIN_FIELDS) and not context["choices"] and not context["error"]:
         try:
             found = search_on_map(ctx, parse_search({**form, "interests": ",".join(chosen)}))
         except KNOWN as exc:
@@ -96,24 +143,58 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
 
 @bp.get("/meetings")
 def meetings() -> ResponseReturnValue:
-    """The meeting finder: a list and a map, filtered by day, time of day and attendance."""
+    """The meeting finder (:mod:`service.usecases.finder`): search, filters, upcoming, map."""
+    ctx = get_context()
     args = request.args
-    shown, total = listings.find_meetings(get_store(), day=args.get("day", ""),
-                                          part=args.get("time", ""),
-                                          attendance=args.get("attendance", ""))
-    return render_template(
-        "peer/meetings.html", meetings=shown, total=total, weekdays=WEEKDAYS,
-        parts=PARTS_OF_DAY, args=args, map_html=_map_html(build_meetings_map(shown)),
-        has_demo=any(m["is_demo"] for m in shown),
-    )
+    context: dict[str, Any] = {"args": args, "weekdays": WEEKDAYS, "parts": PARTS_OF_DAY,
+                               "views": finder.VIEWS, "error": None, "found": None,
+                               "assets": map_assets(), "has_demo": False}
+    status = 200
+    try:
+        query = finder.parse_finder(args)
+        context["found"] = found = finder.find(ctx, query, now=clock())
+    except KNOWN as exc:
+        info = describe(exc)
+        context["error"], status = info.detail, info.status
+        context["regions"] = sorted({m["region"] for m in listings.active_meetings(ctx.store)
+                                     if m.get("region")})
+    else:
+        context["has_demo"] = any(m["is_demo"] for m in found.meetings)
+        context["regions"] = found.regions
+        context["page_url"] = lambda page: url_for(
+            "peer.meetings", **{**args.to_dict(), "page": page})
+    return _no_store(make_response(render_template("peer/meetings.html", **context), status))
 
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int) -> ResponseReturnValue:
-    """One meeting: when, where, how to attend, and a search for opportunities near it."""
+    """One meeting: when, where, how to join, directions, calendar file, share link."""
     m = listings.meeting(get_store(), meeting_id)
-    map_html = _map_html(build_meetings_map([m])) if m["lat"] is not None else None
-    return render_template("peer/meeting.html", m=m, map_html=map_html, has_demo=m["is_demo"])
+    pinned = finder.is_pinned(m)
+    map_html = _map_html(build_meetings_map([m])) if pinned else None
+    wait, in_progress = finder.next_start(m, clock())
+    return render_template(
+        "peer/meeting.html", m=m, map_html=map_html, has_demo=m["is_demo"],
+        directions=directions(m) if pinned else None, in_progress=in_progress,
+        next_at=finder.starts_at(clock(), wait) if wait is not None else None,
+        share_url=url_for("peer.meeting", meeting_id=meeting_id, _external=True),
+        ics_url=url_for("peer.meeting_ics", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int) -> ResponseReturnValue:
+    """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
+    m = listings.meeting(get_store(), meeting_id)
+    now = clock()
+    event = meeting_event(m, now=now, url=url_for("peer.meeting", meeting_id=meeting_id,
+                                                   _external=True))
+    if event is None:
+        msg = f"meeting {meeting_id} has no day or start time yet, so it cannot go in a calendar"
+        raise BadParameterError(msg, param="meeting_id", value=meeting_id)
+    response = make_response(to_ics([event], stamp=now))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting_id}.ics"'
+    return response
 
 
 @bp.get("/organisations")
