@@ -251,7 +251,8 @@ def test_meeting_lookup_endpoint_is_capped(demo_app) -> None:
 def test_no_page_exceeds_300_kb_with_2500_meetings(app, client) -> None:
     store = get_store(app)
     with store.session() as s:
-        s.add_all([Meeting(name=f"Generated meeting {i} — Town {i % 97}", weekdays=[i % 7, (i + 3) % 7],
+        s.add_all([Meeting(name=f"Generated meeting {i} — Town {i % 97}",
+                           weekdays=[i % 7, (i + 3) % 7],
                      start_time=dt.time(6 + i % 16, (i * 5) % 60), end_time=None,
                      venue=f"Community hall {i}", address=f"{i} High Street, Town {i % 97}",
                      attendance=("in_person", "hybrid", "online")[i % 3],
