@@ -35,6 +35,7 @@ from store.spatial import backend_for
 from store.upsert import upsert_rows
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterable
     from collections.abc import Iterator
 
@@ -141,6 +142,17 @@ class Store:
         with self.sessions() as s:
             return s.scalar(
                 select(models.DataVersion.version).where(models.DataVersion.table_name == table)
+            )
+
+    def changed_at(self, *tables: str) -> dt.datetime | None:
+        """UTC time of the last committed write to any of ``tables`` (``None``: never known).
+
+        Set by the triggers that bump the change counters, so deletions count too.
+        """
+        with self.sessions() as s:
+            return s.scalar(
+                select(func.max(models.DataVersion.changed_at))
+                .where(models.DataVersion.table_name.in_(tables))
             )
 
     def analyze(self, session: Session, table: str) -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from sqlalchemy import String
+from sqlalchemy import cast
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from store.models import Association
 from store.models import Meeting
+from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
+from store.refs import MODELS
 
 if TYPE_CHECKING:
     from store import Store
@@ -66,6 +72,25 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     return _export_stmt_records(store, kind, None)
 
 
+def feed_meetings(store: Store, *, organisation_id: int | None = None) -> list[dict[str, Any]]:
+    """The public meetings: active ones of approved organisations, as :func:`export_records`.
+
+    ``organisation_id`` keeps one organisation's meetings only.
+    """
+    approved = select(PeerOrganisation.id).where(PeerOrganisation.status == "approved")
+    where = Meeting.active.is_(True) & Meeting.organisation_id.in_(approved)
+    if organisation_id is not None:
+        where = where & (Meeting.organisation_id == organisation_id)
+    return _export_stmt_records(store, "meetings", where)
+
+
+def organisation_status(store: Store, organisation_id: int) -> str | None:
+    """The status of a peer organisation, ``None`` when there is no such organisation."""
+    with store.sessions() as s:
+        return s.scalar(select(PeerOrganisation.status)
+                        .where(PeerOrganisation.id == organisation_id))
+
+
 def query_records(
     store: Store,
     kind: str,
@@ -94,12 +119,6 @@ def query_records(
     limit, offset
         The page.
     """
-    from sqlalchemy import String  # noqa: PLC0415
-    from sqlalchemy import cast  # noqa: PLC0415
-    from sqlalchemy import func  # noqa: PLC0415
-
-    from store.refs import MODELS  # noqa: PLC0415
-
     model = MODELS[kind]
     conds = []
     for name, value in (equals or {}).items():
@@ -110,7 +129,6 @@ def query_records(
         conds.append(cast(getattr(model, name), String).contains(quoted, autoescape=True))
     if ids is not None:
         conds.append(model.id.in_(ids) if ids else model.id.is_(None))
-    from store.models import Association  # noqa: PLC0415
 
     for column, value in (("category", association_category), ("status", association_status)):
         if value is not None:
@@ -127,16 +145,11 @@ def query_records(
 
 def export_records_by_ids(store: Store, kind: str, ids: list[int]) -> list[dict[str, Any]]:
     """:func:`export_records` for some ids only, in id order."""
-    from store.refs import MODELS  # noqa: PLC0415
-
     model = MODELS[kind]
     return _export_stmt_records(store, kind, model.id.in_(ids))
 
 
 def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, Any]]:
-    from store.models import Association  # noqa: PLC0415
-    from store.models import Opportunity  # noqa: PLC0415
-    from store.refs import MODELS  # noqa: PLC0415
 
     model = MODELS[kind]
     columns = [c for c in model.__table__.columns if c.name != "geom"]

@@ -25,7 +25,9 @@ from store import Store
 from testing.throwaway import start_postgis
 
 BACKENDS = ("sqlite", "postgis")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ``../shared/data`` beside the checkout; COMMONGROUND_SHARED_DATA names it elsewhere (a worktree).
+SHARED_DATA = Path(os.environ.get("COMMONGROUND_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 _outcomes: Counter[tuple[str, str]] = Counter()
 _db_counter = itertools.count()
 
