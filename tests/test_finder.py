@@ -53,7 +53,8 @@ def week(app):
         "tuesday": add(store, "Tuesday morning", [2], t("09:00"), t("10:30"),
                        accessibility=["wheelchair"]),
         "sunday": add(store, "Sunday online", [0], t("10:00"), attendance="online",
-                      conference_url="https://meet.example.org/sunday"),
+                      conference_url="https://meet.example.org/sunday",
+                      conference_phone="+44 161 496 0000", types=["W", "O"]),
         "leeds": add(store, "Leeds library group", [3], t("18:00"), t("19:30"), latlon=LEEDS,
                      venue="Central Library", postcode="LS1 3AB"),
     }
@@ -118,6 +119,8 @@ def test_text_region_time_and_access_filters(app, week) -> None:
     assert names(find(app, q="library LS1")) == ["Leeds library group"]
     assert names(find(app, q="  TUESDAY ")) == ["Tuesday morning"]
     assert names(find(app, type="wheelchair")) == ["Tuesday morning"]
+    assert names(find(app, type="W")) == ["Sunday online"]  # a Meeting Guide type code
+    assert find(app).types == ["O", "wheelchair", "W"]  # by label: Open, wheelchair, Women
     assert names(find(app, time="morning")) == ["Tuesday morning", "Sunday online"]
     assert "Monday ended" in names(find(app, time="evening"))  # 17:00-18:00 is evening
     assert names(find(app, time="afternoon")) == []
@@ -173,6 +176,8 @@ def test_finder_page_marks_in_progress_and_keeps_online_meetings_off_the_map(
     online = items[str(week["sunday"])]
     assert "data-lat" not in online  # never a map pin
     assert 'href="https://meet.example.org/sunday"' in online  # how to join
+    assert 'href="tel:+441614960000"' in online
+    assert ">Women</option>" in page
     hybrid = items[str(week["soon"])]
     assert "data-lat" in hybrid  # a hybrid meeting is a place to go too
     assert "Join online" in hybrid

@@ -11,9 +11,10 @@ app:
   :data:`DEFAULT_MINUTES`). A meeting that started less than :data:`GRACE_MINUTES` ago still
   counts as upcoming too (TSML UI's ``now_offset``), so a late peer still finds it.
 * **Filters**: text (``q``: every word must be in the name, venue, address, postcode,
-  organisation or region), ``region``, ``day``, ``time`` (:data:`domain.schedule.PARTS_OF_DAY`),
-  ``type`` (an access feature such as ``wheelchair``) and ``attendance``, where a hybrid
-  meeting counts as both ``in_person`` and ``online``.
+  organisation, region, group or location notes), ``region``, ``day``, ``time``
+  (:data:`domain.schedule.PARTS_OF_DAY`), ``type`` (an access feature such as
+  ``wheelchair``, or a Meeting Guide type code such as ``W``) and ``attendance``, where a
+  hybrid meeting counts as both ``in_person`` and ``online``.
 * **Distance**: from ``near`` (a postcode when it reads as one, else a town), ``postcode``,
   ``place`` or a point (``lat`` + ``lon``, "near me"),
   resolved offline by :mod:`service.usecases.origin`; meetings one can go to are sorted by
@@ -39,6 +40,7 @@ from domain.schedule import DAY_NAMES
 from domain.schedule import PARTS_OF_DAY
 from domain.schedule import in_part_of_day
 from geo.distance import haversine_km
+from ingest.readers._types import MEETING_TYPES
 from service.usecases import params
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import NotFoundError
@@ -68,7 +70,7 @@ MAX_QUERY_CHARS = 200
 LOOKUP_LIMIT = 30
 """How many meetings a name lookup offers at most (the home page's chooser)."""
 _WEEK = 7 * 24 * 60
-_SLUG = re.compile(r"[a-z0-9_]{1,40}")
+_FEATURE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -144,8 +146,9 @@ def parse_finder(args: Mapping[str, Any]) -> FinderRequest:
             postcode = params.postcode(near, name="near")
         except BadParameterError:
             place = near
-    if params.given(kind) and not _SLUG.fullmatch(str(kind)):
-        msg = f"type={kind!r} is not a meeting feature: use one such as wheelchair or parking"
+    if params.given(kind) and not _FEATURE.fullmatch(str(kind)):
+        msg = (f"type={kind!r} is not a meeting feature: use an access feature such as "
+               "wheelchair, or a Meeting Guide type code such as O or W")
         raise BadParameterError(msg, param="type", value=kind)
     request = FinderRequest(
         q=_text(args.get("q"), "q"),
@@ -246,7 +249,19 @@ def starts_at(now: dt.datetime, wait: int) -> dt.datetime:
 
 def _haystack(meeting: Mapping[str, Any]) -> str:
     return " ".join(str(meeting.get(k) or "") for k in (
-        "name", "venue", "address", "postcode", "organisation", "region")).lower()
+        "name", "venue", "address", "postcode", "organisation", "region", "group_name",
+        "location_notes")).lower()
+
+
+def features(meeting: Mapping[str, Any]) -> set[str]:
+    """A meeting's access features (``wheelchair``) and Meeting Guide type codes (``W``)."""
+    return {str(f) for f in (meeting.get("accessibility") or [])} | {
+        str(t) for t in (meeting.get("types") or [])}
+
+
+def feature_label(value: str) -> str:
+    """A feature as people read it: ``step_free`` -> "step free", ``W`` -> "Women"."""
+    return MEETING_TYPES.get(value) or value.replace("_", " ")
 
 
 def matches_text(meeting: Mapping[str, Any], q: str) -> bool:
@@ -282,7 +297,7 @@ def filter_finder(meetings: Iterable[dict[str, Any]], request: FinderRequest, *,
         if request.part and not in_part_of_day(request.part, m.get("start_time"),
                                                m.get("end_time")):
             continue
-        if request.type and request.type not in (m.get("accessibility") or []):
+        if request.type and request.type not in features(m):
             continue
         if request.region and (m.get("region") or "").lower() != request.region.lower():
             continue
@@ -345,7 +360,8 @@ def find(ctx: Context, request: FinderRequest, *, now: dt.datetime) -> FinderPag
         msg = (f"region={request.region!r} is not a region of any meeting: use one of "
                f"{', '.join(regions)}")
         raise BadParameterError(msg, param="region", value=request.region)
-    types = sorted({t for m in everything for t in m.get("accessibility") or []})
+    types = sorted({f for m in everything for f in features(m)},
+                   key=lambda f: feature_label(f).lower())
     today = week_minute(now) // (24 * 60)
     shown = filter_finder(everything, request, today=today)
     origin = None
@@ -441,6 +457,8 @@ __all__ = [
     "FinderRequest",
     "attends",
     "choose_meeting",
+    "feature_label",
+    "features",
     "filter_finder",
     "find",
     "is_pinned",

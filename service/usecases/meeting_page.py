@@ -56,8 +56,10 @@ def meeting_event(meeting: Mapping[str, Any], *, now: dt.datetime, url: str) -> 
     if meeting.get("end_time") is not None:
         end = dt.datetime.combine(start.date(), meeting["end_time"])
     online = meeting.get("attendance") in ("online", "hybrid") and meeting.get("conference_url")
+    phone = meeting.get("conference_phone") if meeting.get("attendance") != "in_person" else None
     description = "\n".join(filter(None, (
         f"Join online: {meeting['conference_url']}" if online else None,
+        f"Join by phone: {phone}" if phone else None,
         str(meeting.get("notes") or "") or None, url)))
     return weekly_event(
         uid=f"meeting-{meeting['id']}@commonground", summary=str(meeting["name"]),

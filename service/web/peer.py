@@ -147,7 +147,8 @@ def meetings() -> ResponseReturnValue:
     ctx = get_context()
     args = request.args
     context: dict[str, Any] = {"args": args, "weekdays": WEEKDAYS, "parts": PARTS_OF_DAY,
-                               "views": finder.VIEWS, "error": None, "found": None,
+                               "views": finder.VIEWS, "feature_label": finder.feature_label,
+                               "error": None, "found": None,
                                "assets": map_assets(), "has_demo": False}
     status = 200
     try:
