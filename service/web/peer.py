@@ -57,8 +57,10 @@ def clock() -> dt.datetime:
 def map_assets() -> dict[str, str]:
     """What an in-page map loads: Leaflet from this site, and the tiles setting.
 
-    ``MAP_TILES``: ``openstreetmap`` (default), ``none`` (no tiles), or an ``https://`` URL
-    template with ``{z}``, ``{x}``, ``{y}``, optionally followed by ``|attribution``.
+    Leaflet comes from the ``vendor.vendor`` route (the installed ``xstatic-leaflet``); an
+    app without that route gets no map (the list still works). ``MAP_TILES``:
+    ``openstreetmap`` (default), ``none`` (no tiles), or an ``https://`` URL template with
+    ``{z}``, ``{x}``, ``{y}``, optionally followed by ``|attribution``.
     """
     setting = str(current_app.config.get("MAP_TILES") or "openstreetmap").strip()
     tiles, attribution = OSM_TILES
@@ -66,8 +68,9 @@ def map_assets() -> dict[str, str]:
         tiles, attribution = "", ""
     elif setting.startswith("https://"):
         tiles, _, attribution = setting.partition("|")
-    return {"css": url_for("static", filename="vendor/leaflet/leaflet.css"),
-            "js": url_for("static", filename="vendor/leaflet/leaflet.js"),
+    served = "vendor.vendor" in current_app.view_functions
+    return {"css": url_for("vendor.vendor", path="leaflet/leaflet.css") if served else "",
+            "js": url_for("vendor.vendor", path="leaflet/leaflet.js") if served else "",
             "tiles": tiles, "attribution": attribution or "Map tiles"}
 
 

@@ -80,6 +80,7 @@
     var note = box.querySelector(".map-note");
     var map = null;
     var markers = {};
+    var bounds = [];
 
     function say(text) { if (note) { note.textContent = text; } }
 
@@ -114,7 +115,6 @@
         L.tileLayer(tiles, {maxZoom: 19,
           attribution: box.getAttribute("data-attribution") || ""}).addTo(map);
       }
-      var bounds = [];
       each(items, function (li) {
         var n = li.getAttribute("data-n");
         var latlng = [parseFloat(li.getAttribute("data-lat")),
@@ -160,7 +160,10 @@
       var fold = function () {
         toggle.hidden = !phone.matches;
         wrap.classList.toggle("folded", phone.matches && toggle.getAttribute("aria-expanded") !== "true");
-        if (map) { map.invalidateSize(); }
+        if (map && !wrap.classList.contains("folded")) {  /* drawn while folded: size it now */
+          map.invalidateSize();
+          map.fitBounds(bounds, {padding: [24, 24], maxZoom: 14});
+        }
       };
       toggle.addEventListener("click", function () {
         var open = toggle.getAttribute("aria-expanded") !== "true";
@@ -174,6 +177,10 @@
     }
 
     if (window.L) { draw(); return; }
+    if (!box.getAttribute("data-leaflet-js")) {
+      say("The map is not available here; the list has every meeting.");
+      return;
+    }
     say("Loading the map...");
     load("link", {rel: "stylesheet", href: box.getAttribute("data-leaflet-css")},
          function () {}, function () {});
