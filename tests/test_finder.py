@@ -278,3 +278,17 @@ def test_no_page_exceeds_300_kb_with_2500_meetings(app, client) -> None:
     last = client.get("/meetings?page=50").get_data(as_text=True)
     assert 'start="2451"' in last
     assert 'rel="next"' not in last
+
+
+def test_the_cached_meetings_follow_every_write(app, week) -> None:
+    before = find(app)
+    store = get_store(app)
+    add(store, "Added later", [2], t("12:00"))
+    assert "Added later" in names(find(app))
+    with store.session() as s:
+        s.get(Meeting, week["tuesday"]).active = False
+    after = names(find(app))
+    assert "Tuesday morning" not in after
+    assert len(after) == before.matched  # one in, one out
+    # A page's copies are its own: numbering one answer does not touch the next.
+    assert find(app, day="2").meetings[0]["number"] == 1

@@ -14,6 +14,7 @@ from flask import jsonify
 from flask import request
 from flask import url_for
 
+from service.context import get_context
 from service.context import get_store
 from service.usecases import finder
 from service.usecases import listings
@@ -56,7 +57,7 @@ def _feed_cors(response: Response) -> Response:
 def meeting_lookup() -> ResponseReturnValue:
     """Active meetings by part of their name, venue or town (at most 30), for choosers."""
     q, limit = finder.parse_lookup(request.args)
-    return jsonify({"q": q, "results": finder.lookup(get_store(), q, limit=limit)})
+    return jsonify({"q": q, "results": finder.lookup(get_context(), q, limit=limit)})
 
 
 @bp.get("/meetings")

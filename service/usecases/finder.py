@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from service.usecases.context import Context
-    from store import Store
 
 LONDON = ZoneInfo("Europe/London")
 """The finder's clock: meetings' times are local times in the UK."""
@@ -312,6 +311,22 @@ def filter_finder(meetings: Iterable[dict[str, Any]], request: FinderRequest, *,
 # ------------------------------------------------------------------------ the finder
 
 
+def meetings_of(ctx: Context) -> list[dict[str, Any]]:
+    """Every active meeting (fresh copies), cached per app until meetings or groups change.
+
+    The cache is keyed on the store's change counters, so every worker sees a write at once.
+    """
+    store = ctx.store
+    version = (store.data_version("meetings"), store.data_version("peer_organisations"))
+    cached = ctx.cached("finder_meetings", lambda: active_meetings(store), version=version)
+    return [dict(m) for m in cached]
+
+
+def has_demo(ctx: Context) -> bool:
+    """Whether any active meeting is demo data (the pages then say so)."""
+    return any(m["is_demo"] for m in meetings_of(ctx))
+
+
 def _order(meetings: list[dict[str, Any]], request: FinderRequest, now: dt.datetime, *,
            today: int) -> None:
     day = today if request.view == "today" and request.day is None else request.day
@@ -354,7 +369,7 @@ def find(ctx: Context, request: FinderRequest, *, now: dt.datetime) -> FinderPag
     service.usecases.errors.BadParameterError
         A region that is not one of the meetings' regions; a page past the last.
     """
-    everything = active_meetings(ctx.store)
+    everything = meetings_of(ctx)
     regions = sorted({m["region"] for m in everything if m.get("region")})
     if request.region and request.region.lower() not in {r.lower() for r in regions}:
         msg = (f"region={request.region!r} is not a region of any meeting: use one of "
@@ -398,7 +413,7 @@ def find(ctx: Context, request: FinderRequest, *, now: dt.datetime) -> FinderPag
                       now=now.astimezone(LONDON), regions=regions, types=types)
 
 
-def lookup(store: Store, q: str, *, limit: int = LOOKUP_LIMIT) -> list[dict[str, Any]]:
+def lookup(ctx: Context, q: str, *, limit: int = LOOKUP_LIMIT) -> list[dict[str, Any]]:
     """Active meetings whose name, venue or town has every word of ``q``, names first.
 
     For the home page's "My meeting": a name typed (or chosen from the suggestions) picks
@@ -407,14 +422,14 @@ def lookup(store: Store, q: str, *, limit: int = LOOKUP_LIMIT) -> list[dict[str,
     words = " ".join(q.split()).lower()
     if not words:
         return []
-    found = [m for m in active_meetings(store) if matches_text(m, words)]
+    found = [m for m in meetings_of(ctx) if matches_text(m, words)]
     found.sort(key=lambda m: (m["name"].lower() != words, words not in m["name"].lower(),
                               m["name"].lower(), m["id"]))
     return [{"id": m["id"], "name": m["name"], "when": m["when"], "venue": m.get("venue"),
              "attendance": m["attendance"]} for m in found[:limit]]
 
 
-def choose_meeting(store: Store, text: str) -> tuple[int | None, list[dict[str, Any]]]:
+def choose_meeting(ctx: Context, text: str) -> tuple[int | None, list[dict[str, Any]]]:
     """The meeting a peer typed: ``(its id, [])``, or ``(None, the candidates)`` to choose from.
 
     One exact name (ignoring case and spacing) or one match picks the meeting; several
@@ -426,7 +441,7 @@ def choose_meeting(store: Store, text: str) -> tuple[int | None, list[dict[str, 
         (404) Nothing matches.
     """
     words = " ".join(text.split())
-    found = lookup(store, words)
+    found = lookup(ctx, words)
     exact = [m for m in found if m["name"].lower() == words.lower()]
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0]["id"], []
@@ -461,9 +476,11 @@ __all__ = [
     "features",
     "filter_finder",
     "find",
+    "has_demo",
     "is_pinned",
     "lookup",
     "matches_text",
+    "meetings_of",
     "next_start",
     "parse_finder",
     "parse_lookup",

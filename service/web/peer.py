@@ -99,13 +99,13 @@ def search() -> ResponseReturnValue:
     }
     context: dict[str, Any] = {
         "form": form, "terms": TERMS, "radii": RADII, "choices": None, "chosen": None,
-        "has_demo": any(m["is_demo"] for m in listings.active_meetings(ctx.store)),
+        "has_demo": finder.has_demo(ctx),
         "results": None, "error": None,
     }
     status = 200
     if form["meeting"].strip():
         try:
-            picked, context["choices"] = finder.choose_meeting(ctx.store, form["meeting"])
+            picked, context["choices"] = finder.choose_meeting(ctx, form["meeting"])
         except KNOWN as exc:
             info = describe(exc)
             context["error"], status = info.detail, info.status
@@ -160,7 +160,7 @@ def meetings() -> ResponseReturnValue:
     except KNOWN as exc:
         info = describe(exc)
         context["error"], status = info.detail, info.status
-        context["regions"] = sorted({m["region"] for m in listings.active_meetings(ctx.store)
+        context["regions"] = sorted({m["region"] for m in finder.meetings_of(ctx)
                                      if m.get("region")})
     else:
         context["has_demo"] = any(m["is_demo"] for m in found.meetings)
