@@ -17,11 +17,13 @@ from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
 from store.refs import MODELS
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from store import Store
 
 
+@replica_read
 def list_organisations(store: Store) -> list[dict[str, Any]]:
     """Every peer organisation with its region name, by id."""
     parent = aliased(PeerOrganisation)
@@ -31,7 +33,7 @@ def list_organisations(store: Store) -> list[dict[str, Any]]:
         .outerjoin(parent, PeerOrganisation.parent_id == parent.id)
         .order_by(PeerOrganisation.id)
     )
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [
             {
                 "id": o.id, "name": o.name, "status": o.status, "is_hotspot": o.is_hotspot,
@@ -43,12 +45,13 @@ def list_organisations(store: Store) -> list[dict[str, Any]]:
         ]
 
 
+@replica_read
 def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, Any]]:
     """Every meeting (optionally only active ones), by id."""
     stmt = select(Meeting).order_by(Meeting.id)
     if active_only:
         stmt = stmt.where(Meeting.active.is_(True))
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [
             {
                 "id": m.id, "name": m.name, "organisation_id": m.organisation_id,
@@ -62,6 +65,7 @@ def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, 
         ]
 
 
+@replica_read
 def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     """Every stored field of every record of ``kind``, with the names of related records.
 
@@ -72,6 +76,7 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     return _export_stmt_records(store, kind, None)
 
 
+@replica_read
 def feed_meetings(store: Store, *, organisation_id: int | None = None) -> list[dict[str, Any]]:
     """The public meetings: active ones of approved organisations, as :func:`export_records`.
 
@@ -84,13 +89,15 @@ def feed_meetings(store: Store, *, organisation_id: int | None = None) -> list[d
     return _export_stmt_records(store, "meetings", where)
 
 
+@replica_read
 def organisation_status(store: Store, organisation_id: int) -> str | None:
     """The status of a peer organisation, ``None`` when there is no such organisation."""
-    with store.sessions() as s:
+    with store.read_session() as s:
         return s.scalar(select(PeerOrganisation.status)
                         .where(PeerOrganisation.id == organisation_id))
 
 
+@replica_read
 def query_records(
     store: Store,
     kind: str,
@@ -134,7 +141,7 @@ def query_records(
         if value is not None:
             conds.append(model.association_id.in_(
                 select(Association.id).where(getattr(Association, column) == value)))
-    with store.sessions() as s:
+    with store.read_session() as s:
         total = int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
         page_ids = list(s.scalars(
             select(model.id).where(*conds).order_by(model.id).limit(limit).offset(offset)))
@@ -143,14 +150,15 @@ def query_records(
     return total, export_records_by_ids(store, kind, page_ids)
 
 
+@replica_read
 def export_records_by_ids(store: Store, kind: str, ids: list[int]) -> list[dict[str, Any]]:
     """:func:`export_records` for some ids only, in id order."""
     model = MODELS[kind]
     return _export_stmt_records(store, kind, model.id.in_(ids))
 
 
+@replica_read
 def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, Any]]:
-
     model = MODELS[kind]
     columns = [c for c in model.__table__.columns if c.name != "geom"]
     if kind == "meetings":
@@ -168,5 +176,5 @@ def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, 
         stmt = select(*columns)
     if where is not None:
         stmt = stmt.where(where)
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [dict(r._mapping) for r in s.execute(stmt.order_by(model.id))]
