@@ -142,6 +142,7 @@ PAGES = {
     "/maps/opportunities": ("lat", "lon", "meeting_id"),
     "/?place=Wigan": ("radius_km",),
     "/": ("lat", "meeting_id"),
+    "/meetings": ("lat", "day", "page", "radius_km", "view", "time", "attendance", "postcode"),
 }
 
 

@@ -14,7 +14,9 @@ from flask import jsonify
 from flask import request
 from flask import url_for
 
+from service.context import get_context
 from service.context import get_store
+from service.usecases import finder
 from service.usecases import listings
 
 if TYPE_CHECKING:
@@ -49,6 +51,13 @@ def _feed_cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
     return response
+
+
+@bp.get("/meetings/lookup")
+def meeting_lookup() -> ResponseReturnValue:
+    """Active meetings by part of their name, venue or town (at most 30), for choosers."""
+    q, limit = finder.parse_lookup(request.args)
+    return jsonify({"q": q, "results": finder.lookup(get_context(), q, limit=limit)})
 
 
 @bp.get("/meetings")

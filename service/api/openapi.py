@@ -162,6 +162,10 @@ SCHEMAS: dict[str, Any] = {
         "lat": _nullable(NUM), "lon": _nullable(NUM), "postcode": _nullable(STR)},
         "required": ["id", "title", "status"]},
     "Health": _obj({"status": STR, "backend": STR}),
+    "MeetingLookup": _obj({"q": STR, "results": {"type": "array", "items": _obj({
+        "id": INT, "name": STR, "when": STR, "venue": _nullable(STR),
+        "attendance": {"type": "string", "enum": list(ATTENDANCE)}},
+        required=["id", "name", "when", "attendance"])}}, required=["q", "results"]),
 }
 
 
@@ -212,6 +216,14 @@ def _paths() -> dict[str, Any]:
                            _param("active", {"type": "string", "enum": ["true", "false"]}),
                            *LISTING],
             "responses": {"200": {"description": "OK", "content": geo}, **ERRORS}}},
+        "/api/meetings/lookup": {"get": {
+            "summary": "Active meetings by part of their name, venue or town (for choosers)",
+            "parameters": [
+                _param("q", STR, "words of the name, venue or town, such as 'Wigan library'",
+                       required=True),
+                _param("limit", {"type": "integer", "minimum": 1, "maximum": 30},
+                       "default 30")],
+            "responses": {"200": _json(_ref("MeetingLookup")), **ERRORS}}},
         "/api/meetings/feed.json": {"get": {
             "summary": "Public meetings in the Meeting Guide JSON format (for TSML UI, ...)",
             "description": (

@@ -7,11 +7,13 @@ carries it; answers are ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint
+from flask import current_app
 from flask import make_response
 from flask import render_template
 from flask import request
@@ -25,9 +27,15 @@ from matching.query import COMMITMENTS
 from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
+from service.usecases import finder
 from service.usecases import listings
+from service.usecases import params
+from service.usecases.calendar import to_ics
 from service.usecases.errors import KNOWN
+from service.usecases.errors import BadParameterError
 from service.usecases.errors import describe
+from service.usecases.meeting_page import directions
+from service.usecases.meeting_page import meeting_event
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
 
@@ -39,6 +47,33 @@ bp = Blueprint("peer", __name__)
 WEEKDAYS = DAY_NAMES
 RADII = (5, 10, 15, 25, 50)
 ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
+OSM_TILES = ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+             "&copy; OpenStreetMap contributors")
+
+
+def clock() -> dt.datetime:
+    """Now, in London (the finder's "upcoming" and "in progress" start from it)."""
+    return dt.datetime.now(finder.LONDON)
+
+
+def map_assets() -> dict[str, str]:
+    """What an in-page map loads: Leaflet from this site, and the tiles setting.
+
+    Leaflet comes from the ``vendor.vendor`` route (the installed ``xstatic-leaflet``); an
+    app without that route gets no map (the list still works). ``MAP_TILES``:
+    ``openstreetmap`` (default), ``none`` (no tiles), or an ``https://`` URL template with
+    ``{z}``, ``{x}``, ``{y}``, optionally followed by ``|attribution``.
+    """
+    setting = str(current_app.config.get("MAP_TILES") or "openstreetmap").strip()
+    tiles, attribution = OSM_TILES
+    if setting.lower() == "none":
+        tiles, attribution = "", ""
+    elif setting.startswith("https://"):
+        tiles, _, attribution = setting.partition("|")
+    served = "vendor.vendor" in current_app.view_functions
+    return {"css": url_for("vendor.vendor", path="leaflet/leaflet.css") if served else "",
+            "js": url_for("vendor.vendor", path="leaflet/leaflet.js") if served else "",
+            "tiles": tiles, "attribution": attribution or "Map tiles"}
 
 
 def _map_html(m: Any) -> str:
@@ -52,7 +87,7 @@ def _no_store(response: Any) -> Any:
 
 
 FILTER_FIELDS = ("days", "times", "fits_week", "commitment", "groups", "remote")
-ERROR_FIELDS = ("meeting_id", "postcode", "place", "text")
+ERROR_FIELDS = ("meeting", "postcode", "place", "text")
 """Fields whose errors the page shows at the field (others above the results)."""
 ACCESS_CHOICES = (("wheelchair", "Wheelchair access"), ("step_free", "Step-free"),
                   ("accessible_toilet", "Accessible toilet"), ("hearing_loop", "Hearing loop"),
@@ -85,7 +120,8 @@ def search() -> ResponseReturnValue:
     ctx = get_context()
     chosen = [s for s in args.getlist("interests") if s]
     form: dict[str, Any] = {
-        "meeting_id": args.get("meeting_id", ""), "postcode": args.get("postcode", ""),
+        "meeting_id": args.get("meeting_id", ""), "meeting": args.get("meeting", "")[:200],
+        "postcode": args.get("postcode", ""),
         "place": args.get("place", ""), "lat": args.get("lat", ""), "lon": args.get("lon", ""),
         "text": args.get("text", ""), "radius_km": args.get("radius_km", "15"),
         "interests": chosen, "ignore": [s for s in args.getlist("ignore") if s],
@@ -93,16 +129,30 @@ def search() -> ResponseReturnValue:
         "page": args.get("page", "1"),
         **{k: args.get(k, "") for k in FILTER_FIELDS},
     }
-    meetings = listings.active_meetings(ctx.store)
     context: dict[str, Any] = {
-        "form": form, "terms": TERMS, "radii": RADII, "meetings": meetings,
-        "has_demo": any(m["is_demo"] for m in meetings), "results": None, "error": None,
+        "form": form, "terms": TERMS, "radii": RADII, "choices": None, "chosen": None,
+        "has_demo": finder.has_demo(ctx), "results": None, "error": None,
         "error_param": None, "access_choices": ACCESS_CHOICES, "commitments": COMMITMENTS,
         "searched": False,
     }
     status = 200
     wants = chosen or form["text"] or any(form[k] for k in FILTER_FIELDS)
-    if any(form[k] for k in ORIGIN_FIELDS):
+    if form["meeting"].strip():
+        try:
+            picked, context["choices"] = finder.choose_meeting(ctx, form["meeting"])
+        except KNOWN as exc:
+            info = describe(exc)
+            context["error"], context["error_param"], status = info.detail, "meeting", info.status
+        else:
+            form["meeting_id"] = str(picked) if picked is not None else ""
+    try:  # the chosen meeting's name goes back in the field (a bad id: the search says so)
+        chosen_id = params.record_id(form["meeting_id"], name="meeting_id")
+        context["chosen"] = listings.meeting(ctx.store, chosen_id) if chosen_id else None
+    except KNOWN:
+        context["chosen"] = None
+    if context["choices"] or context["error"]:
+        context["searched"] = bool(context["error"])
+    elif any(form[k] for k in ORIGIN_FIELDS):
         context["searched"] = True
         try:
             found = search_on_map(ctx, parse_search({
@@ -112,7 +162,8 @@ def search() -> ResponseReturnValue:
             info = describe(exc)
             context["error"], status = info.detail, info.status
             # The message sits at its field when the page has one; else above the results.
-            context["error_param"] = info.param if info.param in ERROR_FIELDS else None
+            param = "meeting" if info.param == "meeting_id" else info.param
+            context["error_param"] = param if param in ERROR_FIELDS else None
         else:
             answer = found.found.answer
             labels = {t.slug: t.label for t in TERMS}
@@ -132,7 +183,7 @@ def search() -> ResponseReturnValue:
         context["searched"] = True
         context["error"], status = ("Say where from: choose your meeting, or type a postcode "
                                     "or a town."), 400
-        context["error_param"] = "meeting_id"
+        context["error_param"] = "meeting"
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
 
@@ -152,24 +203,59 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
 
 @bp.get("/meetings")
 def meetings() -> ResponseReturnValue:
-    """The meeting finder: a list and a map, filtered by day, time of day and attendance."""
+    """The meeting finder (:mod:`service.usecases.finder`): search, filters, upcoming, map."""
+    ctx = get_context()
     args = request.args
-    shown, total = listings.find_meetings(get_store(), day=args.get("day", ""),
-                                          part=args.get("time", ""),
-                                          attendance=args.get("attendance", ""))
-    return render_template(
-        "peer/meetings.html", meetings=shown, total=total, weekdays=WEEKDAYS,
-        parts=PARTS_OF_DAY, args=args, map_html=_map_html(build_meetings_map(shown)),
-        has_demo=any(m["is_demo"] for m in shown),
-    )
+    context: dict[str, Any] = {"args": args, "weekdays": WEEKDAYS, "parts": PARTS_OF_DAY,
+                               "views": finder.VIEWS, "feature_label": finder.feature_label,
+                               "error": None, "found": None,
+                               "assets": map_assets(), "has_demo": False}
+    status = 200
+    try:
+        query = finder.parse_finder(args)
+        context["found"] = found = finder.find(ctx, query, now=clock())
+    except KNOWN as exc:
+        info = describe(exc)
+        context["error"], status = info.detail, info.status
+        context["regions"] = sorted({m["region"] for m in finder.meetings_of(ctx)
+                                     if m.get("region")})
+    else:
+        context["has_demo"] = any(m["is_demo"] for m in found.meetings)
+        context["regions"] = found.regions
+        context["page_url"] = lambda page: url_for(
+            "peer.meetings", **{**args.to_dict(), "page": page})
+    return _no_store(make_response(render_template("peer/meetings.html", **context), status))
 
 
 @bp.get("/meetings/<int:meeting_id>")
 def meeting(meeting_id: int) -> ResponseReturnValue:
-    """One meeting: when, where, how to attend, and a search for opportunities near it."""
+    """One meeting: when, where, how to join, directions, calendar file, share link."""
     m = listings.meeting(get_store(), meeting_id)
-    map_html = _map_html(build_meetings_map([m])) if m["lat"] is not None else None
-    return render_template("peer/meeting.html", m=m, map_html=map_html, has_demo=m["is_demo"])
+    pinned = finder.is_pinned(m)
+    map_html = _map_html(build_meetings_map([m])) if pinned else None
+    wait, in_progress = finder.next_start(m, clock())
+    return render_template(
+        "peer/meeting.html", m=m, map_html=map_html, has_demo=m["is_demo"],
+        directions=directions(m) if pinned else None, in_progress=in_progress,
+        next_at=finder.starts_at(clock(), wait) if wait is not None else None,
+        share_url=url_for("peer.meeting", meeting_id=meeting_id, _external=True),
+        ics_url=url_for("peer.meeting_ics", meeting_id=meeting_id))
+
+
+@bp.get("/meetings/<int:meeting_id>.ics")
+def meeting_ics(meeting_id: int) -> ResponseReturnValue:
+    """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
+    m = listings.meeting(get_store(), meeting_id)
+    now = clock()
+    event = meeting_event(m, now=now, url=url_for("peer.meeting", meeting_id=meeting_id,
+                                                   _external=True))
+    if event is None:
+        msg = f"meeting {meeting_id} has no day or start time yet, so it cannot go in a calendar"
+        raise BadParameterError(msg, param="meeting_id", value=meeting_id)
+    response = make_response(to_ics([event], stamp=now))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting_id}.ics"'
+    return response
 
 
 @bp.get("/organisations")
