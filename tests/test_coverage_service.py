@@ -11,6 +11,7 @@ from geo.service_area import service_area_from_text
 from matching.coverage import compute_coverage
 from matching.coverage import town_demand
 from service.cli import main
+from service.usecases.coverage import coverage_frames
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
@@ -54,9 +55,13 @@ def test_api_coverage_is_the_in_process_answer(demo_app, demo_store):
     response = demo_app.test_client().get("/api/coverage?radius_km=12")
     assert response.status_code == 200
     body = response.get_json()
+    # What the public sees: the meetings of approved organisations.
+    meetings, orgs = coverage_frames(demo_store, public=True)
+    assert len(meetings) < len(meetings_frame(demo_store))
+    assert set(orgs["status"]) == {"approved"}
     expected = compute_coverage(
-        town_demand(service_area_from_text("GB")), meetings_frame(demo_store), radius_km=12,
-        organisations=organisations_frame(demo_store), regions=regions_frame(demo_store),
+        town_demand(service_area_from_text("GB")), meetings, radius_km=12,
+        organisations=orgs, regions=regions_frame(demo_store),
     ).to_dict(gaps=20)
     assert body == json.loads(json.dumps(expected))
     assert body["radius_km"] == 12.0

@@ -34,7 +34,8 @@ def coverage() -> ResponseReturnValue:
     params.check_known(request.args, ("radius_km",))
     radius = cases.coverage_radius(request.args.get("radius_km"))
     ctx = get_context()
-    result = cases.coverage_result(ctx.store, radius_km=radius, area=ctx.service_area)
+    result = cases.coverage_result(ctx.store, radius_km=radius, area=ctx.service_area,
+                                   public=True)
     return jsonify(result.to_dict(gaps=cases.DEFAULT_GAPS))
 
 
@@ -45,7 +46,8 @@ def sites_suggest() -> ResponseReturnValue:
     radius = cases.coverage_radius(request.args.get("radius_km"))
     count = cases.site_count(request.args.get("count"))
     ctx = get_context()
-    result = cases.coverage_result(ctx.store, radius_km=radius, area=ctx.service_area)
+    result = cases.coverage_result(ctx.store, radius_km=radius, area=ctx.service_area,
+                                   public=True)
     return jsonify(cases.site_suggestion(ctx.store, result, count=count).to_dict())
 
 

@@ -120,7 +120,8 @@ def register(main: click.Group, context: Any) -> None:
         area = app.config["SERVICE_AREA"]
         try:
             return cases.coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
-                                         area=area, demand=_read_demand(demand_path, area))
+                                         area=area, demand=_read_demand(demand_path, area),
+                                         public=True)
         except StoreUnavailableError as exc:
             raise click.ClickException(str(exc)) from None
         except KNOWN as exc:

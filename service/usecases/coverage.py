@@ -75,9 +75,22 @@ def read_demand(path: Path, area: str) -> pd.DataFrame:
         raise BadParameterError(str(exc), param="demand") from None
 
 
+def coverage_frames(store: Store, *, public: bool, **meeting_args: Any
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Meetings and organisations; with ``public``, of approved organisations only."""
+    meetings = meetings_frame(store, **meeting_args)
+    orgs = organisations_frame(store)
+    if public:
+        orgs = orgs.loc[orgs["status"] == "approved"]
+        keep = meetings["organisation_id"].isna() | meetings["organisation_id"].isin(orgs["id"])
+        meetings = meetings.loc[keep].reset_index(drop=True)
+        orgs = orgs.reset_index(drop=True)
+    return meetings, orgs
+
+
 def coverage_result(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB",
-    demand: pd.DataFrame | None = None,
+    demand: pd.DataFrame | None = None, public: bool = False,
 ) -> CoverageResult:
     """Coverage of the service area's towns (or of ``demand``) by the active meetings.
 
@@ -92,6 +105,9 @@ def coverage_result(
     demand
         User-loaded demand points (``name``, ``lat``, ``lon``, ``population``) instead of
         the gazetteer's towns.
+    public
+        Count only the meetings of approved organisations (what the public pages show);
+        staff pages count every active meeting.
 
     Returns
     -------
@@ -104,9 +120,10 @@ def coverage_result(
         except ValueError as exc:
             raise BadParameterError(str(exc), param="service_area", value=area) from None
         demand = town_demand(service_area)
+    meetings, orgs = coverage_frames(store, public=public)
     return compute_coverage(
-        demand, meetings_frame(store), radius_km=radius_km,
-        organisations=organisations_frame(store), regions=regions_frame(store),
+        demand, meetings, radius_km=radius_km, organisations=orgs,
+        regions=regions_frame(store),
     )
 
 
@@ -136,13 +153,13 @@ def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
 
 def coverage_map(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB", count: int = 5,
-    hex_by: str = "covered_share", resolution: int = 5,
+    hex_by: str = "covered_share", resolution: int = 5, public: bool = False,
 ) -> Any:
-    """The coverage map of the store; ``count=0`` draws no sites."""
-    result = coverage_result(store, radius_km=radius_km, area=area)
+    """The coverage map of the store; ``count=0`` draws no sites; ``public``: approved only."""
+    result = coverage_result(store, radius_km=radius_km, area=area, public=public)
     sites = sites_for_map(site_suggestion(store, result, count=count)) if count else []
-    orgs = organisations_frame(store).set_index("id")["name"]
-    meetings = meetings_frame(store)
+    meetings, org_frame = coverage_frames(store, public=public)
+    orgs = org_frame.set_index("id")["name"]
     meetings["organisation"] = [None if pd.isna(o) else orgs.get(int(o))
                                 for o in meetings["organisation_id"]]
     return build_coverage_map(
@@ -163,6 +180,7 @@ __all__ = [
     "DEFAULT_RADIUS_KM",
     "HEX_BY",
     "approved_organisations",
+    "coverage_frames",
     "coverage_map",
     "coverage_radius",
     "coverage_result",

@@ -46,7 +46,7 @@ def coverage_page() -> ResponseReturnValue:
     count = cases.site_count(args.get("count"), default=5, lo=0)
     ctx = get_context()
     return _page(cases.coverage_map(ctx.store, radius_km=radius, area=ctx.service_area,
-                                    count=count, hex_by=str(hex_by)))
+                                    count=count, hex_by=str(hex_by), public=True))
 
 
 @bp.get("/growth")
