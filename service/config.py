@@ -23,7 +23,9 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
-    Default ``10 per hour``. Failed sign-ins allowed per account.
+    Default ``3 per minute; 6 per 10 minutes; 10 per hour; 20 per day``. Failed sign-ins
+    allowed for one account from one client address: growing delays. There is no limit per
+    account alone, so that no stranger can lock a real user out.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
@@ -87,7 +89,9 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "failed sign-ins per client address",
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
-        "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+        "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT",
+        "3 per minute; 6 per 10 minutes; 10 per hour; 20 per day",
+        "failed sign-ins for one account from one client address",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import time
 
 import pytest
 from markupsafe import escape
@@ -64,6 +65,7 @@ def sign_in(client, user) -> None:
     signing in itself is tested in test_auth.py with the real password hash)."""
     with client.session_transaction() as session:
         session["_user_id"] = CurrentUser(user).get_id()
+        session["signed_in_at"] = int(time.time())
         session["_fresh"] = True
 
 

@@ -1,7 +1,10 @@
 """Staff sign-in pages, the signed-in user, roles, and the bearer token of a request.
 
-Sessions are Flask-Login's; a session names the user and a fingerprint of the password
-hash, so changing a password, or suspending the user, signs the user out everywhere. The
+Sessions are Flask-Login's; a session names the user, a fingerprint of the password hash
+and the user's session version (stored). Signing out and changing the password bump the
+version, so a copied cookie stops working at once on every worker; suspending the user
+signs them out too. A session also has an absolute lifetime from sign-in
+(``PERMANENT_SESSION_LIFETIME``, 8 hours), however active it is. The
 set-up of sessions, CSRF, the sign-in rate limit and cookie flags is
 :mod:`service.web.security`; passwords and tokens are :mod:`service.usecases.accounts`.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import time
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +41,7 @@ from service.usecases.accounts import ROLE_LABELS
 from service.usecases.accounts import verify_password
 from service.usecases.errors import UnauthorizedError
 from store.users import demo_users
+from store.users import end_sessions
 from store.users import find_user_by_email
 from store.users import get_user
 
@@ -90,19 +95,32 @@ class CurrentUser(UserMixin):
         return ROLE_LABELS.get(self.role, self.role)
 
     def get_id(self) -> str:
-        """``<id>:<fingerprint of the password hash>``: a new password ends old sessions."""
-        return f"{self.user.id}:{_fingerprint(self.user.password_hash)}"
+        """``<id>:<fingerprint of the password hash>:<session version>``.
+
+        A new password or a sign-out (which bump the stored version) ends old sessions.
+        """
+        return (f"{self.user.id}:{_fingerprint(self.user.password_hash)}:"
+                f"{self.user.session_version}")
+
+
+def _session_expired() -> bool:
+    started = session.get("signed_in_at")
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return not isinstance(started, int | float) or time.time() - started > lifetime
 
 
 def load_user(session_id: str) -> CurrentUser | None:
     """The signed-in user of a session id, or ``None`` (Flask-Login's user loader)."""
-    user_id, _, fingerprint = str(session_id).partition(":")
-    if not user_id.isdigit():
+    user_id, _, rest = str(session_id).partition(":")
+    fingerprint, _, version = rest.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = get_user(get_store(), int(user_id))
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(fingerprint, _fingerprint(user.password_hash)):
+        return None
+    if int(version) != user.session_version or _session_expired():
         return None
     return CurrentUser(user)
 
@@ -246,6 +264,7 @@ def login() -> ResponseReturnValue:
     _warn_random_secret_key()
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
     login_user(CurrentUser(user))
+    session["signed_in_at"] = int(time.time())
     session.permanent = True
     flash(f"Signed in as {user.email}.", "info")
     return redirect(safe_next(request.form.get("next")) or home_for(user))
@@ -256,6 +275,10 @@ def logout() -> ResponseReturnValue:
     """Sign out (POST with the CSRF token; GET shows the button)."""
     if request.method == "GET":
         return render_template("auth/logout.html")
+    if current_user.is_authenticated:
+        # Ends this session on the server (and the user's other sessions): a copy of the
+        # cookie no longer signs anyone in.
+        end_sessions(get_store(), current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
