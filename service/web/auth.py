@@ -1,10 +1,12 @@
 """Staff sign-in pages, the signed-in user, roles, and the bearer token of a request.
 
 Sessions are Flask-Login's; a session names the user, a fingerprint of the password hash
-and the user's session version (stored). Signing out and changing the password bump the
-version, so a copied cookie stops working at once on every worker; suspending the user
-signs them out too. A session also has an absolute lifetime from sign-in
-(``PERMANENT_SESSION_LIFETIME``, 8 hours), however active it is. The
+and the user's session version (stored in the database), and has an absolute lifetime from
+sign-in (``PERMANENT_SESSION_LIFETIME``, 8 hours) however active it is. Signing out ends the
+session on the server: with ``REDIS_URL`` its server-side id (:mod:`service.web.shared`,
+checked on every request) is revoked; without Redis (or when Redis cannot be told) the
+user's session version is bumped, which ends every session of the user on every worker.
+Changing the password bumps the version too; suspending the user signs them out. The
 set-up of sessions, CSRF, the sign-in rate limit and cookie flags is
 :mod:`service.web.security`; passwords and tokens are :mod:`service.usecases.accounts`.
 """
@@ -40,6 +42,9 @@ from service.usecases.accounts import DEMO_ACCOUNTS
 from service.usecases.accounts import ROLE_LABELS
 from service.usecases.accounts import verify_password
 from service.usecases.errors import UnauthorizedError
+from service.web.shared import SESSION_KEY
+from service.web.shared import SharedStateError
+from service.web.shared import sessions_for
 from store.users import demo_users
 from store.users import end_sessions
 from store.users import find_user_by_email
@@ -122,6 +127,15 @@ def load_user(session_id: str) -> CurrentUser | None:
         return None
     if int(version) != user.session_version or _session_expired():
         return None
+    registry = sessions_for(current_app)
+    if registry.shared:
+        try:
+            if not registry.is_valid(session.get(SESSION_KEY), user.id):
+                return None  # signed out (or revoked) on some worker
+        except SharedStateError:
+            # Cannot confirm the session: fail closed, as signed out.
+            current_app.logger.debug("session check skipped: Redis unreachable")
+            return None
     return CurrentUser(user)
 
 
@@ -263,8 +277,12 @@ def login() -> ResponseReturnValue:
                              error="That email and password do not match an active account.")
     _warn_random_secret_key()
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    sid = sessions_for(current_app).create(user.id, int(lifetime))
     login_user(CurrentUser(user))
     session["signed_in_at"] = int(time.time())
+    if sid:
+        session[SESSION_KEY] = sid
     session.permanent = True
     flash(f"Signed in as {user.email}.", "info")
     return redirect(safe_next(request.form.get("next")) or home_for(user))
@@ -275,12 +293,22 @@ def logout() -> ResponseReturnValue:
     """Sign out (POST with the CSRF token; GET shows the button)."""
     if request.method == "GET":
         return render_template("auth/logout.html")
-    if current_user.is_authenticated:
-        # Ends this session on the server (and the user's other sessions): a copy of the
-        # cookie no longer signs anyone in.
-        end_sessions(get_store(), current_user.id)
+    sid = session.get(SESSION_KEY)
+    user_id = current_user.id if current_user.is_authenticated else None
     logout_user()
     session.clear()
+    registry = sessions_for(current_app)
+    revoked = False
+    if registry.shared and sid:
+        try:
+            registry.revoke(sid)
+            revoked = True
+        except SharedStateError:
+            revoked = False
+    if not revoked and user_id is not None:
+        # No shared session store (or it cannot be told): end every session of the user, so
+        # a copy of the cookie no longer signs anyone in.
+        end_sessions(get_store(), user_id)
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 

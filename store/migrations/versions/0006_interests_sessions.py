@@ -4,8 +4,8 @@
 contact is wiped when handled or after the retention period. ``users.session_version`` is
 bumped on sign-out and password change so that older session cookies are refused.
 
-Revision ID: 0005_i13
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_i13"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
