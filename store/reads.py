@@ -6,10 +6,10 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
-from sqlalchemy import or_
 from sqlalchemy import String
 from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 

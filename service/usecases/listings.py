@@ -30,8 +30,8 @@ from service.usecases.errors import UnauthorizedError
 from store.reads import approved_organisation_ids
 from store.reads import export_records
 from store.reads import export_records_by_ids
-from store.reads import is_listed
 from store.reads import feed_meetings
+from store.reads import is_listed
 from store.reads import list_meetings
 from store.reads import list_organisations
 from store.reads import organisation_status

@@ -127,16 +127,20 @@ def load_user(session_id: str) -> CurrentUser | None:
         return None
     if int(version) != user.session_version or _session_expired():
         return None
+    return CurrentUser(user) if _registry_allows(user.id) else None
+
+
+def _registry_allows(user_id: int) -> bool:
+    """With Redis: whether the session's server-side id is still valid (fails closed)."""
     registry = sessions_for(current_app)
-    if registry.shared:
-        try:
-            if not registry.is_valid(session.get(SESSION_KEY), user.id):
-                return None  # signed out (or revoked) on some worker
-        except SharedStateError:
-            # Cannot confirm the session: fail closed, as signed out.
-            current_app.logger.debug("session check skipped: Redis unreachable")
-            return None
-    return CurrentUser(user)
+    if not registry.shared:
+        return True
+    try:
+        return bool(registry.is_valid(session.get(SESSION_KEY), user_id))
+    except SharedStateError:
+        # Cannot confirm the session: fail closed, as signed out.
+        current_app.logger.debug("session check skipped: Redis unreachable")
+        return False
 
 
 def unauthorized() -> ResponseReturnValue:
