@@ -40,6 +40,8 @@ PUBLIC_GETS: dict[str, str | None] = {
     "/meetings": "/meetings",
     "/organisations": "/organisations",
     "/meetings/<int:meeting_id>": None,  # one record: tested below
+    "/meetings/<int:meeting_id>/calendar.ics": None,
+    "/opportunities/<int:opportunity_id>/calendar.ics": None,
     "/opportunities/<int:opportunity_id>": None,
     "/api/associations/<int:association_id>/reach": None,
     "/api/opportunities/<int:opportunity_id>/reach": None,

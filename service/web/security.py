@@ -52,6 +52,7 @@ from typing import Any
 from flask import current_app
 from flask import g
 from flask import jsonify
+from flask import render_template
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
@@ -122,6 +123,11 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         body = error_body(429, "too_many_requests", f"try again in {retry} seconds")
         return jsonify(body), 429, headers
+    if request.endpoint == "peer.express_interest":
+        page = render_template("error.html", status=429, title="Too many requests",
+                               detail="You have said you are interested many times in a short "
+                                       "while. Please try again later, or ask at your meeting.")
+        return page, 429, headers
     minutes = max(1, round(retry / 60))
     message = (f"Too many failed sign-in attempts. Wait {minutes} minute"
                f"{'s' if minutes != 1 else ''} and try again.")
@@ -227,6 +233,13 @@ def init_app(app: Flask) -> None:
                          deduct_when=_login_failed,
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
+    # "I'm interested" (no account): a few a day from one address is plenty for a peer and
+    # stops anyone filling partners' inboxes.
+    app.config.setdefault("INTEREST_RATE_LIMIT", "5 per hour; 20 per day")
+    app.view_functions["peer.express_interest"] = limiter.limit(
+        app.config["INTEREST_RATE_LIMIT"], methods=["POST"],
+        error_message="too many interests from this address")(
+        app.view_functions["peer.express_interest"])
     app.register_error_handler(RateLimitExceeded, _too_many)
     if not storage_uri.startswith("memory://"):
         app.before_request(_check_counters)
