@@ -108,6 +108,12 @@ class CurrentUser(UserMixin):
                 f"{self.user.session_version}")
 
 
+def session_fields(user: StaffUser) -> dict[str, Any]:
+    """What a signed-in session holds for ``user`` (for tests that sign in without a form)."""
+    return {"_user_id": CurrentUser(user).get_id(), "_fresh": True,
+            "signed_in_at": int(time.time())}
+
+
 def _session_expired() -> bool:
     started = session.get("signed_in_at")
     lifetime = current_app.permanent_session_lifetime.total_seconds()
@@ -327,5 +333,6 @@ __all__ = [
     "render_login",
     "role_required",
     "safe_next",
+    "session_fields",
     "unauthorized",
 ]
