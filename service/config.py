@@ -23,8 +23,13 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``<instance>``. Folder for caches and user-loaded reference data.
 ``COMMONGROUND_SERVICE_AREA``
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_DEVOLVE_MAX_KM``
+    Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``COMMONGROUND_BUSY_TIMEOUT``
+    Default ``30``. Seconds a SQLite writer (a load, a page or API edit) waits for the one
+    before it; then it fails with "another load is running".
 ``RATELIMIT_STORAGE_URI``
     Default ``REDIS_URL`` when set, else ``memory://`` (one process). Where sign-in
     rate-limit counters live; with several workers or hosts use a shared one, e.g.
@@ -35,6 +40,10 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``3 per minute; 6 per 10 minutes; 10 per hour; 20 per day``. Failed sign-ins
     allowed for one account from one client address: growing delays. There is no limit per
     account alone, so that no stranger can lock a real user out.
+``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
+    Default ``60 per minute``. Requests per client address to the computed coverage answers
+    (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
+    without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 
@@ -93,7 +102,14 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "SERVICE_AREA": (
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
+    "DEVOLVE_MAX_KM": (
+        "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
+    ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "BUSY_TIMEOUT": (
+        "COMMONGROUND_BUSY_TIMEOUT", "30",
+        "seconds a SQLite writer (a load, a page edit) waits for the one before it",
+    ),
     "RATELIMIT_STORAGE_URI": (
         "RATELIMIT_STORAGE_URI", "REDIS_URL or memory://",
         "where sign-in rate-limit counters live",
@@ -106,6 +122,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT",
         "3 per minute; 6 per 10 minutes; 10 per hour; 20 per day",
         "failed sign-ins for one account from one client address",
+    ),
+    "ANONYMOUS_RATE_LIMIT": (
+        "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
+        "anonymous requests per address to the computed coverage answers",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
@@ -162,6 +182,9 @@ def load_settings(
         "LOG_LEVEL": "INFO",
         "MAIL_OUTBOX": str(instance / "outbox"),
         "INTEREST_RETENTION_DAYS": 30,
+        "BUSY_TIMEOUT": "30",
+        "DEVOLVE_MAX_KM": 40.0,
+        "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -173,6 +196,21 @@ def load_settings(
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["BUSY_TIMEOUT"] = float(settings["BUSY_TIMEOUT"])
+    except (TypeError, ValueError):
+        settings["BUSY_TIMEOUT"] = -1.0
+    if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
+        msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
+        raise ValueError(msg)
+    try:
+        settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
+        if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
+               f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "

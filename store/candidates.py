@@ -125,11 +125,14 @@ class StoreCandidates:
 
     @replica_read
     def _meetings(self, *conditions: Any) -> pd.DataFrame:
+        # Online meetings have no distance: they are never "within" anything, and a group's
+        # links are measured from the rooms it meets in.
         stmt = (
             select(Meeting.id, Meeting.name, Meeting.organisation_id,
                    PeerOrganisation.name.label("organisation"), Meeting.lat, Meeting.lon)
             .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
-            .where(Meeting.active.is_(True), Meeting.lat.is_not(None), *conditions)
+            .where(Meeting.active.is_(True), Meeting.lat.is_not(None),
+                   Meeting.attendance != "online", *conditions)
             .order_by(Meeting.id)
         )
         with self.router.connect() as conn:
@@ -137,7 +140,7 @@ class StoreCandidates:
         return pd.DataFrame.from_records(rows, columns=_MEETING_COLUMNS)
 
     def meetings_within(self, latlon: tuple[float, float], radius_km: float) -> pd.DataFrame:
-        """Active meetings within ``radius_km``, nearest first, with ``distance_km``."""
+        """Active in-room meetings within ``radius_km``, nearest first, with ``distance_km``."""
         ids, km = self.store.spatial.within("meetings", latlon, radius_km,
                                             filters={"active": True})
         if not len(ids):
@@ -147,7 +150,7 @@ class StoreCandidates:
                         ids, km)
 
     def meetings_of(self, organisation_id: int) -> pd.DataFrame:
-        """The active meetings of one organisation, by id."""
+        """The active in-room (in-person or hybrid) meetings of one organisation, by id."""
         return self._meetings(Meeting.organisation_id == int(organisation_id))
 
     @replica_read

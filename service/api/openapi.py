@@ -64,6 +64,8 @@ ERRORS = {
 }
 RADIUS_KM = {"type": "number", "minimum": MIN_RADIUS_KM, "maximum": MAX_RADIUS_KM}
 RADIUS = _param("radius_km", RADIUS_KM, "search radius in km (default 15)")
+ON_DATE = _param("on", {"type": "string", "format": "date"},
+                 "count meetings that serve people on this date (default today)")
 LISTING = [
     _param("lat", {"type": "number", "minimum": -90, "maximum": 90}),
     _param("lon", {"type": "number", "minimum": -180, "maximum": 180}),
@@ -118,17 +120,29 @@ SCHEMAS: dict[str, Any] = {
                          "covered_share": _nullable(NUM)},
                         required=["name", "population", "covered_population"]),
     "Coverage": _obj({
-        "radius_km": NUM, "population": INT, "covered_population": INT,
+        "radius_km": NUM, "on": _nullable(STR), "meetings": INT, "population": INT,
+        "population_source": _nullable(STR), "covered_population": INT,
         "covered_share": _nullable(NUM),
         "by_region": {"type": "array", "items": _ref("CoverageRow")},
         "by_hotspot": {"type": "array", "items": _ref("CoverageRow")},
         "gaps": {"type": "array", "items": _obj({
-            "name": STR, "lat": NUM, "lon": NUM, "population": INT,
+            "name": STR, "place": STR, "lat": NUM, "lon": NUM, "population": INT,
             "distance_km": _nullable(NUM)})}}),
-    "Sites": _obj({"sites": {"type": "array", "items": _obj({
-        "name": STR, "lat": NUM, "lon": NUM, "added_population": INT,
-        "devolve_from": _nullable(_obj({"organisation_id": INT, "name": STR,
-                                        "distance_km": NUM}))})}}),
+    "Sites": _obj({
+        "radius_km": NUM, "method": STR, "added_population": INT,
+        "uncovered_population": INT, "greedy_population": INT,
+        "optimal_population": _nullable(INT), "gap": _nullable(NUM), "note": STR,
+        "sites": {"type": "array", "items": _obj({
+            "name": STR, "at": STR, "lat": NUM, "lon": NUM, "added_population": INT,
+            "places": {"type": "array", "items": _obj({"name": STR, "population": INT})},
+            "devolve_from": _nullable(_obj({
+                "organisation_id": _nullable(INT), "name": _nullable(STR),
+                "distance_km": _nullable(NUM), "readiness": _nullable(NUM),
+                "reasons": STR}))})}}),
+    "WhatIf": _obj({"lat": NUM, "lon": NUM, "radius_km": NUM, "added_population": INT,
+                    "places": {"type": "array", "items": _obj({"name": STR,
+                                                               "population": INT})}},
+                   required=["added_population", "places"]),
     "PartnerOpportunity": {"type": "object", "properties": {
         "id": INT, "title": STR, "description": _nullable(STR),
         "interests": {"type": "array", "items": {"type": "string", "enum": list(SLUGS)}},
@@ -228,13 +242,23 @@ def _paths() -> dict[str, Any]:
         "/api/coverage": {"get": {
             "summary": "Covered population overall, per region and per hotspot tree; gaps",
             "parameters": [_param("radius_km", RADIUS_KM,
-                                  "reach of a meeting in km (default 10)")],
+                                  "reach of a meeting in km (default 10)"), ON_DATE],
             "responses": {"200": _json(_ref("Coverage")), "400": ERRORS["400"]}}},
+        "/api/coverage/what-if": {"get": {
+            "summary": "The people a new group at lat/lon would add, and where they live",
+            "parameters": [
+                _param("lat", {"type": "number", "minimum": -90, "maximum": 90},
+                       required=True),
+                _param("lon", {"type": "number", "minimum": -180, "maximum": 180},
+                       required=True),
+                _param("radius_km", RADIUS_KM, "reach of a meeting in km (default 10)"),
+                ON_DATE],
+            "responses": {"200": _json(_ref("WhatIf")), "400": ERRORS["400"]}}},
         "/api/sites/suggest": {"get": {
             "summary": "Sites for new groups that newly cover the most people",
             "parameters": [
                 _param("radius_km", RADIUS_KM, "reach of a meeting in km (default 10)"),
-                _param("count", {"type": "integer", "minimum": 1, "maximum": 50})],
+                _param("count", {"type": "integer", "minimum": 1, "maximum": 50}), ON_DATE],
             "responses": {"200": _json(_ref("Sites")), "400": ERRORS["400"]}}},
         "/api/partner/opportunities": {
             "get": {"summary": "The partner's opportunities", "security": bearer,

@@ -1,7 +1,9 @@
 """Full-page folium maps (``/maps/...``).
 
 * ``/maps/coverage?radius_km=&count=&hex=`` meetings and their catchment, hexagons coloured
-  by covered share (``hex=distance_km``: by distance), uncovered towns, suggested sites.
+  by covered share (``hex=distance_km``: by distance), uncovered places, suggested sites with
+  their lists, and the what-if (click the map). Rendered once per data change and
+  parameters, served gzipped.
 * ``/maps/growth`` the devolution trees, year by year.
 * ``/maps/opportunities?lat=&lon=|postcode=|place=|meeting_id=&interests=&text=&radius_km=
   &limit=`` a search drawn: origin, radius, results by category, meetings.
@@ -12,12 +14,14 @@ Thin: parse, call a use case (:mod:`service.usecases.coverage`,
 
 from __future__ import annotations
 
+import gzip
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Blueprint
 from flask import Response
 from flask import request
+from flask import url_for
 
 from service.context import get_context
 from service.usecases import coverage as cases
@@ -45,8 +49,24 @@ def coverage_page() -> ResponseReturnValue:
     radius = cases.coverage_radius(args.get("radius_km"))
     count = cases.site_count(args.get("count"), default=5, lo=0)
     ctx = get_context()
-    return _page(cases.coverage_map(ctx.store, radius_km=radius, area=ctx.service_area,
-                                    count=count, hex_by=str(hex_by), public=True))
+    what_if = url_for("api_coverage.what_if", radius_km=f"{radius:g}")
+    body = cases.coverage_page(ctx.store, radius_km=radius, area=ctx.service_area, count=count,
+                               hex_by=str(hex_by), what_if_url=what_if,
+                               data_dir=ctx.settings.get("DATA_DIR"),
+                               devolve_max_km=float(ctx.settings.get("DEVOLVE_MAX_KM", 40.0)))
+    return _compressed_page(body)
+
+
+def _compressed_page(body: bytes) -> Response:
+    """A cached page: gzip when the client accepts it (every browser), else plain."""
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = Response(body, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(gzip.decompress(body), mimetype="text/html")
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 @bp.get("/growth")

@@ -58,6 +58,7 @@ from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from service.usecases.errors import BadParameterError
@@ -111,6 +112,16 @@ def _account_key() -> str:
     return f"account-address:{digest}"
 
 
+EXPENSIVE_ENDPOINTS = ("api_coverage.coverage", "api_coverage.sites_suggest",
+                       "api_coverage.what_if", "maps_views.coverage_page")
+"""Views that compute coverage: limited per client address for anonymous clients
+(``COMMONGROUND_ANONYMOUS_RATE_LIMIT``)."""
+
+
+def _signed_in() -> bool:
+    return bool(current_user.is_authenticated) or bearer_token() is not None
+
+
 def _login_failed(_response: Any) -> bool:
     return bool(g.get("login_failed"))
 
@@ -128,6 +139,9 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
                                detail="You have said you are interested many times in a short "
                                        "while. Please try again later, or ask at your meeting.")
         return page, 429, headers
+    if request.endpoint in EXPENSIVE_ENDPOINTS:
+        return (f"Too many requests: try again in {retry} seconds, or sign in.", 429,
+                headers | {"Content-Type": "text/plain; charset=utf-8"})
     minutes = max(1, round(retry / 60))
     message = (f"Too many failed sign-in attempts. Wait {minutes} minute"
                f"{'s' if minutes != 1 else ''} and try again.")
@@ -240,6 +254,12 @@ def init_app(app: Flask) -> None:
         app.config["INTEREST_RATE_LIMIT"], methods=["POST"],
         error_message="too many interests from this address")(
         app.view_functions["peer.express_interest"])
+    for endpoint in EXPENSIVE_ENDPOINTS:  # computed answers: anonymous clients are limited
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(
+                app.config["ANONYMOUS_RATE_LIMIT"], exempt_when=_signed_in,
+                error_message="too many requests from this address")(
+                    app.view_functions[endpoint])
     app.register_error_handler(RateLimitExceeded, _too_many)
     if not storage_uri.startswith("memory://"):
         app.before_request(_check_counters)
