@@ -33,6 +33,7 @@ PUBLIC_GETS: dict[str, str | None] = {
     "/api/opportunities": "/api/opportunities?limit=1000&status=any",
     "/api/recommendations": "/api/recommendations?lat=53.5448&lon=-2.6318&radius_km=15",
     "/api/coverage": "/api/coverage",
+    "/api/coverage/what-if": None,  # a point: no list of records
     "/api/sites/suggest": "/api/sites/suggest",
     "/maps/opportunities": "/maps/opportunities?lat=53.5448&lon=-2.6318&radius_km=15",
     "/maps/growth": "/maps/growth",
