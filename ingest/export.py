@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ingest.meeting_feed import feed_entries
 from ingest.records import IngestError
 from ingest.safe_csv import SafeDictWriter
 
@@ -64,8 +65,6 @@ def write_export(records: list[dict[str, Any]], path: Path, *, fmt: str, kind: s
         if kind != "meetings":
             msg = f"the meeting-guide format is for meetings only, not {kind!r}"
             raise IngestError(msg)
-        from ingest.meeting_feed import feed_entries  # noqa: PLC0415
-
         items = feed_entries(records)
         path.write_text(json.dumps(items, indent=1, ensure_ascii=False), encoding="utf-8")
         return len(items)

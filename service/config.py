@@ -12,8 +12,11 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     maps) go to them; a replica that fails is left out and its reads go to the primary.
 ``REDIS_URL``
     Default empty (one machine: in-process counters, cookie-only sessions). ``redis://host:
-    6379/0``: sign-in rate-limit counters and server-side staff sessions shared by every
-    worker and host.
+    6379/0``: sign-in rate-limit counters, server-side staff sessions and computed coverage
+    answers shared by every worker and host.
+``COMMONGROUND_RESULT_CACHE_TTL``
+    Default ``3600``. Seconds a computed answer (coverage, sites, map pages) is kept in Redis
+    for every worker when ``REDIS_URL`` is set; ``0`` keeps answers per worker only.
 ``SECRET_KEY``
     Default: random per process (development only). Signs sessions and CSRF tokens; set it in
     production, the same on every worker.
@@ -95,7 +98,13 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "DATABASE_REPLICA_URLS": (
         "DATABASE_REPLICA_URLS", "", "comma-separated URLs of streaming read replicas",
     ),
-    "REDIS_URL": ("REDIS_URL", "", "Redis for shared rate limits and server-side sessions"),
+    "REDIS_URL": (
+        "REDIS_URL", "", "Redis for shared rate limits, server-side sessions and answers",
+    ),
+    "RESULT_CACHE_TTL": (
+        "COMMONGROUND_RESULT_CACHE_TTL", "3600",
+        "seconds computed answers are shared through Redis (0 = per worker)",
+    ),
     "SECRET_KEY": ("SECRET_KEY", "random per process", "signs sessions and CSRF tokens"),
     "GEOCODER": ("COMMONGROUND_GEOCODER", "offline", "offline or nominatim"),
     "DATA_DIR": ("COMMONGROUND_DATA_DIR", "<instance>", "caches and user-loaded reference data"),
@@ -175,6 +184,7 @@ def load_settings(
         "DATABASE_URL": f"sqlite:///{instance / 'commonground.db'}",
         "DATABASE_REPLICA_URLS": "",
         "REDIS_URL": "",
+        "RESULT_CACHE_TTL": 3600,
         "SECRET_KEY": None,
         "GEOCODER": "offline",
         "DATA_DIR": str(instance),
@@ -210,6 +220,14 @@ def load_settings(
     except (TypeError, ValueError):
         msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
                f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
+    try:
+        settings["RESULT_CACHE_TTL"] = int(settings["RESULT_CACHE_TTL"])
+        if settings["RESULT_CACHE_TTL"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_RESULT_CACHE_TTL={settings['RESULT_CACHE_TTL']!r} must be a "
+               f"whole number of seconds, 0 or more")
         raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 CATALOGUE_TABLES = ("opportunities", "associations")
 _OPP_COLUMNS = ("id", "association_id", "title", "description", "interests", "skills",
                 "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
-                "status", "lat", "lon")
+                "status", "lat", "lon", "starts_on", "ends_on", "commitment", "accessibility")
 _MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon"]
 _VERSION = select(DataVersion.table_name, DataVersion.version).where(
     DataVersion.table_name.in_(CATALOGUE_TABLES))
@@ -103,7 +103,7 @@ class StoreCandidates:
         unlisted = (frame["status"] == "open") & ~frame["listed"].astype(bool)
         frame.loc[unlisted, "status"] = "filled"
         frame = frame.drop(columns="listed")
-        for column in ("interests", "skills", "weekdays"):
+        for column in ("interests", "skills", "weekdays", "accessibility"):
             frame[column] = [list(v) if v else [] for v in frame[column]]
         return frame
 

@@ -16,9 +16,11 @@ from flask import render_template
 from domain.status import ATTENDANCE
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
+from matching.query import COMMITMENTS
 from matching.taxonomy import SLUGS
 from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
+from service.usecases.search import REMOTE_CHOICES
 
 bp = Blueprint("openapi", __name__)
 
@@ -82,10 +84,17 @@ SCHEMAS: dict[str, Any] = {
                     "precision": STR}),
     "Recommendation": _obj({
         "opportunity_id": INT, "title": STR, "association": STR, "association_id": INT,
-        "category": STR, "distance_km": NUM, "score": NUM, "reasons": STRS, "lat": NUM,
-        "lon": NUM, "interests": STRS, "skills": STRS, "places_left": _nullable(INT)}),
-    "Recommendations": _obj({"origin": _ref("Origin"), "query": {"type": "object"},
-                             "results": {"type": "array", "items": _ref("Recommendation")}}),
+        "category": STR, "distance_km": _nullable(NUM), "score": NUM, "reasons": STRS,
+        "lat": NUM, "lon": NUM, "interests": STRS, "skills": STRS,
+        "places_left": _nullable(INT), "starts_on": _nullable(STR)}),
+    "Understood": _obj({"interest": STR, "label": STR, "from": STR,
+                        "related": {"type": "boolean"}}),
+    "Recommendations": _obj({
+        "origin": _ref("Origin"), "query": {"type": "object"},
+        "results": {"type": "array", "items": _ref("Recommendation")},
+        "understood": {"type": "array", "items": _ref("Understood")},
+        "page": INT, "page_size": INT, "total": _nullable(INT),
+        "remote": {"type": "array", "items": _ref("Recommendation")}}),
     "Feature": _obj({"type": {"type": "string", "enum": ["Feature"]}, "id": INT,
                      "geometry": _nullable({"type": "object"}),
                      "properties": {"type": "object"}}),
@@ -171,6 +180,18 @@ def _paths() -> dict[str, Any]:
         _param("association_id", INT), _param("organisation_id", INT),
         _param("days", STR, "e.g. sat,sun or weekdays"),
         _param("times", STR, "morning, afternoon, evening or HH:MM-HH:MM"),
+        _param("page", {"type": "integer", "minimum": 1}, "page of page_size results"),
+        _param("page_size", {"type": "integer", "minimum": 1, "maximum": 50},
+               "results per page (default 10; same as limit)"),
+        _param("ignore", STR, "interests understood from text that the peer removed"),
+        _param("fits_week", {"type": "string", "enum": ["0", "1", "true", "false"]},
+               "only listings that fit days and times"),
+        _param("commitment", {"type": "string", "enum": list(COMMITMENTS)}),
+        _param("accessibility", STR, "comma-separated features every listing must have"),
+        _param("groups", {"type": "string", "enum": ["0", "1", "true", "false"]},
+               "only listings with room for a group"),
+        _param("remote", {"type": "string", "enum": list(REMOTE_CHOICES)},
+               "remote listings in their own group (include), only, or exclude"),
     ]
     geo = {"application/geo+json": {"schema": _ref("FeatureCollection")},
            "application/json": {"schema": _ref("FeatureCollection")}}

@@ -50,6 +50,10 @@ def _recommend_lines(body: dict[str, Any]) -> list[str]:
     origin, query = body["origin"], body["query"]
     used = ", ".join(query["interests_used"]) or "anything"
     lines = [f"Within {query['radius_km']:g} km of {origin['label']}, for {used}; best first:"]
+    understood = body.get("understood") or []
+    if understood:
+        lines.insert(0, "Understood: " + "; ".join(
+            f"{u['label'].lower()}, from '{u['from']}'" for u in understood))
     if not body["results"] and body.get("associations_near"):
         lines.append(f"  no needs listed near {origin['label']} yet: "
                      f"{body['associations_near']} associations are here; partners list needs "
@@ -60,6 +64,10 @@ def _recommend_lines(body: dict[str, Any]) -> list[str]:
         lines.append(f"{n:>3}. {r['title']} - {r['association']} ({r['category']})"
                      f"  score {r['score']:.3f}")
         lines.append("     " + "; ".join(r["reasons"]))
+    if body.get("remote"):
+        lines.append("Remote or online:")
+        lines += [f"  - {r['title']} - {r['association']}  score {r['score']:.3f}"
+                  for r in body["remote"]]
     return lines
 
 

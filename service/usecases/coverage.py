@@ -42,7 +42,7 @@ from matching.sites import SiteSuggestion
 from matching.sites import suggest_sites
 from service.usecases import params
 from service.usecases import wiring
-from service.usecases.coverage_cache import CACHE
+from service.usecases.coverage_cache import cache_for
 from service.usecases.errors import BadParameterError
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
@@ -136,7 +136,8 @@ def coverage_result(
     if demand is not None:
         return _coverage(store, demand, radius=radius_km, source=USER_DEMAND, day=day,
                          reroot=reroot)
-    key = ("coverage", store.url, CACHE.fingerprint(store), loaded_fingerprint(data_dir), area,
+    cache = cache_for(store)
+    key = ("coverage", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir), area,
            float(radius_km), day, reroot)
 
     def compute() -> CoverageResult:
@@ -150,7 +151,7 @@ def coverage_result(
         result.cache_key = key  # type: ignore[attr-defined]
         return result
 
-    return CACHE.get_or_compute(key, compute)  # type: ignore[no-any-return]
+    return cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
 def _organisations(store: Store, reroot: int | None) -> pd.DataFrame:
@@ -219,7 +220,7 @@ def site_suggestion(
     if base is None or (demand is not None and territory is None):
         return compute()
     key = ("sites", base, count, float(devolve_max_km), ids, territory, method)
-    return CACHE.get_or_compute(key, compute)  # type: ignore[no-any-return]
+    return cache_for(store).get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
 def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
@@ -265,7 +266,8 @@ def coverage_page(
     data_dir: str | None, devolve_max_km: float = DEFAULT_MAX_KM,
 ) -> bytes:
     """The public coverage map page, gzipped, rendered once per data change and parameters."""
-    key = ("coverage-page", store.url, CACHE.fingerprint(store), loaded_fingerprint(data_dir),
+    cache = cache_for(store)
+    key = ("coverage-page", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir),
            area, float(radius_km), count, hex_by, dt.date.today(), what_if_url,
            float(devolve_max_km))
 
@@ -275,7 +277,7 @@ def coverage_page(
                          devolve_max_km=devolve_max_km)
         return gzip.compress(m.get_root().render().encode("utf-8"), compresslevel=6)
 
-    return CACHE.get_or_compute(key, render)  # type: ignore[no-any-return]
+    return cache.get_or_compute(key, render)  # type: ignore[no-any-return]
 
 
 def growth_map(store: Store) -> Any:

@@ -53,7 +53,7 @@ from service.usecases.context import Context
 from service.usecases.coverage import coverage_result
 from service.usecases.coverage import site_suggestion
 from service.usecases.coverage import sites_for_map
-from service.usecases.coverage_cache import CACHE
+from service.usecases.coverage_cache import cache_for
 from service.usecases.search import recommender
 from service.usecases.tables import TABLES
 from service.usecases.tables import Table
@@ -211,11 +211,13 @@ class Dashboard:
             return [t for t in trees
                     if self.scope.everything or t.root_id == self.scope.root_id]
 
-        return CACHE.get_or_compute(("trees", *self._key()), build)  # type: ignore[no-any-return]
+        cache = cache_for(self.store)
+        return cache.get_or_compute(("trees", *self._key()), build)  # type: ignore[no-any-return]
 
     def _key(self) -> tuple[Any, ...]:
         """What the dashboard's figures depend on: data, scope, radius and day."""
-        return (self.store.url, CACHE.fingerprint(self.store), self.scope.everything,
+        fingerprint = cache_for(self.store).fingerprint(self.store)
+        return (self.store.url, fingerprint, self.scope.everything,
                 self.scope.root_id, self.radius_km, self.today)
 
     def headline(self) -> dict[str, Any]:
@@ -286,7 +288,7 @@ class Dashboard:
     def _links(self) -> list[dict[str, Any]]:
         versions = tuple(self.store.data_version(t) for t in (
             "associations", "opportunities", "mutual_interest_links"))
-        return CACHE.get_or_compute(  # type: ignore[no-any-return]
+        return cache_for(self.store).get_or_compute(  # type: ignore[no-any-return]
             ("links", *self._key(), versions), self._links_now)
 
     def _links_now(self) -> list[dict[str, Any]]:
@@ -325,7 +327,7 @@ class Dashboard:
         if base is None:
             return self._coverage_map_html()
         key = ("hotspots-map", base, self.scope.everything, self.scope.root_id)
-        return str(CACHE.get_or_compute(key, self._coverage_map_html))
+        return str(cache_for(self.store).get_or_compute(key, self._coverage_map_html))
 
     def _coverage_map_html(self) -> str:
         meetings = serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
@@ -349,7 +351,8 @@ class Dashboard:
             m = build_growth_map([t.to_dict() for t in self.trees])
             return str(m.get_root().render())
 
-        return str(CACHE.get_or_compute(("growth-map", *self._key()), render))
+        cache = cache_for(self.store)
+        return str(cache.get_or_compute(("growth-map", *self._key()), render))
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:
