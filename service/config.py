@@ -165,6 +165,18 @@ def default_instance_path() -> Path:
     return Path.cwd() / "instance"
 
 
+def _retention_days(raw: Any) -> int:
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 365:  # noqa: PLR2004
+        msg = (f"COMMONGROUND_INTEREST_RETENTION_DAYS={raw!r} is not a number of days from "
+               "1 to 365")
+        raise ValueError(msg)
+    return days
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
@@ -235,14 +247,6 @@ def load_settings(
             f"choose one of {', '.join(GEOCODERS)}"
         )
         raise ValueError(msg)
-    try:
-        days = int(settings["INTEREST_RETENTION_DAYS"])
-    except (TypeError, ValueError):
-        days = 0
-    if not 1 <= days <= 365:  # noqa: PLR2004
-        msg = (f"COMMONGROUND_INTEREST_RETENTION_DAYS={settings['INTEREST_RETENTION_DAYS']!r} "
-               "is not a number of days from 1 to 365")
-        raise ValueError(msg)
-    settings["INTEREST_RETENTION_DAYS"] = days
+    settings["INTEREST_RETENTION_DAYS"] = _retention_days(settings["INTEREST_RETENTION_DAYS"])
     MailSettings.from_settings(settings)  # a bad SMTP setting fails at start, not at send
     return settings
