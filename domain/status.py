@@ -17,10 +17,16 @@ OPPORTUNITY_STATUSES = ("open", "paused", "filled", "closed")
 """A need's life: only ``open`` ones are offered to peers."""
 ROLES = ("admin", "hotspot_lead", "association")
 """Staff user roles (peers have no accounts)."""
+INTEREST_STATUSES = ("new", "contacted", "taking_part", "not_a_fit")
+"""A peer's "I'm interested" in a partner's inbox; anything but ``new`` is handled."""
+CONTACT_METHODS = ("email", "phone", "meeting")
+"""How a peer who is interested asks to be reached: ``meeting`` = through their meeting's peer
+organisation, and then nothing about the peer is stored."""
 PRECISIONS = GEOCODE_PRECISIONS
 """How precise a stored position is: surveyed/entered point, or geocoded from a postcode,
 a postcode district, a postcode area or a town name. Anything but ``exact`` is shown to
 users as approximate. The geocoders' own list (:data:`geo.geocode.PRECISIONS`): geo/ cannot
 import domain/, so domain takes geo's."""
 
-__all__ = ["ATTENDANCE", "OPPORTUNITY_STATUSES", "ORG_STATUSES", "PRECISIONS", "ROLES"]
+__all__ = ["ATTENDANCE", "CONTACT_METHODS", "INTEREST_STATUSES", "OPPORTUNITY_STATUSES",
+           "ORG_STATUSES", "PRECISIONS", "ROLES"]

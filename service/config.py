@@ -40,13 +40,38 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
-    Default ``10 per hour``. Failed sign-ins allowed per account.
+    Default ``3 per minute; 6 per 10 minutes; 10 per hour; 20 per day``. Failed sign-ins
+    allowed for one account from one client address: growing delays. There is no limit per
+    account alone, so that no stranger can lock a real user out.
 ``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
     Default ``60 per minute``. Requests per client address to the computed coverage answers
     (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
     without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
+
+``COMMONGROUND_SMTP_HOST``
+    Default empty: no mail server; each email is written as an ``.eml`` file under
+    ``COMMONGROUND_MAIL_OUTBOX``. Otherwise the SMTP server that sends the service's email.
+``COMMONGROUND_SMTP_PORT``
+    Default ``25`` (``465`` with ``tls``). Port of the SMTP server.
+``COMMONGROUND_SMTP_SECURITY``
+    Default ``none``. ``starttls`` (upgrade a plain connection, usually port 587) or ``tls``
+    (TLS from the start, usually port 465).
+``COMMONGROUND_SMTP_USER``
+    Default empty (no sign-in). User name for the SMTP server.
+``COMMONGROUND_SMTP_PASSWORD``
+    Default empty. Password for the SMTP server (never logged).
+``COMMONGROUND_MAIL_SENDER``
+    Default ``CommonGround <no-reply@commonground.invalid>``. The From address of every email.
+``COMMONGROUND_MAIL_OUTBOX``
+    Default ``<instance>/outbox``. Folder for ``.eml`` files when no SMTP host is set.
+``COMMONGROUND_INTEREST_RETENTION_DAYS``
+    Default ``30``. Days after which a peer's contact details on an interest are deleted,
+    if the partner has not marked it handled before.
+``COMMONGROUND_PUBLIC_URL``
+    Default empty (links use the address of the request). Base URL of the site for links
+    in emails written outside a request, e.g. ``https://commonground.example``.
 
 ``<instance>`` is ``./instance`` in the working directory.
 """
@@ -58,6 +83,8 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+
+from service.usecases.mail import MailSettings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -101,7 +128,9 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "failed sign-ins per client address",
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
-        "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+        "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT",
+        "3 per minute; 6 per 10 minutes; 10 per hour; 20 per day",
+        "failed sign-ins for one account from one client address",
     ),
     "ANONYMOUS_RATE_LIMIT": (
         "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
@@ -110,6 +139,22 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
     ),
+    "SMTP_HOST": ("COMMONGROUND_SMTP_HOST", "", "SMTP server; empty writes .eml files"),
+    "SMTP_PORT": ("COMMONGROUND_SMTP_PORT", "25", "port of the SMTP server"),
+    "SMTP_SECURITY": ("COMMONGROUND_SMTP_SECURITY", "none", "none, starttls or tls"),
+    "SMTP_USER": ("COMMONGROUND_SMTP_USER", "", "user name for the SMTP server"),
+    "SMTP_PASSWORD": ("COMMONGROUND_SMTP_PASSWORD", "", "password for the SMTP server"),
+    "MAIL_SENDER": (
+        "COMMONGROUND_MAIL_SENDER", "CommonGround <no-reply@commonground.invalid>",
+        "From address of every email",
+    ),
+    "MAIL_OUTBOX": ("COMMONGROUND_MAIL_OUTBOX", "<instance>/outbox",
+                    ".eml files when no SMTP host is set"),
+    "INTEREST_RETENTION_DAYS": (
+        "COMMONGROUND_INTEREST_RETENTION_DAYS", "30",
+        "days before a peer's contact details on an interest are deleted",
+    ),
+    "PUBLIC_URL": ("COMMONGROUND_PUBLIC_URL", "", "base URL of the site for links in email"),
 }
 
 GEOCODERS = ("offline", "nominatim")
@@ -118,6 +163,18 @@ GEOCODERS = ("offline", "nominatim")
 def default_instance_path() -> Path:
     """``./instance`` in the working directory: where the embedded store and caches live."""
     return Path.cwd() / "instance"
+
+
+def _retention_days(raw: Any) -> int:
+    try:
+        days = int(raw)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 365:  # noqa: PLR2004
+        msg = (f"COMMONGROUND_INTEREST_RETENTION_DAYS={raw!r} is not a number of days from "
+               "1 to 365")
+        raise ValueError(msg)
+    return days
 
 
 def load_settings(
@@ -145,6 +202,8 @@ def load_settings(
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "MAIL_OUTBOX": str(instance / "outbox"),
+        "INTEREST_RETENTION_DAYS": 30,
         "BUSY_TIMEOUT": "30",
         "DEVOLVE_MAX_KM": 40.0,
         "ANONYMOUS_RATE_LIMIT": "60 per minute",
@@ -188,4 +247,6 @@ def load_settings(
             f"choose one of {', '.join(GEOCODERS)}"
         )
         raise ValueError(msg)
+    settings["INTEREST_RETENTION_DAYS"] = _retention_days(settings["INTEREST_RETENTION_DAYS"])
+    MailSettings.from_settings(settings)  # a bad SMTP setting fails at start, not at send
     return settings

@@ -14,11 +14,13 @@ Nothing about a query (where the peer is, what they typed) is logged or kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import and_
 from sqlalchemy import select
 
 from store.models import Association
@@ -27,6 +29,8 @@ from store.models import Meeting
 from store.models import MutualInterestLink
 from store.models import Opportunity
 from store.models import PeerOrganisation
+from store.reads import listed_conditions
+from store.reads import public_meeting_condition
 from store.replicas import replica_read
 
 if TYPE_CHECKING:
@@ -72,7 +76,9 @@ class StoreCandidates:
     def version(self) -> tuple[tuple[str, int], ...]:
         """The change counters of :data:`CATALOGUE_TABLES` (one query)."""
         with self.router.connect() as conn:
-            return tuple(sorted((str(t), int(v)) for t, v in conn.execute(_VERSION)))
+            versions = sorted((str(t), int(v)) for t, v in conn.execute(_VERSION))
+        # A need that ends today is gone tomorrow without any write: the date is part of it.
+        return (*versions, ("today", dt.date.today().toordinal()))
 
     @replica_read
     def opportunities(self) -> pd.DataFrame:
@@ -87,10 +93,16 @@ class StoreCandidates:
                    Association.status == "approved")
             .order_by(Opportunity.id)
         )
+        listed = and_(*listed_conditions()).label("listed")
         with self.router.connect() as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(stmt.add_columns(listed)).all()
         frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
-                                                         "category"])
+                                                         "category", "listed"])
+        # A full or ended need is no longer offered to peers (it is not "open" to them),
+        # but stays in the catalogue for questions about it (its reach).
+        unlisted = (frame["status"] == "open") & ~frame["listed"].astype(bool)
+        frame.loc[unlisted, "status"] = "filled"
+        frame = frame.drop(columns="listed")
         for column in ("interests", "skills", "weekdays", "accessibility"):
             frame[column] = [list(v) if v else [] for v in frame[column]]
         return frame
@@ -133,7 +145,9 @@ class StoreCandidates:
                                             filters={"active": True})
         if not len(ids):
             return pd.DataFrame(columns=[*_MEETING_COLUMNS, "distance_km"])
-        return _ordered(self._meetings(Meeting.id.in_(ids.tolist())), ids, km)
+        # Peers are shown the meetings of approved organisations only.
+        return _ordered(self._meetings(Meeting.id.in_(ids.tolist()), public_meeting_condition()),
+                        ids, km)
 
     def meetings_of(self, organisation_id: int) -> pd.DataFrame:
         """The active in-room (in-person or hybrid) meetings of one organisation, by id."""

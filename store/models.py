@@ -37,6 +37,8 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from domain.status import ATTENDANCE
+from domain.status import CONTACT_METHODS
+from domain.status import INTEREST_STATUSES
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from domain.status import PRECISIONS
@@ -304,6 +306,34 @@ class User(Timestamped, Base):
     api_token_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped on sign-out and password change: every session made before is refused."""
+
+
+class ExpressedInterest(Base):
+    """A peer's "I'm interested" in a need: how to reach them, and what became of it.
+
+    Nothing else about the peer is kept. ``contact`` (an email or phone number) is wiped when
+    the partner handles the interest or when it is older than the retention period; with
+    ``contact_method`` ``meeting`` it is never set (only the meeting's organisation is told).
+    """
+
+    __tablename__ = "expressed_interests"
+    __table_args__ = (
+        CheckConstraint(_in("status", INTEREST_STATUSES), name="ck_expressed_interests_status"),
+        CheckConstraint(_in("contact_method", CONTACT_METHODS),
+                        name="ck_expressed_interests_method"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    contact_method: Mapped[str] = mapped_column(String(16))
+    contact: Mapped[str | None] = mapped_column(String(254))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow, index=True)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    contact_deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class IngestRun(Base):

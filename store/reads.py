@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -21,6 +23,42 @@ from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from store import Store
+
+
+def listed_conditions(today: dt.date | None = None) -> list[Any]:
+    """SQL conditions of a need peers may see: open, with a place left, not ended.
+
+    Closed, paused, filled, full and ended needs leave peer pages, maps and the API; their
+    owner still sees them in the partner portal.
+    """
+    day = today or dt.date.today()
+    return [
+        Opportunity.status == "open",
+        or_(Opportunity.capacity.is_(None), Opportunity.places_taken < Opportunity.capacity),
+        or_(Opportunity.ends_on.is_(None), Opportunity.ends_on >= day),
+    ]
+
+
+def is_listed(opp: dict[str, Any], today: dt.date | None = None) -> bool:
+    """:func:`listed_conditions` for one record (a dict as :func:`export_records` gives)."""
+    day = today or dt.date.today()
+    capacity = opp.get("capacity")
+    return (opp.get("status") == "open"
+            and (capacity is None or (opp.get("places_taken") or 0) < capacity)
+            and (opp.get("ends_on") is None or opp["ends_on"] >= day))
+
+
+def public_meeting_condition() -> Any:
+    """SQL condition of a meeting the public may see: no organisation, or an approved one."""
+    return or_(Meeting.organisation_id.is_(None), Meeting.organisation_id.in_(
+        select(PeerOrganisation.id).where(PeerOrganisation.status == "approved")))
+
+
+def approved_organisation_ids(store: Store) -> set[int]:
+    """Ids of the approved peer organisations."""
+    with store.sessions() as s:
+        return set(s.scalars(select(PeerOrganisation.id)
+                             .where(PeerOrganisation.status == "approved")))
 
 
 @replica_read
@@ -107,6 +145,8 @@ def query_records(
     ids: list[int] | None = None,
     association_category: str | None = None,
     association_status: str | None = None,
+    listed_only: bool = False,
+    public_meetings_only: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[dict[str, Any]]]:
@@ -123,6 +163,10 @@ def query_records(
         Only these ids (e.g. the answer of a spatial query), kept in id order.
     association_category, association_status
         Opportunities only: their association's category or status.
+    listed_only
+        Opportunities only: those peers may see (:func:`listed_conditions`).
+    public_meetings_only
+        Meetings only: those of approved organisations (:func:`public_meeting_condition`).
     limit, offset
         The page.
     """
@@ -141,6 +185,10 @@ def query_records(
         if value is not None:
             conds.append(model.association_id.in_(
                 select(Association.id).where(getattr(Association, column) == value)))
+    if listed_only:
+        conds.extend(listed_conditions())
+    if public_meetings_only:
+        conds.append(public_meeting_condition())
     with store.read_session() as s:
         total = int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
         page_ids = list(s.scalars(

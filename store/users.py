@@ -68,6 +68,8 @@ class StaffUser:
     created_at: dt.datetime | None
     password_hash: str = dataclasses.field(repr=False)
     api_token_hash: str | None = dataclasses.field(repr=False, default=None)
+    session_version: int = 0
+    """Bumped on sign-out and password change: sessions made before are refused."""
     organisation: str | None = None
     """Name of the linked peer organisation."""
     association: str | None = None
@@ -133,6 +135,7 @@ def _staff(row: Any) -> StaffUser:
         association_id=user.association_id, active=bool(user.active),
         is_demo=bool(user.is_demo), created_at=user.created_at,
         password_hash=user.password_hash, api_token_hash=user.api_token_hash,
+        session_version=int(user.session_version or 0),
         organisation=org_name, association=assoc_name,
     )
 
@@ -243,7 +246,22 @@ def set_password_hash(store: Store, user_id: int, password_hash: str) -> StaffUs
     if not password_hash:
         msg = "password_hash is empty: hash the password with service.auth.hash_password"
         raise UserError(msg)
+    with store.session() as s:
+        user = s.get(User, int(user_id))
+        if user is not None:
+            user.session_version = int(user.session_version or 0) + 1
     return _update(store, user_id, password_hash=password_hash)
+
+
+def end_sessions(store: Store, user_id: int) -> int:
+    """Bump the user's session version, ending every session made before; return it."""
+    with store.session() as s:
+        user = s.get(User, int(user_id))
+        if user is None:
+            msg = f"user_id={user_id!r} is not a user"
+            raise NotFoundError(msg)
+        user.session_version = int(user.session_version or 0) + 1
+        return user.session_version
 
 
 def set_user_active(store: Store, user_id: int, *, active: bool) -> StaffUser:
@@ -348,6 +366,7 @@ __all__ = [
     "create_user",
     "demo_link_targets",
     "demo_users",
+    "end_sessions",
     "find_user_by_email",
     "get_user",
     "has_demo_data",

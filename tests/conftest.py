@@ -281,3 +281,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         parts = [f"{_outcomes[(backend, o)]} {o}" for o in ("passed", "failed", "skipped")
                  if _outcomes[(backend, o)]]
         terminalreporter.write_line(f"{backend:8} {', '.join(parts) or 'no tests'}")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on a loopback port: ``smtp.settings`` for the app, ``smtp.inbox``."""
+    from _smtp import start_smtp
+
+    controller, inbox = start_smtp()
+    inbox.settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port,
+                      "MAIL_SENDER": "CommonGround <hello@cg.example>"}
+    yield inbox
+    controller.stop()

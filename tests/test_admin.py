@@ -15,7 +15,7 @@ from ingest.pipeline import ingest_file
 from service import create_app
 from service import get_store
 from service.usecases.accounts import hash_password
-from service.web.auth import CurrentUser
+from service.web.auth import session_fields
 from store import Store
 from store import models
 from store.users import create_user
@@ -47,7 +47,7 @@ def sign_in(client, user) -> None:
     """Start a session for ``user`` without the password check (tests of authorisation;
     signing in itself is tested in test_auth.py with the real password hash)."""
     with client.session_transaction() as session:
-        session["_user_id"] = CurrentUser(user).get_id()
+        session.update(session_fields(user))
         session["_fresh"] = True
 
 

@@ -14,7 +14,7 @@ from service import get_store
 from service.api import partner as api_partner
 from service.usecases.accounts import hash_password
 from service.usecases.accounts import new_api_token
-from service.web.auth import CurrentUser
+from service.web.auth import session_fields
 from store import NotFoundError
 from store import Store
 from store import models
@@ -63,7 +63,7 @@ def sign_in(client, user) -> None:
     """Start a session for ``user`` without the password check (tests of authorisation;
     signing in itself is tested in test_auth.py with the real password hash)."""
     with client.session_transaction() as session:
-        session["_user_id"] = CurrentUser(user).get_id()
+        session.update(session_fields(user))
         session["_fresh"] = True
 
 

@@ -10,7 +10,9 @@ from ingest.demo import load_demo
 from service import get_store
 from store.models import Association
 from store.models import Opportunity
+from store.reads import approved_organisation_ids
 from store.reads import export_records
+from store.reads import is_listed
 
 
 @pytest.fixture
@@ -53,7 +55,8 @@ def test_unknown_postcode_is_a_clear_4xx(demo_client) -> None:
 
 
 def test_opportunity_page(demo_client, app) -> None:
-    opp = next(o for o in export_records(get_store(app), "opportunities") if o["skills"])
+    opp = next(o for o in export_records(get_store(app), "opportunities")
+               if o["skills"] and is_listed(o))
     page = demo_client.get(f"/opportunities/{opp['id']}").get_data(as_text=True)
     assert opp["title"] in page or opp["title"].replace("'", "&#39;") in page
     assert "Get in touch" in page
@@ -62,7 +65,10 @@ def test_opportunity_page(demo_client, app) -> None:
 
 
 def test_meeting_finder_filters(demo_client, app) -> None:
-    meetings = [m for m in export_records(get_store(app), "meetings") if m["active"]]
+    public = approved_organisation_ids(get_store(app))
+    everything = [m for m in export_records(get_store(app), "meetings") if m["active"]]
+    meetings = [m for m in everything if m["organisation_id"] in public]
+    assert len(meetings) < len(everything)  # the demo has meetings of pending organisations
     page = demo_client.get("/meetings").get_data(as_text=True)
     assert f"{len(meetings)} meetings" in page
     assert f"{len(meetings)} active meetings in all" in page
@@ -75,6 +81,9 @@ def test_meeting_finder_filters(demo_client, app) -> None:
     first = meetings[0]
     detail = demo_client.get(f"/meetings/{first['id']}").get_data(as_text=True)
     assert "Volunteering near this meeting" in detail
+    hidden = next(m for m in everything if m["organisation_id"] not in public)
+    assert demo_client.get(f"/meetings/{hidden['id']}").status_code == 404
+    assert hidden["name"] not in page
 
 
 def test_user_text_is_escaped_on_peer_pages(app, client) -> None:

@@ -23,7 +23,7 @@ from service import get_store
 from service.api import partner as api_partner
 from service.usecases.accounts import hash_password
 from service.usecases.accounts import new_api_token
-from service.web.auth import CurrentUser
+from service.web.auth import session_fields
 from store import Store
 from store import models
 from store.partner import create_opportunity
@@ -105,7 +105,7 @@ def sign_in(client, user) -> None:
     """Start a session for ``user`` without the password check (tests of authorisation;
     signing in itself is tested in test_auth.py with the real password hash)."""
     with client.session_transaction() as session:
-        session["_user_id"] = CurrentUser(user).get_id()
+        session.update(session_fields(user))
         session["_fresh"] = True
 
 
@@ -252,31 +252,106 @@ def test_csrf_is_required_on_every_form(people, new_app) -> None:
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_wrong_password_is_rate_limited_per_address(people, new_app) -> None:
-    app = new_app(people["store"])  # the default limit: 5 per minute
+    app = new_app(people["store"])  # the default limit: 5 per minute per address
     client = app.test_client()
-    email = people["users"]["admin"].email
-    for _ in range(5):
-        assert login(client, email, "not the password").status_code == 401
-    blocked = login(client, email, "not the password")
+    emails = [u.email for u in people["users"].values()]
+    for i in range(5):  # spread over accounts: the per-address limit, not the pair's
+        assert login(client, emails[i % len(emails)], "not the password").status_code == 401
+    blocked = login(client, emails[0], "not the password")
     assert blocked.status_code == 429
     assert 1 <= int(blocked.headers["Retry-After"]) <= 60
     assert "Too many failed sign-in attempts" in blocked.text
-    assert login(client, email).status_code == 429  # even the right password, for now
+    assert login(client, emails[0]).status_code == 429  # even the right password, for now
     other = client_at(app, "203.0.113.9")
-    assert login(other, email).status_code == 302
+    assert login(other, emails[0]).status_code == 302
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-def test_wrong_password_is_rate_limited_per_account(people, new_app) -> None:
-    app = new_app(people["store"], LOGIN_RATE_LIMIT="100 per minute",
-                   LOGIN_ACCOUNT_RATE_LIMIT="3 per hour")
+def test_one_account_from_one_address_gets_growing_delays(people, new_app) -> None:
+    app = new_app(people["store"], LOGIN_RATE_LIMIT="100 per minute")
+    client = client_at(app, "198.51.100.7")
     email = people["users"]["admin"].email
     for i in range(3):
-        client = client_at(app, f"198.51.100.{i}")
-        assert login(client, email, "guess {i}").status_code == 401
-    fourth = client_at(app, "198.51.100.200")
-    assert login(fourth, email).status_code == 429
-    assert login(fourth, people["users"]["association"].email).status_code == 302
+        assert login(client, email, f"guess {i}").status_code == 401
+    blocked = login(client, email, "guess 3")
+    assert blocked.status_code == 429
+    # The same address may still sign in to another account; the account from elsewhere too.
+    assert login(client, people["users"]["association"].email).status_code == 302
+    assert login(client_at(app, "198.51.100.8"), email).status_code == 302
+    limits = app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+    assert limits == "3 per minute; 6 per 10 minutes; 10 per hour; 20 per day"
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_a_stranger_cannot_lock_a_lead_out(people, new_app) -> None:
+    """20 wrong passwords for a staff email from 20 addresses, then the right one."""
+    app = new_app(people["store"])  # the defaults
+    email = people["users"]["hotspot_lead"].email
+    for i in range(20):
+        attacker = client_at(app, f"192.0.2.{i + 1}")
+        assert login(attacker, email, f"wrong {i}").status_code == 401
+    lead = client_at(app, "203.0.113.50")
+    signed_in = login(lead, email)
+    assert signed_in.status_code == 302, signed_in.text[:300]
+    assert "Retry-After" not in signed_in.headers
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_logout_ends_the_session_on_the_server(people, new_app) -> None:
+    app = new_app(people["store"])
+    client = app.test_client()
+    assert login(client, people["users"]["association"].email).status_code == 302
+    assert client.get("/partner/").status_code == 200
+    copied = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    replay = thief.get("/partner/")
+    assert replay.status_code == 302
+    assert replay.location.startswith("/login")
+    # A fresh sign-in works again.
+    assert login(client, people["users"]["association"].email).status_code == 302
+    assert client.get("/partner/").status_code == 200
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_password_change_ends_sessions(people, new_app) -> None:
+    from store.users import set_password_hash
+
+    app = new_app(people["store"])
+    client = app.test_client()
+    user = people["users"]["association"]
+    assert login(client, user.email).status_code == 302
+    set_password_hash(people["store"], user.id, hash_password("another long passphrase here"))
+    assert client.get("/partner/").status_code == 302
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+def test_sessions_have_an_absolute_lifetime(people, new_app) -> None:
+    app = new_app(people["store"])
+    client = app.test_client()
+    assert login(client, people["users"]["association"].email).status_code == 302
+    assert client.get("/partner/").status_code == 200  # shows (and so pops) the flash
+    page = client.get("/partner/")
+    assert page.status_code == 200
+    assert "session" not in (page.headers.get("Set-Cookie") or "")  # not re-issued
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 8 * 3600 + 1  # signed in more than 8 hours ago
+    assert client.get("/partner/").status_code == 302
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaa", "password123", "qwertyuiop",
+                                      "1234567890", "iloveyou12"])
+def test_weak_staff_passwords_are_refused(password: str) -> None:
+    with pytest.raises(ValueError, match=r"common passwords|too easy to guess"):
+        hash_password(password)
+
+
+def test_strong_passwords_and_the_email_as_a_hint() -> None:
+    assert hash_password("correct horse battery")
+    assert hash_password("lead.manchester2026")  # strong enough, unless it is the email
+    with pytest.raises(ValueError, match="too easy to guess"):
+        hash_password("lead.manchester2026", user_inputs=("lead.manchester2026@cg.example",))
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ingest.demo import load_demo
 from service import get_store
+from store.reads import list_organisations
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,7 +41,17 @@ def test_index_lists_demo_marked_as_demo(app: Flask, client: FlaskClient) -> Non
     assert "Demo data." in page
     assert "hotspot" in page
     assert "devolved from" in page
-    assert page.count('class="org ') == get_store(app).counts()["organisations"]
+    orgs = list_organisations(get_store(app))
+    approved = [o for o in orgs if o["status"] == "approved"]
+    assert len(approved) < len(orgs)  # the demo has pending and suspended organisations
+    # Public page, public things only: approved organisations, no internal badges.
+    assert page.count('class="org ') == len(approved)
+    for o in orgs:
+        if o["status"] != "approved":
+            assert f">{o['name']}<" not in page
+    for word in ("pending", "suspended"):
+        assert f'badge">{word}' not in page
+        assert f">{word}</span>" not in page
 
 
 def test_user_text_is_escaped(app: Flask, client: FlaskClient) -> None:

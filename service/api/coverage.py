@@ -48,7 +48,8 @@ def coverage() -> ResponseReturnValue:
     params.check_known(request.args, ("radius_km", "on"))
     radius = cases.coverage_radius(request.args.get("radius_km"))
     cases.on_date(request.args.get("on"))
-    return jsonify(_result(radius).to_dict(gaps=cases.DEFAULT_GAPS))  # type: ignore[attr-defined]
+    body = _result(radius).to_dict(gaps=cases.DEFAULT_GAPS)  # type: ignore[attr-defined]
+    return jsonify(cases.public_body(get_context().store, body))
 
 
 @bp.get("/coverage/what-if")

@@ -18,6 +18,9 @@ from service.context import get_context
 from service.context import get_store
 from service.usecases import finder
 from service.usecases import listings
+from service.usecases.accounts import user_for_token
+from service.usecases.errors import UnauthorizedError
+from service.web.auth import bearer_token
 
 if TYPE_CHECKING:
     from flask import Response
@@ -68,26 +71,38 @@ def meetings_geojson() -> ResponseReturnValue:
 
 @bp.get("/opportunities")
 def opportunities_geojson() -> ResponseReturnValue:
-    """Opportunities of approved associations as GeoJSON: open ones unless ``status`` says."""
+    """Needs peers can take up as GeoJSON: open, a place left, not ended, approved partner."""
     return _listing("opportunities")
 
 
 @bp.get("/associations")
 def associations_geojson() -> ResponseReturnValue:
-    """Approved associations as GeoJSON (``status`` to see others), filtered and paged."""
+    """Approved associations as GeoJSON; staff (bearer token) may ask for another ``status``."""
     return _listing("associations")
 
 
 def _listing(kind: str) -> ResponseReturnValue:
     """A page of ``kind`` as a GeoJSON FeatureCollection with ``total`` and ``next``."""
     args = request.args
-    parsed = listings.parse_listing(kind, args)
+    parsed = listings.parse_listing(kind, args, staff=_staff_token())
     body = listings.listing(get_store(), parsed)
     more = parsed.offset + len(body["features"]) < body["total"]
     body["next"] = (url_for(str(request.endpoint),
                             **{**args.to_dict(), "offset": parsed.offset + parsed.limit})
                     if more else None)
     return jsonify(body)
+
+
+def _staff_token() -> bool:
+    """Whether the request carries the bearer token of an admin or hotspot lead (401 if bad)."""
+    token = bearer_token()
+    if token is None:
+        return False
+    user = user_for_token(get_store(), token)
+    if user is None:
+        msg = "that bearer token is not valid: ask an admin for a new one"
+        raise UnauthorizedError(msg)
+    return user.role in {"admin", "hotspot_lead"}
 
 
 __all__ = ["bp"]

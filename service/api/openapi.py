@@ -241,7 +241,8 @@ def _paths() -> dict[str, Any]:
                              "unknown parameter"),
                 "404": _json(_ref("Error"), "no approved peer organisation has this id")}}},
         "/api/opportunities": {"get": {
-            "summary": "Opportunities as GeoJSON (open ones unless status says)",
+            "summary": ("Needs peers can take up as GeoJSON: open, with a place left, not "
+                        "ended, of an approved association (other statuses answer none)"),
             "parameters": [
                 _param("status", {"type": "string",
                                   "enum": [*OPPORTUNITY_STATUSES, "any"]}),
@@ -250,10 +251,14 @@ def _paths() -> dict[str, Any]:
                 _param("association_id", {"type": "integer", "minimum": 1}), *LISTING],
             "responses": {"200": {"description": "OK", "content": geo}, **ERRORS}}},
         "/api/associations": {"get": {
-            "summary": "Associations as GeoJSON (approved ones unless status says)",
+            "summary": ("Approved associations as GeoJSON; another status needs a staff "
+                        "(admin or hotspot lead) bearer token"),
             "parameters": [_param("status", {"type": "string", "enum": [*ORG_STATUSES, "any"]}),
                            _param("category", STR), *LISTING],
-            "responses": {"200": {"description": "OK", "content": geo}, **ERRORS}}},
+            "responses": {"200": {"description": "OK", "content": geo},
+                          "401": _json(_ref("Error"), "a status other than approved, "
+                                                      "without a staff token"),
+                          **ERRORS}}},
         "/api/opportunities/{opportunity_id}/reach": {"get": {
             "summary": "Active meetings within reach of a listing, and which it fits",
             "parameters": [_param("opportunity_id", ID, where="path"), RADIUS],

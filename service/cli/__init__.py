@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 from typing import TYPE_CHECKING
 from typing import Any
@@ -69,12 +70,15 @@ class PrivateRequestHandler(WSGIRequestHandler):
     """Access log without query strings or client addresses.
 
     A peer's search (``?postcode=...``, ``?lat=...``) says where they are; the log keeps only
-    the method, the path and the status.
+    the method, the path and the status. The app itself still sees the real client address
+    (``REMOTE_ADDR``), which the sign-in throttle keys on: only the log leaves it out.
     """
 
-    def address_string(self) -> str:
-        """Never log the client's address."""
-        return "-"
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """Log ``message`` without the client's address."""
+        logging.getLogger("werkzeug").log(
+            logging.getLevelName(type.upper()) if isinstance(type, str) else logging.INFO,
+            "- - [%s] %s", self.log_date_time_string(), message % args)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log ``METHOD /path STATUS`` with the query string cut off."""

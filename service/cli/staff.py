@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from domain.status import ROLES
+from service.usecases import interest as interest_cases
 from service.usecases.accounts import check_password_strength
 from service.usecases.accounts import hash_password
 from service.usecases.accounts import new_api_token
@@ -38,6 +39,22 @@ def _read_password(from_stdin: bool) -> str:
 
 def register(main: click.Group, context: Any) -> None:
     """Add ``create-user`` and ``create-token`` to the ``commonground`` group."""
+
+    @main.command("purge")
+    @click.option("--json", "as_json", is_flag=True, help="Print the count as JSON.")
+    @click.pass_context
+    def purge(ctx: click.Context, as_json: bool) -> None:
+        """Delete peers' contact details older than the retention period (run it daily).
+
+        The partner inbox purges on every visit too; this command covers partners who do
+        not visit (COMMONGROUND_INTEREST_RETENTION_DAYS, default 30).
+        """
+        count = interest_cases.purge(context.context(ctx))
+        if as_json:
+            click.echo(json.dumps({"contacts_deleted": count}))
+        else:
+            click.echo(f"deleted {count} contact detail{'s' if count != 1 else ''} older than "
+                       f"{interest_cases.retention_days(context.context(ctx))} days")
 
     @main.command("create-user")
     @click.option("--email", required=True, help="Sign-in email of the new user.")

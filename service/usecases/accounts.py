@@ -11,12 +11,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from store.users import demo_link_targets
 from store.users import find_user_by_email
@@ -30,6 +33,12 @@ if TYPE_CHECKING:
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+#: zxcvbn's score (0-4) a staff password must reach: 3 = "safely unguessable: moderate
+#: protection from offline slow-hash attacks" (about 10^8 guesses or more).
+MIN_PASSWORD_SCORE = 3
+#: Only the first characters are estimated: zxcvbn's time grows with length, and a password
+#: this long is not weak for want of the rest.
+ESTIMATE_CHARACTERS = 100
 TOKEN_PREFIX = "cg"  # noqa: S105 - a label, not a secret
 DEMO_ACCOUNTS: tuple[dict[str, str], ...] = (
     {"email": "admin@demo.commonground.example", "password": "demo-admin-pass",
@@ -42,8 +51,17 @@ DEMO_ACCOUNTS: tuple[dict[str, str], ...] = (
 ROLE_LABELS = {"admin": "Admin", "hotspot_lead": "Hotspot lead", "association": "Partner"}
 
 
-def check_password_strength(password: str) -> None:
-    """Raise :class:`ValueError` (without echoing it) unless ``password`` is acceptable."""
+def check_password_strength(password: str, *, user_inputs: tuple[str, ...] = ()) -> None:
+    """Raise :class:`ValueError` (without echoing it) unless ``password`` is acceptable.
+
+    Acceptable: 10 to 1024 characters, not on the common-password list that ships with the
+    zxcvbn package, and a zxcvbn strength score of at least :data:`MIN_PASSWORD_SCORE`
+    (``user_inputs``, e.g. the email, count as easy to guess).
+
+    >>> check_password_strength("aaaaaaaaaa")
+    Traceback (most recent call last):
+    ValueError: that password is on a list of common passwords ...
+    """
     # Spaces around a password do not make it stronger, so they are not counted.
     if not isinstance(password, str) or len(password.strip()) < MIN_PASSWORD_LENGTH:
         msg = (f"password is too short: use at least {MIN_PASSWORD_LENGTH} characters, "
@@ -52,11 +70,41 @@ def check_password_strength(password: str) -> None:
     if len(password) > MAX_PASSWORD_LENGTH:
         msg = f"password is too long: use at most {MAX_PASSWORD_LENGTH} characters"
         raise ValueError(msg)
+    if _is_common(password):
+        msg = ("that password is on a list of common passwords that attackers try first; "
+               "choose another (three or four unrelated words work well)")
+        raise ValueError(msg)
+    estimate = zxcvbn(password[:ESTIMATE_CHARACTERS], user_inputs=_hints(user_inputs))
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        warning = str(estimate["feedback"].get("warning") or "").rstrip(".")
+        msg = (f"password is too easy to guess{f' ({warning})' if warning else ''}; use a "
+               "longer phrase of unrelated words, or add uncommon words")
+        raise ValueError(msg)
 
 
-def hash_password(password: str) -> str:
+def _hints(user_inputs: tuple[str, ...]) -> list[str]:
+    """Each input, an email's local part, and their words: all easy for an attacker to know."""
+    hints: list[str] = []
+    for text in user_inputs:
+        local = str(text).split("@", 1)[0].lower()
+        hints += [str(text).lower(), local, *re.split(r"[^a-z0-9]+", local)]
+    return [h for h in dict.fromkeys(hints) if h]
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    # The 30,000 most common passwords, as shipped with the zxcvbn package.
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _is_common(password: str) -> bool:
+    text = password.strip().lower()
+    return text in _common_passwords() or len(set(text)) <= 2  # noqa: PLR2004
+
+
+def hash_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> str:
     """A salted scrypt hash of ``password`` (checked for strength first)."""
-    check_password_strength(password)
+    check_password_strength(password, user_inputs=user_inputs)
     return generate_password_hash(password)
 
 
@@ -160,6 +208,7 @@ __all__ = [
     "DEMO_ACCOUNTS",
     "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
+    "MIN_PASSWORD_SCORE",
     "ROLE_LABELS",
     "TOKEN_PREFIX",
     "check_password_strength",

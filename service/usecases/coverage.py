@@ -49,6 +49,7 @@ from store.coverage import organisations_frame
 from store.coverage import regions_frame
 from store.coverage import serving_meetings_frame
 from store.coverage import volunteers_frame
+from store.reads import approved_organisation_ids
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -166,6 +167,13 @@ def _coverage(store: Store, demand: pd.DataFrame, *, radius: float, source: str,
     return compute_coverage(demand, serving_meetings_frame(store, on=day), radius_km=radius,
                             organisations=orgs, regions=regions_frame(store),
                             population_source=source, on=day)
+
+
+def public_body(store: Store, body: dict[str, Any]) -> dict[str, Any]:
+    """A coverage answer as the public may see it: hotspots not approved are not named."""
+    approved = approved_organisation_ids(store)
+    return {**body, "by_hotspot": [h for h in body.get("by_hotspot", [])
+                                   if h.get("organisation_id") in approved]}
 
 
 def what_if(result: CoverageResult, lat: float, lon: float) -> dict[str, Any]:
@@ -308,6 +316,7 @@ __all__ = [
     "growth_map",
     "load_demand",
     "on_date",
+    "public_body",
     "read_demand",
     "site_count",
     "site_method",

@@ -26,9 +26,12 @@ from matching.taxonomy import TERMS
 from service.usecases import params
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import NotFoundError
+from service.usecases.errors import UnauthorizedError
+from store.reads import approved_organisation_ids
 from store.reads import export_records
 from store.reads import export_records_by_ids
 from store.reads import feed_meetings
+from store.reads import is_listed
 from store.reads import list_meetings
 from store.reads import list_organisations
 from store.reads import organisation_status
@@ -76,9 +79,14 @@ def _tree_order(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def overview(store: Store) -> dict[str, Any]:
-    """Organisations (tree order), meetings per organisation, counts, and the demo flag."""
-    orgs = _tree_order(list_organisations(store))
-    meetings = list_meetings(store)
+    """Approved organisations (tree order), their meetings, counts, and the demo flag.
+
+    Public: pending and suspended organisations and their meetings are not shown.
+    """
+    orgs = _tree_order([o for o in list_organisations(store) if o["status"] == "approved"])
+    shown = {o["id"] for o in orgs}
+    meetings = [m for m in list_meetings(store)
+                if m["organisation_id"] is None or m["organisation_id"] in shown]
     by_org: dict[int | None, list[dict[str, Any]]] = {}
     for m in meetings:
         m["days"] = format_days(m["weekdays"])
@@ -91,9 +99,15 @@ def overview(store: Store) -> dict[str, Any]:
     }
 
 
+def _public_meeting(m: Mapping[str, Any], approved: set[int]) -> bool:
+    return m["organisation_id"] is None or m["organisation_id"] in approved
+
+
 def active_meetings(store: Store) -> list[dict[str, Any]]:
-    """Every active meeting, with ``when``."""
-    meetings = [m for m in export_records(store, "meetings") if m["active"]]
+    """Every active meeting of an approved organisation (what the public sees), with ``when``."""
+    approved = approved_organisation_ids(store)
+    meetings = [m for m in export_records(store, "meetings")
+                if m["active"] and _public_meeting(m, approved)]
     for m in meetings:
         m["when"] = when(m)
     return meetings
@@ -124,9 +138,13 @@ def find_meetings(store: Store, *, day: str = "", part: str = "", attendance: st
 
 
 def meeting(store: Store, meeting_id: int) -> dict[str, Any]:
-    """One meeting, with ``when``; :class:`NotFoundError` when there is none."""
+    """One public meeting, with ``when``; :class:`NotFoundError` when there is none.
+
+    A meeting of a pending or suspended organisation is not public: not found, as for an
+    unknown id.
+    """
     found = export_records_by_ids(store, "meetings", [meeting_id])
-    if not found:
+    if not found or not _public_meeting(found[0], approved_organisation_ids(store)):
         msg = f"There is no meeting {meeting_id}."
         raise NotFoundError(msg, param="meeting_id", value=meeting_id)
     found[0]["when"] = when(found[0])
@@ -138,7 +156,9 @@ def public_opportunity(store: Store, opportunity_id: int) -> tuple[dict[str, Any
     """One opportunity (with ``when``) and its association, as peers may see them.
 
     A pending or suspended partner's need is not public: :class:`NotFoundError`, as for an
-    unknown id.
+    unknown id. A need that is closed, paused, filled, full or ended has left the peer pages:
+    :class:`NotFoundError` saying so, without its details (its owner still sees it in the
+    partner portal).
     """
     found = export_records_by_ids(store, "opportunities", [opportunity_id])
     missing = f"There is no opportunity {opportunity_id}."
@@ -148,6 +168,10 @@ def public_opportunity(store: Store, opportunity_id: int) -> tuple[dict[str, Any
     (assoc,) = export_records_by_ids(store, "associations", [opp["association_id"]])
     if assoc["status"] != "approved":
         raise NotFoundError(missing, param="opportunity_id", value=opportunity_id)
+    if not is_listed(opp):
+        gone = (f"Opportunity {opportunity_id} is no longer open to new volunteers: it is "
+                "closed, full or has ended. Search again for others near you.")
+        raise NotFoundError(gone, param="opportunity_id", value=opportunity_id)
     opp["when"] = when(opp)
     return opp, assoc
 
@@ -195,14 +219,29 @@ class ListingRequest:
     offset: int
 
 
-def parse_listing(kind: str, args: Mapping[str, Any]) -> ListingRequest:
+def parse_listing(kind: str, args: Mapping[str, Any], *, staff: bool = False
+                  ) -> ListingRequest:
     """Parse the parameters of a GeoJSON listing of ``kind`` (before any work).
 
     Common parameters: ``lat``, ``lon``, ``radius_km`` (all three: within that distance),
     ``bbox=west,south,east,north``, ``limit`` (1-1000, default 100), ``offset``.
+
+    What the public sees: meetings of approved organisations, needs peers may take up
+    (open, a place left, not ended, of an approved association) and approved associations.
+    ``staff`` (a staff bearer token) may ask for associations of another ``status``.
+
+    Raises
+    ------
+    UnauthorizedError
+        When someone without a staff token asks for associations that are not approved.
     """
     filters, defaults = FILTERS[kind]
     params.check_known(args, (*filters, *SPATIAL))
+    if kind == "associations" and not staff and args.get("status") not in (None, "",
+                                                                           "approved"):
+        msg = (f"status={args.get('status')!r}: only approved associations are public; "
+               "send a staff Authorization: Bearer <token> to list others")
+        raise UnauthorizedError(msg, param="status", value=args.get("status"))
     query: dict[str, Any] = {"equals": {}, "contains": {}}
     for name, allowed in filters.items():
         value = (params.choice(args.get(name), name, choices=allowed,
@@ -222,6 +261,9 @@ def parse_listing(kind: str, args: Mapping[str, Any]) -> ListingRequest:
             query["equals"][name] = value
     if kind == "opportunities":
         query["association_status"] = "approved"  # as peers see them: approved partners only
+        query["listed_only"] = True  # and only needs they can take up
+    if kind == "meetings":
+        query["public_meetings_only"] = True
     near = (params.latitude(args.get("lat")), params.longitude(args.get("lon")),
             params.number(args.get("radius_km"), "radius_km", lo=params.MIN_RADIUS_KM,
                           hi=params.MAX_RADIUS_KM,

@@ -40,6 +40,7 @@ from service.usecases.origin import check_one_origin
 from service.usecases.origin import origin_dict
 from service.usecases.origin import resolve_origin
 from store.candidates import StoreCandidates
+from store.reads import approved_organisation_ids
 from store.reads import export_records_by_ids
 
 if TYPE_CHECKING:
@@ -262,9 +263,14 @@ def with_details(ctx: Context, results: list[dict[str, Any]]) -> list[dict[str, 
 
 def meetings_near(ctx: Context, latlon: tuple[float, float], radius_km: float
                   ) -> list[dict[str, Any]]:
-    """The active meetings within ``radius_km`` of ``latlon`` (each with ``when``)."""
+    """The public active meetings within ``radius_km`` of ``latlon`` (each with ``when``).
+
+    Public: meetings of approved organisations only.
+    """
     ids, _km = ctx.store.spatial.within("meetings", latlon, radius_km, filters={"active": True})
-    meetings = export_records_by_ids(ctx.store, "meetings", ids.tolist())
+    approved = approved_organisation_ids(ctx.store)
+    meetings = [m for m in export_records_by_ids(ctx.store, "meetings", ids.tolist())
+                if m["organisation_id"] is None or m["organisation_id"] in approved]
     for m in meetings:
         m["when"] = when(m)
     return meetings

@@ -173,7 +173,7 @@ def new_user() -> ResponseReturnValue:
         if password != request.form.get("password_again", ""):
             msg = "the two passwords differ: type the same password twice"
             raise UserError(msg)
-        password_hash = hash_password(password)
+        password_hash = hash_password(password, user_inputs=(form["email"],))
         organisation_id = _optional_id(form["organisation_id"], "organisation_id")
         association_id = _optional_id(form["association_id"], "association_id")
         # Only the link that the role uses is kept; the other select may hold a leftover.

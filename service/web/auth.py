@@ -1,9 +1,12 @@
 """Staff sign-in pages, the signed-in user, roles, and the bearer token of a request.
 
-Sessions are Flask-Login's; a session names the user and a fingerprint of the password
-hash, so changing a password, or suspending the user, signs the user out everywhere. With
-``REDIS_URL`` a session also has a server-side id (:mod:`service.web.shared`), checked on
-every request, so signing out ends it on every worker. The
+Sessions are Flask-Login's; a session names the user, a fingerprint of the password hash
+and the user's session version (stored in the database), and has an absolute lifetime from
+sign-in (``PERMANENT_SESSION_LIFETIME``, 8 hours) however active it is. Signing out ends the
+session on the server: with ``REDIS_URL`` its server-side id (:mod:`service.web.shared`,
+checked on every request) is revoked; without Redis (or when Redis cannot be told) the
+user's session version is bumped, which ends every session of the user on every worker.
+Changing the password bumps the version too; suspending the user signs them out. The
 set-up of sessions, CSRF, the sign-in rate limit and cookie flags is
 :mod:`service.web.security`; passwords and tokens are :mod:`service.usecases.accounts`.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import time
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +46,7 @@ from service.web.shared import SESSION_KEY
 from service.web.shared import SharedStateError
 from service.web.shared import sessions_for
 from store.users import demo_users
+from store.users import end_sessions
 from store.users import find_user_by_email
 from store.users import get_user
 
@@ -95,30 +100,53 @@ class CurrentUser(UserMixin):
         return ROLE_LABELS.get(self.role, self.role)
 
     def get_id(self) -> str:
-        """``<id>:<fingerprint of the password hash>``: a new password ends old sessions."""
-        return f"{self.user.id}:{_fingerprint(self.user.password_hash)}"
+        """``<id>:<fingerprint of the password hash>:<session version>``.
+
+        A new password or a sign-out (which bump the stored version) ends old sessions.
+        """
+        return (f"{self.user.id}:{_fingerprint(self.user.password_hash)}:"
+                f"{self.user.session_version}")
+
+
+def session_fields(user: StaffUser) -> dict[str, Any]:
+    """What a signed-in session holds for ``user`` (for tests that sign in without a form)."""
+    return {"_user_id": CurrentUser(user).get_id(), "_fresh": True,
+            "signed_in_at": int(time.time())}
+
+
+def _session_expired() -> bool:
+    started = session.get("signed_in_at")
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return not isinstance(started, int | float) or time.time() - started > lifetime
 
 
 def load_user(session_id: str) -> CurrentUser | None:
     """The signed-in user of a session id, or ``None`` (Flask-Login's user loader)."""
-    user_id, _, fingerprint = str(session_id).partition(":")
-    if not user_id.isdigit():
+    user_id, _, rest = str(session_id).partition(":")
+    fingerprint, _, version = rest.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
         return None
     user = get_user(get_store(), int(user_id))
     if user is None or not user.active:
         return None
     if not hmac.compare_digest(fingerprint, _fingerprint(user.password_hash)):
         return None
+    if int(version) != user.session_version or _session_expired():
+        return None
+    return CurrentUser(user) if _registry_allows(user.id) else None
+
+
+def _registry_allows(user_id: int) -> bool:
+    """With Redis: whether the session's server-side id is still valid (fails closed)."""
     registry = sessions_for(current_app)
-    if registry.shared:
-        try:
-            if not registry.is_valid(session.get(SESSION_KEY), user.id):
-                return None  # signed out (or revoked) on some worker
-        except SharedStateError:
-            # Cannot confirm the session: fail closed, as signed out.
-            current_app.logger.debug("session check skipped: Redis unreachable")
-            return None
-    return CurrentUser(user)
+    if not registry.shared:
+        return True
+    try:
+        return bool(registry.is_valid(session.get(SESSION_KEY), user_id))
+    except SharedStateError:
+        # Cannot confirm the session: fail closed, as signed out.
+        current_app.logger.debug("session check skipped: Redis unreachable")
+        return False
 
 
 def unauthorized() -> ResponseReturnValue:
@@ -262,6 +290,7 @@ def login() -> ResponseReturnValue:
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     sid = sessions_for(current_app).create(user.id, int(lifetime))
     login_user(CurrentUser(user))
+    session["signed_in_at"] = int(time.time())
     if sid:
         session[SESSION_KEY] = sid
     session.permanent = True
@@ -275,14 +304,22 @@ def logout() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("auth/logout.html")
     sid = session.get(SESSION_KEY)
+    user_id = current_user.id if current_user.is_authenticated else None
     logout_user()
     session.clear()
-    try:
-        sessions_for(current_app).revoke(sid)
-        flash("You are signed out.", "info")
-    except SharedStateError:
-        flash("You are signed out here; the server could not be told, so the session ends "
-              "when it expires.", "info")
+    registry = sessions_for(current_app)
+    revoked = False
+    if registry.shared and sid:
+        try:
+            registry.revoke(sid)
+            revoked = True
+        except SharedStateError:
+            revoked = False
+    if not revoked and user_id is not None:
+        # No shared session store (or it cannot be told): end every session of the user, so
+        # a copy of the cookie no longer signs anyone in.
+        end_sessions(get_store(), user_id)
+    flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -296,5 +333,6 @@ __all__ = [
     "render_login",
     "role_required",
     "safe_next",
+    "session_fields",
     "unauthorized",
 ]

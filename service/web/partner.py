@@ -33,6 +33,7 @@ from geo.postcode import parse_postcode
 from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
+from service.usecases import interest as interest_cases
 from service.usecases.accounts import new_api_token
 from service.usecases.partner import LIST_REACH_KM
 from service.usecases.partner import locate_postcode
@@ -236,7 +237,36 @@ def index() -> ResponseReturnValue:
             seen[key] = None if counts is None else counts[LIST_REACH_KM]
         row["meetings_in_reach"] = seen[key]
     return _page("partner/index.html", opportunities=rows, status=status,
-                 statuses=OPPORTUNITY_STATUSES, reach_km=LIST_REACH_KM)
+                 statuses=OPPORTUNITY_STATUSES, reach_km=LIST_REACH_KM,
+                 new_interests=sum(r["status"] == "new"
+                                   for r in interest_cases.inbox(get_context(),
+                                                                 g.association["id"])))
+
+
+@bp.get("/interests")
+def interests() -> ResponseReturnValue:
+    """The inbox: peers who said they are interested, new first; contacts purged when due."""
+    ctx = get_context()
+    return _page("partner/interests.html", interests=interest_cases.inbox(ctx, g.association["id"]),
+                 days=interest_cases.retention_days(ctx),
+                 methods=interest_cases.METHOD_LABELS)
+
+
+@bp.post("/interests/<int:interest_id>/status")
+def interest_status(interest_id: int) -> ResponseReturnValue:
+    """Mark an interest contacted, taking part or not a fit (its contact is then deleted)."""
+    status = request.form.get("status", "")
+    try:
+        done = interest_cases.mark(get_context(), g.association["id"], interest_id, status)
+    except ForbiddenError:
+        abort(403, description="That interest is about another association's need.")
+    except NotFoundError:
+        abort(404, description=f"There is no interest {interest_id}.")
+    label = status.replace("_", " ")
+    places = (f" {max(done['capacity'] - done['places_taken'], 0)} of {done['capacity']} "
+              "places left." if done["capacity"] is not None else "")
+    flash(f"Marked {label}; the contact details are deleted.{places}", "info")
+    return redirect(url_for("partner.interests"))
 
 
 @bp.route("/opportunities/new", methods=["GET", "POST"])

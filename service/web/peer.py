@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import make_response
 from flask import render_template
@@ -28,6 +29,7 @@ from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
 from service.usecases import finder
+from service.usecases import interest as interest_cases
 from service.usecases import listings
 from service.usecases import params
 from service.usecases.calendar import to_ics
@@ -36,6 +38,7 @@ from service.usecases.errors import BadParameterError
 from service.usecases.errors import describe
 from service.usecases.meeting_page import directions
 from service.usecases.meeting_page import meeting_event
+from service.usecases.need_calendar import to_ics as record_ics
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
 
@@ -187,18 +190,62 @@ def search() -> ResponseReturnValue:
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
 
-@bp.get("/opportunities/<int:opportunity_id>")
-def opportunity(opportunity_id: int) -> ResponseReturnValue:
-    """One opportunity: what, where, when, skills to learn, how to get in touch."""
+def _opportunity_page(opportunity_id: int, *, status: int = 200, **extra: Any
+                      ) -> ResponseReturnValue:
     opp, assoc = listings.public_opportunity(get_store(), opportunity_id)
     m = build_place_map((opp["lat"], opp["lon"]), label=opp["title"],
                         approximate=opp["location_precision"] != "exact",
                         ) if opp["lat"] is not None else None
-    return render_template(
+    page = render_template(
         "peer/opportunity.html", opp=opp, assoc=assoc, labels=listings.interest_labels(),
         map_html=_map_html(m) if m is not None else None, has_demo=opp["is_demo"],
         back=request.referrer if request.referrer and "/?" in request.referrer else None,
-    )
+        meetings=listings.active_meetings(get_store()),
+        days=interest_cases.retention_days(get_context()),
+        share_url=url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True),
+        has_calendar=record_ics(opp, kind="opportunity", url="-", host="-") is not None,
+        form=extra.pop("form", {}), **extra)
+    return _no_store(make_response(page, status))
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+def opportunity(opportunity_id: int) -> ResponseReturnValue:
+    """One need: what, where, when, skills to learn, "I'm interested", how to get there."""
+    return _opportunity_page(opportunity_id)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/interest")
+def express_interest(opportunity_id: int) -> ResponseReturnValue:
+    """A peer says they are interested (no account; rate-limited per address; CSRF)."""
+    ctx = get_context()
+    try:
+        parsed = interest_cases.parse_interest(request.form)
+    except KNOWN as exc:
+        return _opportunity_page(opportunity_id, status=describe(exc).status,
+                                 error=describe(exc).detail, form=request.form)
+    sent = interest_cases.express_interest(
+        ctx, opportunity_id, parsed, inbox_url=url_for("partner.interests", _external=True))
+    page = render_template("peer/interest_sent.html", sent=sent,
+                           opportunity_id=opportunity_id)
+    return _no_store(make_response(page, 200))
+
+
+def _ics(body: bytes | None, name: str) -> ResponseReturnValue:
+    if body is None:
+        abort(404, description="There is nothing to put in a calendar: no days or dates.")
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.ics"'
+    return response
+
+
+@bp.get("/opportunities/<int:opportunity_id>/calendar.ics")
+def opportunity_ics(opportunity_id: int) -> ResponseReturnValue:
+    """The need's days as an iCalendar file (RFC 5545)."""
+    opp, _assoc = listings.public_opportunity(get_store(), opportunity_id)
+    url = url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True)
+    return _ics(record_ics(opp, kind="opportunity", url=url, host=request.host),
+                f"need-{opportunity_id}")
 
 
 @bp.get("/meetings")
@@ -243,6 +290,7 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>.ics")
+@bp.get("/meetings/<int:meeting_id>/calendar.ics")
 def meeting_ics(meeting_id: int) -> ResponseReturnValue:
     """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
     m = listings.meeting(get_store(), meeting_id)

@@ -7,12 +7,23 @@
 * Flask-WTF CSRF on every unsafe request (POST, PUT, PATCH, DELETE), except JSON API calls
   authenticated by a bearer token: a browser cannot attach that header to a cross-site
   request, and those calls never read the session cookie.
-* Flask-Limiter on ``POST /login``: failed attempts are counted per client address
-  (``LOGIN_RATE_LIMIT``) and per account (``LOGIN_ACCOUNT_RATE_LIMIT``); past either, the
-  answer is 429 with ``Retry-After``. Counters live in ``RATELIMIT_STORAGE_URI``:
-  ``memory://`` (one process: development) or Redis (``REDIS_URL``) so that every
-  gunicorn worker and host shares them. Counters unreachable: sign-in answers 503 (fails
-  closed); the anonymous limit on computed coverage answers
+* Flask-Limiter on ``POST /login``, counting failed attempts only (a successful sign-in
+  costs nothing), so that no stranger can lock a real user out:
+
+  - per client address (``LOGIN_RATE_LIMIT``, all accounts together): one address cannot
+    guess at many accounts;
+  - per account *and* client address (``LOGIN_ACCOUNT_RATE_LIMIT``): growing delays for
+    one address guessing at one account (3 a minute, then 6 in 10 minutes, 10 an hour,
+    20 a day by default).
+
+  There is deliberately no limit per account alone: that would let anyone lock a lead out
+  by typing wrong passwords for their email from a few addresses. Guessing from many
+  addresses is instead made hopeless by the password policy (zxcvbn score 3 or more, no
+  common password), and every failure is logged (without the address) for monitoring.
+  Past a limit the answer is 429 with ``Retry-After``, for that address only. Counters live
+  in ``RATELIMIT_STORAGE_URI``: ``memory://`` (one process: development) or Redis
+  (``REDIS_URL``) so that every gunicorn worker and host shares them. Counters unreachable:
+  sign-in answers 503 (fails closed); the anonymous limit on computed coverage answers
   (``COMMONGROUND_ANONYMOUS_RATE_LIMIT``) fails open (the answer is served uncounted, one
   rate-limited log line), as peers' pages never depend on Redis.
 * Cookie flags: ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` unless the app is in debug or
@@ -25,7 +36,8 @@ Settings (``app.config`` first, then the environment, then the default):
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
-    ``10 per hour``. Failed sign-ins allowed per account (email).
+    ``3 per minute; 6 per 10 minutes; 10 per hour; 20 per day``. Failed sign-ins allowed
+    for one account from one client address (growing delays).
 ``COMMONGROUND_SECURE_COOKIES``
     ``auto``: Secure cookies unless debug/testing; ``1`` always; ``0`` never.
 """
@@ -34,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import logging
 import os
 import time
@@ -43,6 +56,7 @@ from typing import Any
 from flask import current_app
 from flask import g
 from flask import jsonify
+from flask import render_template
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
@@ -71,7 +85,8 @@ TOKEN_BLUEPRINTS = frozenset({"api_partner"})
 DEFAULTS = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),  # or REDIS_URL
     "LOGIN_RATE_LIMIT": ("COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
-    "LOGIN_ACCOUNT_RATE_LIMIT": ("COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+    "LOGIN_ACCOUNT_RATE_LIMIT": ("COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT",
+                                 "3 per minute; 6 per 10 minutes; 10 per hour; 20 per day"),
     "SECURE_COOKIES": ("COMMONGROUND_SECURE_COOKIES", "auto"),
 }
 #: The demo accounts ``commonground demo`` creates (documented in the README; demo only).
@@ -96,8 +111,11 @@ def _secure_cookies(app: Flask) -> bool:
 
 
 def _account_key() -> str:
+    # The email is hashed: counters (in Redis, say) hold no addresses of staff or clients
+    # in clear.
     email = request.form.get("email", "").strip().lower()[:254]
-    return f"account:{email or '-'}"
+    digest = hashlib.sha256(f"{email}|{get_remote_address()}".encode()).hexdigest()[:32]
+    return f"account-address:{digest}"
 
 
 EXPENSIVE_ENDPOINTS = ("api_coverage.coverage", "api_coverage.sites_suggest",
@@ -140,6 +158,11 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         body = error_body(429, "too_many_requests", f"try again in {retry} seconds")
         return jsonify(body), 429, headers
+    if request.endpoint == "peer.express_interest":
+        page = render_template("error.html", status=429, title="Too many requests",
+                               detail="You have said you are interested many times in a short "
+                                       "while. Please try again later, or ask at your meeting.")
+        return page, 429, headers
     if request.endpoint in EXPENSIVE_ENDPOINTS:
         return (f"Too many requests: try again in {retry} seconds, or sign in.", 429,
                 headers | {"Content-Type": "text/plain; charset=utf-8"})
@@ -200,6 +223,9 @@ def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("PERMANENT_SESSION_LIFETIME") == dt.timedelta(days=31):  # Flask's
         app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=8)  # a working day
+    # The lifetime is absolute, counted from sign-in (service.web.auth): the cookie is not
+    # re-issued with a new expiry on every request.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     # On everywhere but in tests, which turn it on where they test it.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
@@ -239,11 +265,19 @@ def init_app(app: Flask) -> None:
     view = app.view_functions["auth.login"]
     view = limiter.limit(app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
                          methods=["POST"], deduct_when=_login_failed,
-                         error_message="too many failed sign-ins for this account")(view)
+                         error_message="too many failed sign-ins for this account from "
+                                       "this address")(view)
     view = limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
                          deduct_when=_login_failed,
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
+    # "I'm interested" (no account): a few a day from one address is plenty for a peer and
+    # stops anyone filling partners' inboxes.
+    app.config.setdefault("INTEREST_RATE_LIMIT", "5 per hour; 20 per day")
+    app.view_functions["peer.express_interest"] = limiter.limit(
+        app.config["INTEREST_RATE_LIMIT"], methods=["POST"],
+        error_message="too many interests from this address")(
+        app.view_functions["peer.express_interest"])
     for endpoint in EXPENSIVE_ENDPOINTS:  # computed answers: anonymous clients are limited
         if endpoint in app.view_functions:
             plain = app.view_functions[endpoint]
