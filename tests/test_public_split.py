@@ -42,6 +42,8 @@ PUBLIC_GETS: dict[str, str | None] = {
     "/organisations": "/organisations",
     "/meetings/<int:meeting_id>": None,  # one record: tested below
     "/meetings/<int:meeting_id>/calendar.ics": None,
+    "/meetings/<int:meeting_id>.ics": None,
+    "/api/meetings/lookup": "/api/meetings/lookup?q=e&limit=30",
     "/opportunities/<int:opportunity_id>/calendar.ics": None,
     "/opportunities/<int:opportunity_id>": None,
     "/api/associations/<int:association_id>/reach": None,

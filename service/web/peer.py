@@ -248,6 +248,14 @@ def opportunity_ics(opportunity_id: int) -> ResponseReturnValue:
                 f"need-{opportunity_id}")
 
 
+@bp.get("/meetings/<int:meeting_id>/calendar.ics")
+def meeting_calendar(meeting_id: int) -> ResponseReturnValue:
+    """The meeting's days as one iCalendar file of the record (RFC 5545; the needs' builder)."""
+    m = listings.meeting(get_store(), meeting_id)
+    url = url_for("peer.meeting", meeting_id=meeting_id, _external=True)
+    return _ics(record_ics(m, kind="meeting", url=url, host=request.host), f"meeting-{meeting_id}")
+
+
 @bp.get("/meetings")
 def meetings() -> ResponseReturnValue:
     """The meeting finder (:mod:`service.usecases.finder`): search, filters, upcoming, map."""
@@ -290,7 +298,6 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/meetings/<int:meeting_id>.ics")
-@bp.get("/meetings/<int:meeting_id>/calendar.ics")
 def meeting_ics(meeting_id: int) -> ResponseReturnValue:
     """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
     m = listings.meeting(get_store(), meeting_id)
