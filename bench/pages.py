@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.demo import load_demo
 from service import create_app
-from service.auth import DEMO_ACCOUNTS
 from service.cli import interest_rows
-from service.staff_cli import create_demo_users
+from service.usecases.accounts import DEMO_ACCOUNTS
+from service.usecases.accounts import create_demo_users
 from store import Store
 
 ROLES = ("hotspot_lead", "admin")

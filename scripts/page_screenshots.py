@@ -56,7 +56,7 @@ def build_demo_store(folder: Path) -> str:
         sys.path.insert(0, str(ROOT))
     from ingest.demo import load_demo  # noqa: PLC0415
     from service.cli import interest_rows  # noqa: PLC0415
-    from service.staff_cli import create_demo_users  # noqa: PLC0415
+    from service.usecases.accounts import create_demo_users  # noqa: PLC0415
     from store import Store  # noqa: PLC0415
 
     store = Store(f"sqlite:///{folder / 'demo.db'}")
@@ -261,7 +261,7 @@ def take(page: Any, path: Path, *, top: str | None = None, bottom: str | None = 
 
 def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     """Visit every page and write its PNG into ``out``; raise if any page went wrong."""
-    from service.auth import DEMO_ACCOUNTS  # noqa: PLC0415
+    from service.usecases.accounts import DEMO_ACCOUNTS  # noqa: PLC0415
 
     accounts = {a["role"]: a for a in DEMO_ACCOUNTS}
     watch = Watch()

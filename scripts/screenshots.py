@@ -137,8 +137,11 @@ def build_demo_maps(folder: Path) -> dict[str, Path]:
     sys.path.insert(0, str(ROOT))
     from ingest.demo import load_demo  # noqa: PLC0415
     from service import create_app  # noqa: PLC0415
-    from service import maps_views  # noqa: PLC0415
+    from service import get_context  # noqa: PLC0415
     from service.cli import interest_rows  # noqa: PLC0415
+    from service.usecases import coverage  # noqa: PLC0415
+    from service.usecases.search import parse_search  # noqa: PLC0415
+    from service.usecases.search import search_on_map  # noqa: PLC0415
     from store import Store  # noqa: PLC0415
 
     store = Store(f"sqlite:///{folder / 'demo.db'}")
@@ -150,10 +153,10 @@ def build_demo_maps(folder: Path) -> dict[str, Path]:
     paths = {}
     with app.app_context():
         maps = {
-            "coverage": maps_views.coverage_map(store, radius_km=10.0, count=5),
-            "growth": maps_views.growth_map(store),
-            "opportunities": maps_views.opportunities_map(
-                app, store, place="Wigan", interests="gardening,outdoors", radius_km=12.0)[0],
+            "coverage": coverage.coverage_map(store, radius_km=10.0, count=5),
+            "growth": coverage.growth_map(store),
+            "opportunities": search_on_map(get_context(app), parse_search(
+                {"place": "Wigan", "interests": "gardening,outdoors", "radius_km": 12.0})).map,
         }
     for name, m in maps.items():
         paths[name] = folder / f"map-{name}.html"

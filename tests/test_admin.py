@@ -14,8 +14,8 @@ from geo.service_area import service_area_from_text
 from ingest.pipeline import ingest_file
 from service import create_app
 from service import get_store
-from service.auth import CurrentUser
-from service.auth import hash_password
+from service.usecases.accounts import hash_password
+from service.web.auth import CurrentUser
 from store import Store
 from store import models
 from store.users import create_user

@@ -13,16 +13,17 @@ import pytest
 from click.testing import CliRunner
 
 import service.cli as cli_module
-from service import api_partner
 from service import create_app
 from service import get_store
-from service import staff_cli
-from service.auth import DEMO_ACCOUNTS
-from service.auth import hash_password
-from service.auth import role_required
-from service.auth import safe_next
-from service.auth import user_for_token
-from service.auth import verify_password
+from service.api import partner as api_partner
+from service.cli import staff as staff_cli
+from service.usecases.accounts import DEMO_ACCOUNTS
+from service.usecases.accounts import create_demo_users
+from service.usecases.accounts import hash_password
+from service.usecases.accounts import user_for_token
+from service.usecases.accounts import verify_password
+from service.web.auth import role_required
+from service.web.auth import safe_next
 from store import Store
 from store import models
 from store.users import create_user
@@ -259,17 +260,17 @@ def demo_copy(demo_stores, tmp_path) -> Store:
 
 
 def test_demo_users_are_idempotent_and_can_sign_in(demo_copy, tmp_path) -> None:
-    first = staff_cli.create_demo_users(demo_copy)
+    first = create_demo_users(demo_copy)
     assert [d["role"] for d in first] == ["admin", "hotspot_lead", "association"]
     assert {d["outcome"] for d in first} == {"inserted"}
     assert first[1]["linked_to"]
     assert first[2]["linked_to"]
-    again = staff_cli.create_demo_users(demo_copy)
+    again = create_demo_users(demo_copy)
     assert {d["outcome"] for d in again} == {"unchanged"}
 
     partner = find_user_by_email(demo_copy, DEMO_ACCOUNTS[2]["email"])
     set_password_hash(demo_copy, partner.id, hash_password("someone changed it"))
-    third = staff_cli.create_demo_users(demo_copy)
+    third = create_demo_users(demo_copy)
     assert [d["outcome"] for d in third] == ["unchanged", "unchanged", "updated"]
 
     app = _app(demo_copy, tmp_path, TESTING=True)
@@ -287,7 +288,7 @@ def test_demo_users_are_idempotent_and_can_sign_in(demo_copy, tmp_path) -> None:
 
 def test_demo_users_need_demo_data(sqlite_store) -> None:
     with pytest.raises(ValueError, match="commonground demo"):
-        staff_cli.create_demo_users(sqlite_store)
+        create_demo_users(sqlite_store)
 
 
 def test_sign_in_page_lists_demo_accounts_only_with_demo_data(client, sqlite_store) -> None:

@@ -25,19 +25,21 @@ shots = load_script("screenshots")
 @pytest.fixture(scope="module")
 def demo_maps(demo_stores, tmp_path_factory):
     from service import create_app
+    from service import get_context
     from service import get_store
-    from service import maps_views
+    from service.usecases import coverage
+    from service.usecases.search import parse_search
+    from service.usecases.search import search_on_map
 
     folder = tmp_path_factory.mktemp("browser-maps")
     store = demo_stores["sqlite"]
     app = create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "t",
                       "INSTANCE_PATH": str(folder)})
     maps = {
-        "coverage": maps_views.coverage_map(store, radius_km=10.0, count=5),
-        "growth": maps_views.growth_map(store),
-        "opportunities": maps_views.opportunities_map(app, store, place="Wigan",
-                                                      interests="gardening",
-                                                      radius_km=12.0)[0],
+        "coverage": coverage.coverage_map(store, radius_km=10.0, count=5),
+        "growth": coverage.growth_map(store),
+        "opportunities": search_on_map(get_context(app), parse_search(
+            {"place": "Wigan", "interests": "gardening", "radius_km": 12.0})).map,
     }
     get_store(app).dispose()
     paths = {}

@@ -66,7 +66,7 @@ def store_of(site):
 
 
 def account(role: str) -> dict[str, str]:
-    from service.auth import DEMO_ACCOUNTS
+    from service.usecases.accounts import DEMO_ACCOUNTS
 
     return next(a for a in DEMO_ACCOUNTS if a["role"] == role)
 

@@ -146,7 +146,7 @@ def test_meeting_finder_and_search_agree_on_parts_of_day(part) -> None:
     """A meeting is in a part of the day for the finder exactly when the search's window
     for that part overlaps it (before: finder 00-12/17-24 by start hour, search 06-12/17-22)."""
     from matching.query import parse_times
-    from service.peer import _filter_meetings
+    from service.usecases.listings import filter_meetings
 
     (w_start, w_end), = parse_times(part)
     meetings = []
@@ -157,9 +157,9 @@ def test_meeting_finder_and_search_agree_on_parts_of_day(part) -> None:
                 meetings.append({"id": len(meetings), "weekdays": [1], "attendance": "in_person",
                                  "start_time": dt.time(start // 60, start % 60),
                                  "end_time": dt.time(end // 60, end % 60), "span": (start, end)})
-    shown = {m["id"] for m in _filter_meetings(meetings, {"time": part})}
+    shown = {m["id"] for m in filter_meetings(meetings, part=part)}
     expected = {m["id"] for m in meetings if m["span"][0] < w_end and m["span"][1] > w_start}
     assert shown == expected
     late = {"id": -1, "weekdays": [1], "attendance": "in_person", "start_time": dt.time(23),
             "end_time": None}
-    assert _filter_meetings([late], {"time": "evening"}) == []
+    assert filter_meetings([late], part="evening") == []

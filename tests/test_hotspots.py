@@ -1,7 +1,7 @@
 """The hotspot dashboard (/hotspots): roles, scope, figures, CSV, licences, escaping, 375 px.
 
 The demo data set is loaded into the app's store with ``ingest.demo.load_demo`` and the demo
-accounts are made with ``service.staff_cli.create_demo_users``; users sign in with a real
+accounts are made with ``service.usecases.accounts.create_demo_users``; users sign in with a real
 ``POST /login``. Tests that only read share one such app per module (loading the demo takes
 a few seconds); tests that add records get the ``app`` fixture's fresh store.
 """
@@ -26,14 +26,14 @@ from matching.coverage import compute_coverage
 from matching.coverage import town_demand
 from service import create_app
 from service import get_store
-from service.auth import DEMO_ACCOUNTS
-from service.auth import hash_password
 from service.cli import interest_rows
-from service.hotspots import TABLES
-from service.hotspots import Dashboard
-from service.hotspots import csv_cell
-from service.hotspots import scope_for
-from service.staff_cli import create_demo_users
+from service.usecases.accounts import DEMO_ACCOUNTS
+from service.usecases.accounts import create_demo_users
+from service.usecases.accounts import hash_password
+from service.usecases.dashboard import Dashboard
+from service.usecases.dashboard import scope_for
+from service.usecases.tables import TABLES
+from service.usecases.tables import csv_cell
 from store import Store
 from store import models
 from store.coverage import meetings_frame
@@ -328,7 +328,7 @@ def test_csv_downloads_have_the_rows_of_the_page(demo_app) -> None:
 
 def test_radius_is_checked_and_named(demo_app) -> None:
     lead = signed_in(demo_app, "hotspot_lead")
-    for value, words in (("0", "out of range: use a number from 1 to 100"),
+    for value, words in (("0", "out of range: use a number from 0.1 to 100"),
                          ("101", "out of range"), ("ten", "is not a number"),
                          ("nan", "out of range")):
         for url in (f"/hotspots?radius_km={value}", f"/hotspots/gaps.csv?radius_km={value}"):

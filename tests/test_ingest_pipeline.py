@@ -14,7 +14,7 @@ from geo.service_area import service_area_from_text
 from ingest.pipeline import ingest_file
 from ingest.records import IngestError
 from service.cli import main
-from service.wiring import interest_lookup
+from service.usecases.wiring import interest_lookup
 from store import Store
 from store.reads import export_records
 

@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from ingest.demo import load_demo
 from service import create_app
 from service import get_store
+from service.api.openapi import openapi_document
 from service.cli import interest_rows
-from service.openapi import openapi_document
-from service.staff_cli import create_demo_users
+from service.usecases.accounts import create_demo_users
 from store import Store
 
 
@@ -44,8 +44,8 @@ def api_schema(api_app):
 
 @pytest.fixture(scope="module")
 def partner_token(api_app) -> str:
-    from service.auth import DEMO_ACCOUNTS
-    from service.auth import new_api_token
+    from service.usecases.accounts import DEMO_ACCOUNTS
+    from service.usecases.accounts import new_api_token
     from store.users import find_user_by_email
     from store.users import set_api_token_hash
 

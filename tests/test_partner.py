@@ -9,12 +9,12 @@ import re
 import pytest
 from markupsafe import escape
 
-from service import api_partner
 from service import create_app
 from service import get_store
-from service.auth import CurrentUser
-from service.auth import hash_password
-from service.auth import new_api_token
+from service.api import partner as api_partner
+from service.usecases.accounts import hash_password
+from service.usecases.accounts import new_api_token
+from service.web.auth import CurrentUser
 from store import NotFoundError
 from store import Store
 from store import models

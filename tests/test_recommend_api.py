@@ -191,7 +191,7 @@ def test_nothing_about_the_peer_is_logged(demo_client: FlaskClient,
 
 def test_full_postcode_from_a_loaded_table(app: Flask, client: FlaskClient,
                                            tmp_path: Path) -> None:
-    from service import wiring
+    from service.usecases import wiring
 
     table = tmp_path / "postcodes.csv"
     table.write_text("postcode,lat,lon\nM15 4AB,53.4664,-2.2494\nM15 5AA,53.4620,-2.2570\n")

@@ -18,12 +18,12 @@ import pytest
 from geo.geocode import OfflineGeocoder
 from geo.service_area import service_area_from_text
 from ingest.pipeline import ingest_file
-from service import api_partner
 from service import create_app
 from service import get_store
-from service.auth import CurrentUser
-from service.auth import hash_password
-from service.auth import new_api_token
+from service.api import partner as api_partner
+from service.usecases.accounts import hash_password
+from service.usecases.accounts import new_api_token
+from service.web.auth import CurrentUser
 from store import Store
 from store import models
 from store.partner import create_opportunity

@@ -71,8 +71,8 @@ def test_request_log_is_json_without_the_peers_whereabouts(client, caplog) -> No
     import json
     import logging
 
-    from service.logs import LOGGER
-    from service.logs import JsonFormatter
+    from service.web.logs import LOGGER
+    from service.web.logs import JsonFormatter
 
     logger = logging.getLogger(LOGGER)
     logger.addHandler(caplog.handler)

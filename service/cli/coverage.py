@@ -1,7 +1,7 @@
 """``commonground coverage``, ``commonground suggest-sites`` and ``commonground map ...``.
 
-The same wiring as the API (:mod:`service.api_coverage`) and the map pages
-(:mod:`service.maps_views`): ``--json`` prints exactly what the API answers.
+The same use cases as the API and the map pages (:mod:`service.usecases.coverage`,
+:mod:`service.usecases.search`): ``--json`` prints exactly what the API answers.
 """
 
 from __future__ import annotations
@@ -14,16 +14,21 @@ from typing import Any
 
 import click
 
-from geo.errors import GeoError
 from matching.coverage import DEFAULT_RADIUS_KM
-from matching.coverage import CoverageInputError
-from matching.coverage import CoverageResult
-from matching.coverage import check_radius
+from matching.query import MAX_LIMIT
+from service.usecases import coverage as cases
+from service.usecases.errors import KNOWN
+from service.usecases.errors import BadParameterError
+from service.usecases.errors import describe
+from service.usecases.search import DEFAULT_MAP_LIMIT
+from service.usecases.search import parse_search
+from service.usecases.search import search_on_map
 from store import StoreUnavailableError
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from matching.coverage import CoverageResult
     from matching.sites import SiteSuggestion
 
 MAP_KINDS = ("coverage", "opportunities", "growth")
@@ -34,8 +39,8 @@ def _radius(_ctx: click.Context, param: click.Parameter, value: Any) -> float | 
     if value is None:
         return None
     try:
-        return check_radius(value)
-    except CoverageInputError as exc:
+        return cases.coverage_radius(value)
+    except BadParameterError as exc:
         raise click.BadParameter(str(exc), param=param) from None
 
 
@@ -92,19 +97,9 @@ def sites_text(suggestion: SiteSuggestion) -> str:
 def _read_demand(path: Path | None, area: str) -> pd.DataFrame | None:
     if path is None:
         return None
-    import pandas as pd  # noqa: PLC0415
-
-    from matching.coverage import demand_from_frame  # noqa: PLC0415
-    from service import wiring  # noqa: PLC0415
-
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read {path.name} as CSV: {exc}"
-        raise click.BadParameter(msg, param_hint="--demand") from None
-    try:
-        return demand_from_frame(frame, area=wiring.service_area(area))
-    except (CoverageInputError, ValueError) as exc:
+        return cases.read_demand(path, area)
+    except BadParameterError as exc:
         raise click.BadParameter(str(exc), param_hint="--demand") from None
 
 
@@ -120,17 +115,15 @@ def register(main: click.Group, context: Any) -> None:
 
     def result_for(ctx: click.Context, radius_km: float | None,
                    demand_path: Path | None) -> CoverageResult:
-        from service.api_coverage import coverage_result  # noqa: PLC0415
-
         app = context.app(ctx)
         store = context.store(ctx)
         area = app.config["SERVICE_AREA"]
         try:
-            return coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM, area=area,
-                                   demand=_read_demand(demand_path, area))
+            return cases.coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
+                                         area=area, demand=_read_demand(demand_path, area))
         except StoreUnavailableError as exc:
             raise click.ClickException(str(exc)) from None
-        except CoverageInputError as exc:
+        except KNOWN as exc:
             raise click.UsageError(str(exc)) from None
 
     @main.command("coverage")
@@ -162,10 +155,8 @@ def register(main: click.Group, context: Any) -> None:
     def suggest(ctx: click.Context, radius_km: float | None, demand_path: Path | None,
                 count: int, as_json: bool) -> None:
         """Where new groups would newly cover the most people, and who would devolve them."""
-        from service.api_coverage import site_suggestion  # noqa: PLC0415
-
         result = result_for(ctx, radius_km, demand_path)
-        suggestion = site_suggestion(context.store(ctx), result, count=count)
+        suggestion = cases.site_suggestion(context.store(ctx), result, count=count)
         if as_json:
             click.echo(json.dumps(suggestion.to_dict(), indent=2))
         else:
@@ -188,7 +179,8 @@ def register(main: click.Group, context: Any) -> None:
     @click.option("--meeting", "meeting_id", type=int, help="opportunities: from a meeting.")
     @click.option("--interests", help="opportunities: comma-separated interests.")
     @click.option("--text", "text_query", help="opportunities: free text.")
-    @click.option("--limit", type=click.IntRange(1, 200), default=20, show_default=True,
+    @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=DEFAULT_MAP_LIMIT,
+                  show_default=True,
                   help="opportunities: most results drawn.")
     @click.pass_context
     def map_command(ctx: click.Context, kind: str, output: Path, radius_km: float | None,
@@ -205,45 +197,33 @@ def register(main: click.Group, context: Any) -> None:
 def _write_map(ctx: click.Context, context: Any, kind: str, output: Path, *,
                radius_km: float | None, count: int, hex_by: str, origin: dict[str, Any],
                interests: str | None, text_query: str | None, limit: int) -> None:
-    from service import maps_views  # noqa: PLC0415
-
     app = context.app(ctx)
     store = context.store(ctx)
-    note = None
     try:
         if kind == "coverage":
-            m = maps_views.coverage_map(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
-                                        area=app.config["SERVICE_AREA"], count=count,
-                                        hex_by=hex_by)
+            m = cases.coverage_map(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
+                                   area=app.config["SERVICE_AREA"], count=count, hex_by=hex_by)
         elif kind == "growth":
-            m = maps_views.growth_map(store)
+            m = cases.growth_map(store)
         else:
             if all(v is None for v in origin.values()):
                 msg = ("map opportunities needs an origin: --postcode, --place, "
                        "--lat and --lon, or --meeting")
                 raise click.UsageError(msg)
-            m, note = maps_views.opportunities_map(
-                app, store, **origin, interests=interests, text=text_query,
-                radius_km=radius_km, limit=limit)
+            request = parse_search({**origin, "interests": interests, "text": text_query,
+                                    "radius_km": radius_km, "limit": limit})
+            m = search_on_map(context.context(ctx), request).map
     except StoreUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
-    except (CoverageInputError, GeoError) as exc:
-        if getattr(exc, "status", 400) == NOT_FOUND:
+    except KNOWN as exc:
+        if describe(exc).status == NOT_FOUND:
             raise click.ClickException(str(exc)) from None
         raise click.UsageError(str(exc)) from None
-    except ValueError as exc:  # the engine's MatchingError (400 or 404)
-        if getattr(exc, "status", None) == NOT_FOUND:
-            raise click.ClickException(str(exc)) from None
-        if getattr(exc, "status", None) is not None:
-            raise click.UsageError(str(exc)) from None
-        raise
     try:
         m.save(str(output))
     except OSError as exc:
         msg = f"cannot write {output}: {exc}"
         raise click.ClickException(msg) from None
-    if note:
-        click.echo(f"note: {note}", err=True)
     click.echo(f"{kind} map written to {output} ({output.stat().st_size:,} bytes)")
 
 

@@ -11,9 +11,13 @@ from typing import Any
 import click
 
 from ingest.export import EXPORT_FORMATS
+from ingest.export import write_export
+from ingest.pipeline import ingest_file
 from ingest.readers import FORMATS
 from ingest.records import IngestError
+from service.usecases import wiring
 from store import StoreUnavailableError
+from store.reads import export_records
 
 if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
@@ -70,8 +74,6 @@ def register(main: click.Group, context: Any) -> None:
         Every row ends inserted, updated, unchanged or rejected (with its row number, field
         and reason). One transaction: a failure or Ctrl-C changes nothing.
         """
-        from service import wiring  # noqa: PLC0415
-
         app = context.app(ctx)
         store = context.store(ctx)
         if kind == "postcodes":
@@ -82,8 +84,6 @@ def register(main: click.Group, context: Any) -> None:
             _emit_json_or_text({"postcodes": n, "file": path.name}, as_json,
                                f"{n} postcodes and districts loaded from {path.name}")
             return
-        from ingest.pipeline import ingest_file  # noqa: PLC0415
-
         try:
             area = wiring.service_area(service_area or app.config["SERVICE_AREA"])
         except ValueError as exc:
@@ -99,7 +99,7 @@ def register(main: click.Group, context: Any) -> None:
 
                 report = ingest_file(
                     store, path, kind,  # type: ignore[arg-type]
-                    area=area, geocoder=wiring.geocoder(app, store),
+                    area=area, geocoder=wiring.geocoder(context.context(ctx)),
                     fmt=fmt, source=source, dry_run=dry_run,
                     interest_lookup=wiring.interest_lookup, id_column=id_column,
                     progress=lambda n: bar.update(n) if bar is not None else None,
@@ -127,9 +127,6 @@ def register(main: click.Group, context: Any) -> None:
     @click.pass_context
     def export(ctx: click.Context, kind: str, fmt: str, output: Path) -> None:
         """Write every stored record of KIND to a file."""
-        from ingest.export import write_export  # noqa: PLC0415
-        from store.reads import export_records  # noqa: PLC0415
-
         store = context.store(ctx)
         try:
             n = write_export(export_records(store, kind), output, fmt=fmt, kind=kind)

@@ -1,12 +1,11 @@
-"""Wires the layers together for the CLI and the app: geocoder, service area, interests.
+"""Wires the layers together for the use cases: geocoder, service area, interests.
 
-The geocoder is cached per app and rebuilt when the postcode table changes; nothing about a
-query is kept.
+The geocoder is kept in the context's one cache and rebuilt when the postcode table
+changes; nothing about a query is kept.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -21,11 +20,8 @@ from store.postcodes import load_postcodes
 from store.postcodes import replace_postcodes
 
 if TYPE_CHECKING:
-    from flask import Flask
-
+    from service.usecases.context import Context
     from store import Store
-
-_lock = threading.Lock()
 
 
 def interest_lookup(text: str) -> str | None:
@@ -53,19 +49,16 @@ def postcode_table(store: Store) -> PostcodeTable | None:
                          [b for _, _, b in full], districts=districts)
 
 
-def geocoder(app: Flask, store: Store) -> Any:
+def geocoder(ctx: Context) -> Any:
     """The app's geocoder (``COMMONGROUND_GEOCODER``), with the store's postcode table."""
-    version = store.data_version("postcodes")
-    with _lock:
-        cached = app.extensions.get("commonground.geocoder")
-        if cached is not None and cached[0] == version:
-            return cached[1]
-    cache_dir = Path(app.config["DATA_DIR"]) / "geocode-cache"
-    built = make_geocoder(app.config["GEOCODER"], cache_dir=cache_dir,
-                          postcode_table=postcode_table(store))
-    with _lock:
-        app.extensions["commonground.geocoder"] = (version, built)
-    return built
+    store = ctx.store
+
+    def build() -> Any:
+        cache_dir = Path(ctx.settings["DATA_DIR"]) / "geocode-cache"
+        return make_geocoder(ctx.settings["GEOCODER"], cache_dir=cache_dir,
+                             postcode_table=postcode_table(store))
+
+    return ctx.cached("geocoder", build, version=store.data_version("postcodes"))
 
 
 def load_postcode_file(store: Store, path: Path, *, source: str | None = None) -> int:

@@ -13,8 +13,11 @@ from typing import Any
 
 import click
 
-from geo.errors import GeoError
-from matching.errors import MatchingError
+from service.usecases import reach as reach_cases
+from service.usecases.errors import KNOWN
+from service.usecases.errors import describe
+from service.usecases.search import parse_search
+from service.usecases.search import recommend as recommend_case
 from store import StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -32,11 +35,11 @@ def _call(fn: Callable[[], Any]) -> Any:
     """Run ``fn``; turn expected failures into click's exits (2 bad usage, 1 failure)."""
     try:
         return fn()
-    except (MatchingError, GeoError) as exc:
-        param = getattr(exc, "param", None)
-        raise click.BadParameter(str(exc), param_hint=_FLAGS.get(param or "", param)) from None
     except StoreUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
+    except KNOWN as exc:
+        param = describe(exc).param
+        raise click.BadParameter(str(exc), param_hint=_FLAGS.get(param or "", param)) from None
 
 
 def _emit(data: Any, *, as_json: bool, lines: list[str]) -> None:
@@ -68,7 +71,7 @@ def register(main: click.Group, context: Any) -> None:
     @click.option("--interests", help='Comma-separated interests, e.g. "gardening,music".')
     @click.option("--text", help='Free text, e.g. "outdoors and fixing bikes".')
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="Search radius in km (more than 0, at most 100).")
+                  help="Search radius in km (0.1 to 100).")
     @click.option("--limit", default=10, show_default=True, type=int, help="Results, 1-50.")
     @click.option("--days", help="Days you are free: sat,sun or weekdays (0 = Sunday).")
     @click.option("--times", help="Times you are free: morning, evening or 18:00-21:00.")
@@ -90,27 +93,16 @@ def register(main: click.Group, context: Any) -> None:
         Give exactly one origin: --postcode, --place, --lat with --lon, or --meeting.
         Nothing about the search is logged or kept.
         """
-        from service.api_recommend import get_recommender  # noqa: PLC0415
-        from service.origin import origin_dict  # noqa: PLC0415
-        from service.origin import peer_query  # noqa: PLC0415
-        from service.origin import resolve_origin  # noqa: PLC0415
-
-        app = context.app(ctx)
-        store = context.store(ctx)
+        values = {"lat": lat, "lon": lon, "postcode": postcode, "place": place,
+                  "meeting_id": meeting_id, "interests": interests, "text": text,
+                  "radius_km": radius_km, "limit": limit, "per_association": per_association,
+                  "association_id": association_id, "organisation_id": organisation_id,
+                  "days": days, "times": times}
+        request = _call(lambda: parse_search(values))
+        search_ctx = context.context(ctx)
 
         def run() -> dict[str, Any]:
-            origin = resolve_origin(app, store, lat=lat, lon=lon, postcode=postcode,
-                                    place=place, meeting_id=meeting_id)
-            query = peer_query(origin, interests=interests, text=text, radius_km=radius_km,
-                               limit=limit, per_association=per_association,
-                               association_id=association_id,
-                               organisation_id=organisation_id, days=days, times=times)
-            answer = get_recommender(app).recommend(query)
-            return {"origin": origin_dict(query.origin),
-                    "query": {"interests": list(query.interests), "text": query.text,
-                              "interests_used": list(answer.interests_used),
-                              "radius_km": query.radius_km, "limit": query.limit},
-                    "results": [r.to_dict() for r in answer.results]}
+            return recommend_case(search_ctx, request).to_dict(full=False)
 
         body = _call(run)
         _emit(body, as_json=as_json, lines=_recommend_lines(body))
@@ -119,28 +111,24 @@ def register(main: click.Group, context: Any) -> None:
     @click.option("--opportunity", "opportunity_id", type=int, help="Opportunity id.")
     @click.option("--association", "association_id", type=int, help="Association id.")
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="How far a meeting may be, in km (more than 0, at most 100).")
+                  help="How far a meeting may be, in km (0.1 to 100).")
     @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
     @click.pass_context
     def reach(ctx: click.Context, opportunity_id: int | None, association_id: int | None,
               radius_km: float, as_json: bool) -> None:
         """The meetings within reach of an opportunity or association, and which it fits."""
-        from matching.reverse import association_reach  # noqa: PLC0415
-        from matching.reverse import opportunity_reach  # noqa: PLC0415
-        from service.api_recommend import get_recommender  # noqa: PLC0415
-
         if (opportunity_id is None) == (association_id is None):
             msg = "give exactly one of --opportunity ID or --association ID"
             raise click.UsageError(msg)
-        app = context.app(ctx)
-        context.store(ctx)
+        radius = _call(lambda: reach_cases.reach_radius(radius_km))
+        reach_ctx = context.context(ctx)
         if opportunity_id is not None:
-            body = _call(lambda: opportunity_reach(get_recommender(app), opportunity_id,
-                                                   radius_km=radius_km))
+            body = _call(lambda: reach_cases.reach_of_opportunity(reach_ctx, opportunity_id,
+                                                                  radius_km=radius))
             what = f"{body['opportunity']['title']} ({body['opportunity']['association']})"
         else:
-            body = _call(lambda: association_reach(get_recommender(app), association_id,
-                                                   radius_km=radius_km))
+            body = _call(lambda: reach_cases.reach_of_association(reach_ctx, association_id,
+                                                                  radius_km=radius))
             what = body["association"]["association"]
         lines = [f"{what}: {body['meetings_in_reach']} active meetings within "
                  f"{radius_km:g} km; it fits what {body['meetings_it_fits']} of them already "
@@ -155,20 +143,18 @@ def register(main: click.Group, context: Any) -> None:
     @main.command("links-worth-making")
     @click.argument("organisation_id", type=int)
     @click.option("--radius-km", default=15.0, show_default=True, type=float,
-                  help="How far from the group's meetings, in km (more than 0, at most 100).")
+                  help="How far from the group's meetings, in km (0.1 to 100).")
     @click.option("--limit", default=10, show_default=True, type=int, help="Results, 1-50.")
     @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
     @click.pass_context
     def links_worth_making_cmd(ctx: click.Context, organisation_id: int, radius_km: float,
                                limit: int, as_json: bool) -> None:
         """Associations near ORGANISATION_ID's meetings with no mutual-interest link yet."""
-        from matching.reverse import links_worth_making  # noqa: PLC0415
-        from service.api_recommend import get_recommender  # noqa: PLC0415
-
-        app = context.app(ctx)
-        context.store(ctx)
-        body = _call(lambda: links_worth_making(get_recommender(app), organisation_id,
-                                                radius_km=radius_km, limit=limit))
+        radius = _call(lambda: reach_cases.reach_radius(radius_km))
+        n = _call(lambda: reach_cases.links_limit(limit))
+        links_ctx = context.context(ctx)
+        body = _call(lambda: reach_cases.links(links_ctx, organisation_id, radius_km=radius,
+                                               limit=n))
         lines = [f"Links worth making for {body['organisation']['name']} "
                  f"(within {radius_km:g} km; {body['already_linked']} links already):"]
         for n, r in enumerate(body["results"], 1):

@@ -13,10 +13,12 @@ from flask import Blueprint
 from flask import jsonify
 from flask import render_template
 
+from domain.status import ATTENDANCE
+from domain.status import OPPORTUNITY_STATUSES
+from domain.status import ORG_STATUSES
 from matching.taxonomy import SLUGS
-from store.models import ATTENDANCE
-from store.models import OPPORTUNITY_STATUSES
-from store.models import ORG_STATUSES
+from service.usecases.params import MAX_RADIUS_KM
+from service.usecases.params import MIN_RADIUS_KM
 
 bp = Blueprint("openapi", __name__)
 
@@ -55,13 +57,12 @@ ERRORS = {
     "400": _json(_ref("Error"), "a parameter is missing, malformed or out of range"),
     "404": _json(_ref("Error"), "an unknown postcode, place, meeting or record"),
 }
-RADIUS = _param("radius_km", {"type": "number", "exclusiveMinimum": True, "minimum": 0,
-                              "maximum": 100}, "search radius in km (default 15)")
+RADIUS_KM = {"type": "number", "minimum": MIN_RADIUS_KM, "maximum": MAX_RADIUS_KM}
+RADIUS = _param("radius_km", RADIUS_KM, "search radius in km (default 15)")
 LISTING = [
     _param("lat", {"type": "number", "minimum": -90, "maximum": 90}),
     _param("lon", {"type": "number", "minimum": -180, "maximum": 180}),
-    _param("radius_km", {"type": "number", "minimum": 0, "maximum": 100},
-           "with lat and lon: only records within this many km"),
+    _param("radius_km", RADIUS_KM, "with lat and lon: only records within this many km"),
     _param("bbox", STR, "west,south,east,north in degrees"),
     _param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size (100)"),
     _param("offset", {"type": "integer", "minimum": 0}, "records to skip"),
@@ -197,15 +198,13 @@ def _paths() -> dict[str, Any]:
             "responses": {"200": _json(_ref("Links")), **ERRORS}}},
         "/api/coverage": {"get": {
             "summary": "Covered population overall, per region and per hotspot tree; gaps",
-            "parameters": [_param("radius_km", {"type": "number", "exclusiveMinimum": True,
-                                                "minimum": 0, "maximum": 500},
+            "parameters": [_param("radius_km", RADIUS_KM,
                                   "reach of a meeting in km (default 10)")],
             "responses": {"200": _json(_ref("Coverage")), "400": ERRORS["400"]}}},
         "/api/sites/suggest": {"get": {
             "summary": "Sites for new groups that newly cover the most people",
             "parameters": [
-                _param("radius_km", {"type": "number", "exclusiveMinimum": True,
-                                     "minimum": 0, "maximum": 500}),
+                _param("radius_km", RADIUS_KM, "reach of a meeting in km (default 10)"),
                 _param("count", {"type": "integer", "minimum": 1, "maximum": 50})],
             "responses": {"200": _json(_ref("Sites")), "400": ERRORS["400"]}}},
         "/api/partner/opportunities": {

@@ -1,11 +1,11 @@
-"""The hotspot dashboard (``/hotspots``) for hotspot leads and admins, and its CSV downloads.
+"""The hotspot dashboard's figures (``/hotspots``): a lead's or an admin's territory.
 
 A hotspot lead sees the organisations they are responsible for: their own organisation and
 every organisation devolved from it (:func:`store.hotspots.organisation_scope`); an admin
 sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km):
 
 * coverage per region and per hotspot tree (:func:`matching.coverage.compute_coverage` over
-  the GeoNames towns, wired as :mod:`service.api_coverage` wires it) and the coverage map;
+  the GeoNames towns, wired as :mod:`service.usecases.coverage` wires it) and the coverage map;
 * the largest uncovered towns of their territory and sites for new groups, each with the
   approved organisation of theirs to devolve it (:func:`matching.sites.suggest_sites`,
   greedy, so that the page stays quick);
@@ -26,25 +26,16 @@ Nothing is cached across requests: coverage of the demo takes some 20 ms; the ma
 the page's time.
 """
 
+
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import math
 from dataclasses import dataclass
-from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint
-from flask import Response
-from flask import current_app
-from flask import render_template
-from flask import request
-from flask_login import current_user
 
 from maps import build_coverage_map
 from maps import build_growth_map
@@ -56,12 +47,13 @@ from matching.growth import growth_trees
 from matching.reverse import links_worth_making
 from matching.sites import SiteSuggestion
 from matching.sites import suggest_sites
-from service import wiring
-from service.api_coverage import sites_for_map
-from service.api_recommend import get_recommender
-from service.auth import enforce_role
-from service.params import check_known
-from service.params import float_param
+from service.usecases import params
+from service.usecases import wiring
+from service.usecases.context import Context
+from service.usecases.coverage import sites_for_map
+from service.usecases.search import recommender
+from service.usecases.tables import TABLES
+from service.usecases.tables import Table
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
@@ -69,12 +61,9 @@ from store.hotspots import organisation_scope
 from store.hotspots import volunteers_of
 
 if TYPE_CHECKING:
-    from flask.typing import ResponseReturnValue
+    from collections.abc import Mapping
 
     from store import Store
-
-bp = Blueprint("hotspots", __name__)
-bp.before_request(lambda: enforce_role("hotspot_lead", "admin"))
 
 DEFAULT_RADIUS_KM = 10.0
 MIN_RADIUS_KM, MAX_RADIUS_KM = 1.0, 100.0
@@ -85,148 +74,6 @@ SITES = 5
 LINKS_PER_ORGANISATION = 3
 EXPIRY_WARNING_DAYS = 60
 """Licences that run out within this many days are flagged."""
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-# -- tables ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column: ``key`` in the rows (and the CSV header), a label and a kind.
-
-    Kinds: ``text``, ``int``, ``year``, ``share`` (0-1), ``km``, ``coord``, ``score``,
-    ``date``. ``page=False`` columns (ids, coordinates) are in the CSV only; ``display``
-    names a row key whose text the page shows instead of the value.
-    """
-
-    key: str
-    label: str
-    kind: str = "text"
-    page: bool = True
-    display: str | None = None
-
-
-def _c(key: str, label: str, kind: str = "text", **kw: Any) -> Column:
-    return Column(key, label, kind, **kw)
-
-
-_SHARES = (_c("organisations", "Groups", "int"), _c("meetings", "Meetings", "int"),
-           _c("population", "People", "int"),
-           _c("covered_population", "People within reach", "int"),
-           _c("covered_share", "Share within reach", "share"))
-TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
-    "coverage-by-region": ("Coverage by region", (
-        _c("id", "Region id", "int", page=False), _c("name", "Region"), *_SHARES)),
-    "coverage-by-hotspot": ("Coverage by hotspot tree", (
-        _c("organisation_id", "Organisation id", "int", page=False),
-        _c("name", "Hotspot tree"), _c("region", "Region"), *_SHARES)),
-    "gaps": ("Largest uncovered towns", (
-        _c("name", "Town"), _c("population", "People", "int"),
-        _c("distance_km", "Nearest meeting", "km"),
-        _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
-    "sites": ("Suggested sites for new groups", (
-        _c("rank", "Order", "int"), _c("name", "Town"),
-        _c("added_population", "People newly within reach", "int"),
-        _c("devolve_from_id", "Devolve from (id)", "int", page=False),
-        _c("devolve_from", "Devolve from", display="devolve_from_label"),
-        _c("devolve_distance_km", "Distance from it", "km"),
-        _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
-    "growth": ("Growth of each tree", (
-        _c("hotspot_id", "Hotspot id", "int", page=False), _c("hotspot", "Hotspot tree"),
-        _c("depth", "Depth", "int"), _c("generation", "Generation", "int"),
-        _c("year", "End of year", "year"), _c("organisations", "Groups", "int"),
-        _c("meetings", "Meetings", "int"), _c("new_organisations", "New groups", "int"),
-        _c("new_meetings", "New meetings", "int"))),
-    "links": ("Links worth making", (
-        _c("organisation_id", "Organisation id", "int", page=False),
-        _c("organisation", "Your group"),
-        _c("association_id", "Association id", "int", page=False),
-        _c("association", "Association"), _c("category", "Category"),
-        _c("distance_km", "Distance", "km"), _c("nearest_meeting", "Nearest of your meetings"),
-        _c("open_opportunities", "Open needs", "int"), _c("reasons", "Why"),
-        _c("score", "Score", "score"))),
-    "volunteers": ("Licensed volunteers", (
-        _c("organisation_id", "Organisation id", "int", page=False),
-        _c("organisation", "Organisation"), _c("display_name", "Volunteer"),
-        _c("licence_number", "Licence"), _c("licence_valid_until", "Valid until", "date"),
-        _c("status", "Licence", display="status_label"),
-        _c("days_left", "Days left", "int", page=False),
-        _c("able_to_deliver_meetings", "Able to deliver meetings", display="able_label"))),
-}
-
-
-def csv_cell(value: Any) -> str:
-    """Text for a CSV cell, made inert for spreadsheets.
-
-    A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
-    run as a formula by Excel or LibreOffice; such text gets a leading ``'``.
-    """
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    return isinstance(value, float) and not math.isfinite(value)
-
-
-_CSV_FORMAT = {
-    "int": lambda v: str(int(v)), "year": lambda v: str(int(v)),
-    "share": lambda v: f"{float(v):.4f}", "km": lambda v: f"{float(v):.3f}",
-    "score": lambda v: f"{float(v):.3f}", "coord": lambda v: f"{float(v):.6f}",
-    "date": lambda v: v.isoformat(),
-}
-_PAGE_FORMAT = {
-    "int": lambda v: f"{int(v):,}", "year": lambda v: str(int(v)),
-    "share": lambda v: f"{100.0 * float(v):.1f} %", "km": lambda v: f"{float(v):.1f} km",
-    "score": lambda v: f"{float(v):.2f}", "coord": lambda v: f"{float(v):.6f}",
-    "date": lambda v: v.isoformat(),
-}
-_PAGE_MISSING = {"km": "no meeting", "share": "\N{EN DASH}"}
-
-
-def _csv_value(column: Column, value: Any) -> str:
-    if _missing(value):
-        return ""
-    return _CSV_FORMAT.get(column.kind, csv_cell)(value)
-
-
-def _page_value(column: Column, value: Any) -> str:
-    if _missing(value):
-        return _PAGE_MISSING.get(column.kind, "")
-    return _PAGE_FORMAT.get(column.kind, str)(value)
-
-
-@dataclass
-class Table:
-    """One table of the dashboard: the same rows on the page and in the CSV."""
-
-    name: str
-    title: str
-    columns: tuple[Column, ...]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def page_columns(self) -> list[Column]:
-        """The columns the page shows."""
-        return [c for c in self.columns if c.page]
-
-    def view(self) -> list[dict[str, Any]]:
-        """Rows as the page shows them: ``{"cells": [(kind, text)], "flag": css class}``."""
-        return [{"cells": [(c.kind, str(row.get(c.display)) if c.display
-                            else _page_value(c, row.get(c.key))) for c in self.page_columns],
-                 "flag": row.get("flag", "")} for row in self.rows]
-
-    def to_csv(self) -> str:
-        """The table as CSV: a header of field names, then one line per row."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([c.key for c in self.columns])
-        writer.writerows([_csv_value(c, row.get(c.key)) for c in self.columns]
-                         for row in self.rows)
-        return out.getvalue()
 
 
 def licence_status(valid_until: dt.date | None, today: dt.date) -> dict[str, Any]:
@@ -303,12 +150,17 @@ class Dashboard:
         The service area (``COMMONGROUND_SERVICE_AREA``) whose towns are the demand.
     today
         The day licences are judged on.
+    context
+        The app's use-case context, whose recommender the links table shares (default: a
+        context of ``store`` alone).
     """
 
     def __init__(self, store: Store, scope: Scope, *, radius_km: float, area: str,
-                 today: dt.date) -> None:
+                 today: dt.date, context: Context | None = None) -> None:
         self.store, self.scope, self.radius_km = store, scope, radius_km
         self.area, self.today = area, today
+        # The app's context shares its recommender; a bare store gets its own.
+        self.context = context if context is not None else Context(store, {})
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
@@ -412,12 +264,12 @@ class Dashboard:
         return rows
 
     def _links(self) -> list[dict[str, Any]]:
-        recommender = get_recommender(current_app._get_current_object())  # type: ignore[attr-defined]
+        engine = recommender(self.context)
         rows = []
         for org in self.scope.organisations:
             if org["status"] == "suspended":  # a suspended group is not making new links
                 continue
-            found = links_worth_making(recommender, int(org["id"]), radius_km=self.radius_km,
+            found = links_worth_making(engine, int(org["id"]), radius_km=self.radius_km,
                                        limit=LINKS_PER_ORGANISATION)
             rows += [{"organisation_id": org["id"], "organisation": org["name"],
                       **{k: r[k] for k in ("association_id", "association", "category",
@@ -459,80 +311,18 @@ class Dashboard:
         return str(m.get_root().render())
 
 
-# -- views ----------------------------------------------------------------------------------
-
-
-def _store() -> Store:
-    from service import get_store  # noqa: PLC0415 - avoids an import cycle with create_app
-
-    return get_store(current_app)
-
-
-def _dashboard() -> Dashboard:
-    check_known(request.args, ("radius_km",))
-    radius = float_param(request.args, "radius_km", default=DEFAULT_RADIUS_KM,
-                         lo=MIN_RADIUS_KM, hi=MAX_RADIUS_KM)
-    store = _store()
-    radius = DEFAULT_RADIUS_KM if radius is None else radius
-    return Dashboard(store, scope_for(store, current_user), radius_km=radius,
-                     area=current_app.config["SERVICE_AREA"], today=dt.date.today())
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    # Volunteers' names and licences: never kept by a browser or a proxy.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/hotspots")
-def dashboard() -> ResponseReturnValue:
-    """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
-    board = _dashboard()
-    scope = board.scope
-    context: dict[str, Any] = {
-        "scope": scope, "radius_km": board.radius_km, "min_radius": MIN_RADIUS_KM,
-        "max_radius": MAX_RADIUS_KM, "warning_days": EXPIRY_WARNING_DAYS,
-        "has_demo": any(o["is_demo"] for o in scope.organisations),
-        "root": scope.organisations[0] if scope.organisations and not scope.everything
-        else None,
-    }
-    if scope.organisations:
-        tables = {name: board.table(name) for name in TABLES}
-        volunteers = tables["volunteers"].rows
-        context.update(
-            tables=tables, headline=board.headline(), suggestion=board.suggestion,
-            coverage_map=board.coverage_map_html(), growth_map=board.growth_map_html(),
-            counts={s: sum(1 for v in volunteers if v["status"] == s)
-                    for s in ("valid", "expiring", "lapsed", "unknown")},
-        )
-    return render_template("hotspots/dashboard.html", **context)
-
-
-@bp.get("/hotspots/<any(" + ", ".join(f'"{n}"' for n in TABLES) + "):table>.csv")
-def table_csv(table: str) -> ResponseReturnValue:
-    """One table of the dashboard as CSV (the same rows as the page)."""
-    board = _dashboard()
-    body = board.table(table).to_csv() if board.scope.organisations else \
-        Table(table, *TABLES[table]).to_csv()
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="hotspots-{table}-{board.radius_km:g}km.csv"')
-    return response
+def parse_dashboard(args: Mapping[str, Any]) -> float:
+    """The dashboard's one parameter, ``radius_km`` (default :data:`DEFAULT_RADIUS_KM`)."""
+    params.check_known(args, ("radius_km",))
+    return params.radius(args.get("radius_km"), default=DEFAULT_RADIUS_KM)
 
 
 __all__ = [
     "DEFAULT_RADIUS_KM",
     "EXPIRY_WARNING_DAYS",
-    "TABLES",
-    "Column",
     "Dashboard",
     "Scope",
-    "Table",
-    "bp",
-    "csv_cell",
-    "dashboard",
     "licence_status",
+    "parse_dashboard",
     "scope_for",
-    "table_csv",
 ]

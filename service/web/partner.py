@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -27,16 +26,20 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
-from geo.geocode import precision_of
+from domain.schedule import DAY_NAMES as WEEKDAYS
+from domain.status import OPPORTUNITY_STATUSES
 from geo.postcode import InvalidPostcodeError
 from geo.postcode import parse_postcode
 from matching.taxonomy import TERMS
-from service.auth import enforce_role
-from service.auth import new_api_token
-from service.queries import WEEKDAYS
-from service.wiring import geocoder
+from service.context import get_context
+from service.context import get_store
+from service.usecases.accounts import new_api_token
+from service.usecases.partner import LIST_REACH_KM
+from service.usecases.partner import locate_postcode
+from service.usecases.partner import reach_counts
+from service.usecases.partner import status_filter
+from service.web.auth import enforce_role
 from store.errors import NotFoundError
-from store.models import OPPORTUNITY_STATUSES
 from store.partner import ForbiddenError
 from store.partner import OpportunityError
 from store.partner import association_summary
@@ -54,13 +57,9 @@ if TYPE_CHECKING:
 
     from flask.typing import ResponseReturnValue
 
-    from store import Store
 
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
-#: Distances (km) at which the portal counts active meetings around a need.
-REACH_KM = (5.0, 10.0, 25.0)
-LIST_REACH_KM = 10.0
 LOCATION_CHOICES = ("keep", "association", "postcode", "point")
 LEAFLET = {
     "css": "https://unpkg.com/leaflet@1.9.4/dist/leaflet.css",
@@ -69,46 +68,6 @@ LEAFLET = {
     "js_sri": "sha256-20nQCchB9co0qIjJZRGuk2/Z9VM+kNiyxNV1lvTlZBo=",
     "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 }
-
-
-def _store() -> Store:
-    from service import get_store  # noqa: PLC0415 - avoids an import cycle with create_app
-
-    return get_store(current_app)
-
-
-# ------------------------------------------------------------ shared with the partner API
-
-
-def locate_postcode(text: str) -> dict[str, Any]:
-    """``lat``, ``lon``, ``location_precision`` and the normalised ``postcode`` of ``text``.
-
-    Raises
-    ------
-    ValueError
-        When ``text`` is not a UK postcode or district, or the geocoder cannot place it.
-    """
-    try:
-        postcode = parse_postcode(str(text), allow=("full", "district")).text
-    except InvalidPostcodeError as exc:
-        raise ValueError(str(exc)) from None
-    found = geocoder(current_app, _store()).geocode(postcode)
-    if found is None:
-        msg = f"postcode {postcode!r} could not be placed: type the latitude and longitude"
-        raise ValueError(msg)
-    return {"lat": float(found.latitude), "lon": float(found.longitude),
-            "location_precision": precision_of(found), "postcode": postcode}
-
-
-def reach_counts(store: Store, latlon: tuple[float | None, float | None],
-                 radii_km: tuple[float, ...] = REACH_KM) -> dict[float, int] | None:
-    """How many active meetings lie within each radius of ``latlon`` (``None`` if unplaced)."""
-    lat, lon = latlon
-    if lat is None or lon is None:
-        return None
-    _ids, dist = store.spatial.within("meetings", (lat, lon), max(radii_km),
-                                      filters={"active": True})
-    return {r: int((dist <= r).sum()) for r in radii_km}
 
 
 # ------------------------------------------------------------------------------ guard
@@ -122,7 +81,7 @@ def _only_own_association() -> ResponseReturnValue | None:
     if current_user.association_id is None:
         abort(403, description="Your account is not linked to an association; ask an admin.")
     try:
-        association = association_summary(_store(), current_user.association_id)
+        association = association_summary(get_store(), current_user.association_id)
     except NotFoundError:
         abort(403, description="Your association no longer exists; ask an admin.")
     if association["status"] == "suspended":
@@ -140,7 +99,7 @@ def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnVal
 
 def _owned_or_abort(opportunity_id: int) -> dict[str, Any]:
     try:
-        return get_opportunity(_store(), g.association["id"], opportunity_id)
+        return get_opportunity(get_store(), g.association["id"], opportunity_id)
     except ForbiddenError:
         abort(403, description="That need belongs to another association.")
     except NotFoundError:
@@ -209,7 +168,7 @@ def _values_from(form: Mapping[str, Any], *, editing: bool) -> tuple[dict[str, A
                                 f"{', '.join(LOCATION_CHOICES[0 if editing else 1:])}")
     elif choice == "postcode":
         try:
-            values.update(locate_postcode(form["postcode"]))
+            values.update(locate_postcode(get_context(), form["postcode"]))
         except ValueError as exc:
             problems["postcode"] = str(exc)
     elif choice == "point":
@@ -238,7 +197,7 @@ def _save(opportunity_id: int | None) -> tuple[dict[str, Any] | None, dict[str, 
     """Validate and write the posted form; the saved need, or the problems to show."""
     form = _submitted()
     values, problems = _values_from(form, editing=opportunity_id is not None)
-    store = _store()
+    store = get_store()
     try:
         if problems:  # collect the other fields' problems too, then report them all once
             clean_opportunity(values, interests=set(store.interest_slugs()),
@@ -256,7 +215,7 @@ def _form_page(opp: Mapping[str, Any] | None, form: Mapping[str, Any],
     latlon = (opp["lat"], opp["lon"]) if opp else (g.association["lat"], g.association["lon"])
     return _page("partner/form.html", status, opportunity=opp, form=form, problems=problems,
                  terms=TERMS, statuses=OPPORTUNITY_STATUSES, leaflet=LEAFLET,
-                 reach=reach_counts(_store(), latlon) if opp else None,
+                 reach=reach_counts(get_store(), latlon) if opp else None,
                  map_center=latlon if latlon[0] is not None else (54.0, -2.5))
 
 
@@ -266,11 +225,8 @@ def _form_page(opp: Mapping[str, Any] | None, form: Mapping[str, Any],
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """The association's needs, with how many meetings are within reach of each."""
-    status = request.args.get("status") or None
-    if status is not None and status not in OPPORTUNITY_STATUSES:
-        abort(400, description=f"status={status!r} is not known; choose one of "
-                               f"{', '.join(OPPORTUNITY_STATUSES)}")
-    store = _store()
+    status = status_filter(request.args.get("status"))
+    store = get_store()
     rows = list_opportunities(store, g.association["id"], status=status)
     seen: dict[tuple[Any, Any], int | None] = {}
     for row in rows:
@@ -316,7 +272,7 @@ def change_status(opportunity_id: int) -> ResponseReturnValue:
     if status not in OPPORTUNITY_STATUSES:
         abort(400, description=f"status={status!r} is not known; choose one of "
                                f"{', '.join(OPPORTUNITY_STATUSES)}")
-    set_opportunity_status(_store(), g.association["id"], opp["id"], status)
+    set_opportunity_status(get_store(), g.association["id"], opp["id"], status)
     flash(f"“{opp['title']}” is now {status}.", "info")
     return redirect(url_for("partner.index"))
 
@@ -324,7 +280,7 @@ def change_status(opportunity_id: int) -> ResponseReturnValue:
 @bp.route("/token", methods=["GET", "POST"])
 def token() -> ResponseReturnValue:
     """Create (shown once) or revoke the API token of the signed-in partner."""
-    store = _store()
+    store = get_store()
     new_token = None
     if request.method == "POST":
         action = request.form.get("action", "")
@@ -343,4 +299,4 @@ def token() -> ResponseReturnValue:
                  api_url=request.host_url + "api/partner/opportunities")
 
 
-__all__ = ["LEAFLET", "REACH_KM", "bp", "locate_postcode", "reach_counts"]
+__all__ = ["LEAFLET", "bp"]

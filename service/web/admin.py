@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -18,13 +17,15 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
-from service.auth import ROLE_LABELS
-from service.auth import enforce_role
-from service.auth import hash_password
-from service.auth import safe_next
+from domain.status import ORG_STATUSES
+from domain.status import ROLES
+from service.context import get_store
+from service.usecases import params
+from service.usecases.accounts import ROLE_LABELS
+from service.usecases.accounts import hash_password
+from service.web.auth import enforce_role
+from service.web.auth import safe_next
 from store.errors import NotFoundError
-from store.models import ORG_STATUSES
-from store.models import ROLES
 from store.partner import StatusError
 from store.partner import association_choices
 from store.partner import get_ingest_run
@@ -42,17 +43,10 @@ from store.users import set_user_active
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
 
-    from store import Store
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 100
 REJECTED_PAGE_SIZE = 200
-
-
-def _store() -> Store:
-    from service import get_store  # noqa: PLC0415 - avoids an import cycle with create_app
-
-    return get_store(current_app)
 
 
 @bp.before_request
@@ -69,10 +63,7 @@ def _status_arg() -> str | None:
 
 
 def _page_arg(name: str = "page") -> int:
-    text = request.args.get(name, "1")
-    if not text.isdigit() or not 1 <= int(text) <= 1_000_000:  # noqa: PLR2004
-        abort(400, description=f"{name}={text!r} is not a page number: use 1, 2, 3, ...")
-    return int(text)
+    return params.page(request.args.get(name), name=name)
 
 
 def _back(default: str) -> ResponseReturnValue:
@@ -82,7 +73,7 @@ def _back(default: str) -> ResponseReturnValue:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """What needs an admin: partners waiting for approval, users, the latest ingest runs."""
-    store = _store()
+    store = get_store()
     orgs = list_organisations(store)
     _rows, pending_assocs = list_associations(store, status="pending", limit=1)
     return render_template(
@@ -97,7 +88,7 @@ def index() -> ResponseReturnValue:
 def organisations() -> ResponseReturnValue:
     """Peer organisations, optionally of one status, with approve/suspend buttons."""
     status = _status_arg()
-    rows = [o for o in list_organisations(_store()) if status is None or o["status"] == status]
+    rows = [o for o in list_organisations(get_store()) if status is None or o["status"] == status]
     return render_template("admin/organisations.html", organisations=rows, status=status,
                            statuses=ORG_STATUSES, has_demo=any(o["is_demo"] for o in rows))
 
@@ -106,7 +97,7 @@ def organisations() -> ResponseReturnValue:
 def organisation_status(organisation_id: int) -> ResponseReturnValue:
     """Set a peer organisation's status (approved, suspended, pending)."""
     try:
-        done = set_organisation_status(_store(), organisation_id,
+        done = set_organisation_status(get_store(), organisation_id,
                                        request.form.get("status", ""))
     except StatusError as exc:
         abort(400, description=str(exc))
@@ -122,7 +113,7 @@ def associations() -> ResponseReturnValue:
     status = _status_arg()
     query = request.args.get("q", "")[:200]
     page = _page_arg()
-    rows, total = list_associations(_store(), status=status, name_contains=query or None,
+    rows, total = list_associations(get_store(), status=status, name_contains=query or None,
                                     limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("admin/associations.html", associations=rows, total=total,
@@ -134,7 +125,7 @@ def associations() -> ResponseReturnValue:
 def association_status(association_id: int) -> ResponseReturnValue:
     """Set an association's status (approved, suspended, pending)."""
     try:
-        done = set_association_status(_store(), association_id, request.form.get("status", ""))
+        done = set_association_status(get_store(), association_id, request.form.get("status", ""))
     except StatusError as exc:
         abort(400, description=str(exc))
     except NotFoundError as exc:
@@ -146,13 +137,13 @@ def association_status(association_id: int) -> ResponseReturnValue:
 @bp.get("/users")
 def users() -> ResponseReturnValue:
     """Every staff user, with a suspend/reactivate button."""
-    return render_template("admin/users.html", users=list_users(_store()),
+    return render_template("admin/users.html", users=list_users(get_store()),
                            role_labels=ROLE_LABELS)
 
 
 def _user_form(form: dict[str, str], problem: str | None = None,
                status: int = 200) -> ResponseReturnValue:
-    store = _store()
+    store = get_store()
     orgs = sorted(((o["id"], o["name"]) for o in list_organisations(store)),
                   key=lambda o: o[1].lower())
     return render_template("admin/user_form.html", form=form, problem=problem, roles=ROLES,
@@ -187,7 +178,7 @@ def new_user() -> ResponseReturnValue:
         association_id = _optional_id(form["association_id"], "association_id")
         # Only the link that the role uses is kept; the other select may hold a leftover.
         user = create_user(
-            _store(), email=form["email"], password_hash=password_hash, role=role,
+            get_store(), email=form["email"], password_hash=password_hash, role=role,
             organisation_id=organisation_id if role == "hotspot_lead" else None,
             association_id=association_id if role == "association" else None)
     except (UserError, UserExistsError, ValueError) as exc:
@@ -206,7 +197,7 @@ def user_active(user_id: int) -> ResponseReturnValue:
     if user_id == current_user.id and value == "0":
         abort(400, description="You cannot suspend your own account.")
     try:
-        user = set_user_active(_store(), user_id, active=value == "1")
+        user = set_user_active(get_store(), user_id, active=value == "1")
     except NotFoundError as exc:
         abort(404, description=str(exc))
     flash(f"{user.email} is {'active' if user.active else 'suspended'}.", "info")
@@ -216,14 +207,14 @@ def user_active(user_id: int) -> ResponseReturnValue:
 @bp.get("/ingest")
 def ingest_runs() -> ResponseReturnValue:
     """The latest ingest runs, newest first."""
-    return render_template("admin/ingest_runs.html", runs=list_ingest_runs(_store()))
+    return render_template("admin/ingest_runs.html", runs=list_ingest_runs(get_store()))
 
 
 @bp.get("/ingest/<int:run_id>")
 def ingest_run(run_id: int) -> ResponseReturnValue:
     """One ingest run and its rejected rows with reasons, a page at a time."""
     try:
-        run = get_ingest_run(_store(), run_id)
+        run = get_ingest_run(get_store(), run_id)
     except NotFoundError as exc:
         abort(404, description=str(exc))
     page = _page_arg()

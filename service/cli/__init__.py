@@ -9,41 +9,48 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 from werkzeug.serving import WSGIRequestHandler
 
-from service import coverage_cli
-from service import ingest_cli
-from service import recommend_cli
-from service import staff_cli
+from ingest.demo import load_demo
+from matching.taxonomy import TERMS
+from service.cli import coverage as coverage_cli
+from service.cli import ingest as ingest_cli
+from service.cli import recommend as recommend_cli
+from service.cli import staff as staff_cli
+from service.context import get_context
+from service.context import get_store
+from service.usecases.accounts import create_demo_users
+from service.web.app import create_app
 from store import Store
 from store import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from service.usecases.context import Context
 
 
 def _app(ctx: click.Context) -> Any:
     obj = ctx.ensure_object(dict)
     if "app" not in obj:
-        from service import create_app  # noqa: PLC0415 - keep `--help` fast
-
         overrides = {"DATABASE_URL": obj["database_url"]} if obj.get("database_url") else None
         try:
             obj["app"] = create_app(overrides)
         except (StoreUnavailableError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        from service import get_store  # noqa: PLC0415
-
         # Close pooled connections when the command ends (they are not left to the GC).
         ctx.find_root().call_on_close(get_store(obj["app"]).dispose)
     return obj["app"]
 
 
 def _store(ctx: click.Context) -> Store:
-    from service import get_store  # noqa: PLC0415
-
     return get_store(_app(ctx))
+
+
+def _context(ctx: click.Context) -> Context:
+    return get_context(_app(ctx))
 
 
 class PrivateRequestHandler(WSGIRequestHandler):
@@ -88,8 +95,6 @@ def main(ctx: click.Context, database_url: str | None) -> None:
 
 def interest_rows() -> list[dict[str, Any]]:
     """The interest taxonomy as rows of the ``interests`` table."""
-    from matching.taxonomy import TERMS  # noqa: PLC0415
-
     rows = []
     for t in TERMS:
         row = dataclasses.asdict(t)
@@ -120,15 +125,13 @@ def init_db(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
     """Load the demo data set (deterministic, idempotent, marked as demo data)."""
-    from ingest.demo import load_demo  # noqa: PLC0415
-
     store = _store(ctx)
     try:
         if not store.is_current():
             msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
             raise click.ClickException(msg)
         counts = load_demo(store)
-        accounts = staff_cli.create_demo_users(store)
+        accounts = create_demo_users(store)
     except StoreUnavailableError as exc:
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
@@ -174,6 +177,7 @@ class _Context:
 
     app = staticmethod(_app)
     store = staticmethod(_store)
+    context = staticmethod(_context)
 
 
 ingest_cli.register(main, _Context)
@@ -181,6 +185,3 @@ recommend_cli.register(main, _Context)
 staff_cli.register(main, _Context)
 coverage_cli.register(main, _Context)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

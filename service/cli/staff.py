@@ -1,4 +1,4 @@
-"""``commonground create-user`` and ``create-token``, and the demo accounts.
+"""``commonground create-user`` and ``create-token``.
 
 ``create-user`` bootstraps the first admin (and any staff user); the password is prompted
 for with hidden input, or read from standard input with ``--password-stdin`` (for scripts).
@@ -9,82 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
-from service.auth import DEMO_ACCOUNTS
-from service.auth import check_password_strength
-from service.auth import hash_password
-from service.auth import new_api_token
-from service.auth import verify_password
-from store.models import ROLES
+from domain.status import ROLES
+from service.usecases.accounts import check_password_strength
+from service.usecases.accounts import hash_password
+from service.usecases.accounts import new_api_token
 from store.users import UserError
 from store.users import UserExistsError
 from store.users import create_user
-from store.users import demo_link_targets
 from store.users import find_user_by_email
 from store.users import set_api_token_hash
-from store.users import set_password_hash
-from store.users import upsert_demo_user
-
-if TYPE_CHECKING:
-    from store import Store
-
-
-def create_demo_users(store: Store) -> list[dict[str, Any]]:
-    """Create the demo accounts, one per role, with their documented passwords (idempotent).
-
-    The admin is linked to nothing, the hotspot lead to the first approved demo hotspot, the
-    partner to a demo association linked to that hotspot (see
-    :func:`store.users.demo_link_targets`). A second run changes nothing unless an account
-    was altered, and then puts it back.
-
-    Parameters
-    ----------
-    store
-        A store that holds the demo data set (``commonground demo``).
-
-    Returns
-    -------
-    list of dict
-        Per account: ``email``, ``password``, ``role``, ``linked_to`` (a name or ``None``)
-        and ``outcome`` (``inserted``, ``updated`` or ``unchanged``).
-
-    Raises
-    ------
-    ValueError
-        When the store holds no demo hotspot or demo association to link to.
-    """
-    targets = demo_link_targets(store)
-    if targets["organisation"] is None or targets["association"] is None:
-        msg = ("the store holds no approved demo hotspot or demo association: load the demo "
-               "data set first (`commonground demo`)")
-        raise ValueError(msg)
-    links = {
-        "admin": {},
-        "hotspot_lead": {"organisation_id": targets["organisation"]["id"]},
-        "association": {"association_id": targets["association"]["id"]},
-    }
-    names = {"admin": None, "hotspot_lead": targets["organisation"]["name"],
-             "association": targets["association"]["name"]}
-    done = []
-    for account in DEMO_ACCOUNTS:
-        role = account["role"]
-        existing = find_user_by_email(store, account["email"])
-        password_ok = existing is not None and verify_password(existing.password_hash,
-                                                               account["password"])
-        password_hash = (hash_password(account["password"]) if existing is None
-                         else existing.password_hash)
-        outcome, user = upsert_demo_user(store, email=account["email"],
-                                         password_hash=password_hash, role=role, **links[role])
-        if existing is not None and not password_ok:
-            set_password_hash(store, user.id, hash_password(account["password"]))
-            outcome = "updated"
-        done.append({"email": account["email"], "password": account["password"], "role": role,
-                     "linked_to": names[role], "outcome": outcome})
-    return done
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -166,4 +103,4 @@ def register(main: click.Group, context: Any) -> None:
                        err=True)
 
 
-__all__ = ["create_demo_users", "register"]
+__all__ = ["register"]

@@ -1,0 +1,1 @@
+"""The JSON API face: blueprints under /api and the OpenAPI document."""

@@ -1,0 +1,149 @@
+"""The one error family of the service: every expected failure, with what a face needs.
+
+Each error carries the HTTP ``status``, a stable snake_case ``code``, the ``param`` at fault
+(as the API names it), the ``value`` given and the ``fix``. The JSON face answers
+``{"error": code, "detail": message, "status": status}``; the pages show the message; the
+CLI exits 2 naming the option. :func:`describe` does the same for the errors of the layers
+below (``geo``, ``matching``, ``store``), so that one fault has one code whichever layer
+noticed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from geo.errors import GeoError
+from matching.coverage import CoverageInputError
+from matching.errors import MatchingError
+from store.errors import StoreError
+from store.errors import StoreUnavailableError
+
+#: The code of each status, for errors that do not bring their own.
+CODES = {400: "bad_parameter", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+         429: "too_many_requests", 503: "store_unavailable"}
+
+
+class ServiceError(ValueError):
+    """Base class of the service's expected failures.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it, naming the parameter and showing the value.
+    param
+        The parameter at fault, as the API names it (``radius_km``), if one is.
+    value
+        The value given.
+    fix
+        What to do instead, when the message does not already say.
+    """
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, param: str | None = None, value: Any = None,
+                 fix: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+        self.value = value
+        self.fix = fix
+
+
+class BadParameterError(ServiceError):
+    """A parameter that is missing, malformed, unknown or out of range (400)."""
+
+    code = "bad_parameter"
+
+
+class NotFoundError(ServiceError, LookupError):
+    """A record, postcode or place that is well formed but not known (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class UnauthorizedError(ServiceError):
+    """No or a bad credential (401)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(ServiceError):
+    """A credential that does not allow this (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class PayloadTooLargeError(ServiceError):
+    """A request body over the limit (413)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(ServiceError):
+    """A request body that is not JSON (415)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What every face shows of an error."""
+
+    status: int
+    code: str
+    detail: str
+    param: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The one JSON error body: ``{"error", "detail", "status"}``."""
+        return {"error": self.code, "detail": self.detail, "status": self.status}
+
+
+#: The errors :func:`describe` knows (the faces register one handler for these).
+KNOWN = (ServiceError, MatchingError, GeoError, CoverageInputError, StoreError)
+
+
+def describe(exc: BaseException) -> ErrorInfo:
+    """Status, stable code, message and parameter of an expected error of any layer.
+
+    A store failure never shows its driver message or URL.
+    """
+    if isinstance(exc, ServiceError):
+        return ErrorInfo(exc.status, exc.code, str(exc), exc.param)
+    if isinstance(exc, StoreError):
+        detail = ("the data store is not available" if isinstance(exc, StoreUnavailableError)
+                  else str(exc))
+        return ErrorInfo(exc.status, exc.code, detail)
+    status = int(getattr(exc, "status", 400))
+    param = getattr(exc, "param", None)
+    if isinstance(exc, CoverageInputError) and param is None:
+        param = "radius_km" if "radius_km" in str(exc) else None
+    return ErrorInfo(status, CODES.get(status, "bad_request"), str(exc), param)
+
+
+def error_body(status: int, code: str, detail: str) -> dict[str, Any]:
+    """The one JSON error body of the API: ``{"error", "detail", "status"}``."""
+    return ErrorInfo(status, code, detail).body()
+
+
+__all__ = [
+    "CODES",
+    "KNOWN",
+    "BadParameterError",
+    "ErrorInfo",
+    "ForbiddenError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "ServiceError",
+    "UnauthorizedError",
+    "UnsupportedMediaTypeError",
+    "describe",
+    "error_body",
+]

@@ -1,0 +1,1 @@
+"""The web face: app factory, pages, sign-in, templates and static files."""

@@ -1,0 +1,110 @@
+"""The hotspot dashboard (``/hotspots``) for hotspot leads and admins, and its CSV downloads.
+
+A hotspot lead sees the organisations they are responsible for: their own organisation and
+every organisation devolved from it (:func:`store.hotspots.organisation_scope`); an admin
+sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km):
+
+* coverage per region and per hotspot tree (:func:`matching.coverage.compute_coverage` over
+  the GeoNames towns, wired as :mod:`service.usecases.coverage` wires it) and the coverage map;
+* the largest uncovered towns of their territory and sites for new groups, each with the
+  approved organisation of theirs to devolve it (:func:`matching.sites.suggest_sites`,
+  greedy, so that the page stays quick);
+* the growth map and a growth table (per generation and per year);
+* "links worth making" for each of their organisations (:mod:`matching.reverse`);
+* their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
+  shown as not able to deliver meetings.
+
+Each table downloads as CSV from ``/hotspots/<table>.csv`` with the same rows; text cells
+that a spreadsheet would run as a formula are prefixed with a quote.
+
+A lead's organisation is made the root of its own tree before coverage is computed (its
+``parent_id`` is dropped from the frame), so that "per hotspot" figures are those of the
+lead's subtree even when the lead's organisation was itself devolved from another one.
+Territories are unchanged by that: a town belongs to the tree of its nearest organisation.
+
+Nothing is cached across requests: coverage of the demo takes some 20 ms; the maps most of
+the page's time.
+"""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import render_template
+from flask import request
+from flask_login import current_user
+
+from service.context import get_context
+from service.usecases.dashboard import EXPIRY_WARNING_DAYS
+from service.usecases.dashboard import Dashboard
+from service.usecases.dashboard import parse_dashboard
+from service.usecases.dashboard import scope_for
+from service.usecases.params import MAX_RADIUS_KM
+from service.usecases.params import MIN_RADIUS_KM
+from service.usecases.tables import TABLES
+from service.usecases.tables import Table
+from service.web.auth import enforce_role
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+bp = Blueprint("hotspots", __name__)
+bp.before_request(lambda: enforce_role("hotspot_lead", "admin"))
+
+
+def _dashboard() -> Dashboard:
+    radius = parse_dashboard(request.args)
+    ctx = get_context()
+    return Dashboard(ctx.store, scope_for(ctx.store, current_user), radius_km=radius,
+                     area=ctx.service_area, today=dt.date.today(), context=ctx)
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Volunteers' names and licences: never kept by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/hotspots")
+def dashboard() -> ResponseReturnValue:
+    """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
+    board = _dashboard()
+    scope = board.scope
+    context: dict[str, Any] = {
+        "scope": scope, "radius_km": board.radius_km, "min_radius": MIN_RADIUS_KM,
+        "max_radius": MAX_RADIUS_KM, "warning_days": EXPIRY_WARNING_DAYS,
+        "has_demo": any(o["is_demo"] for o in scope.organisations),
+        "root": scope.organisations[0] if scope.organisations and not scope.everything
+        else None,
+    }
+    if scope.organisations:
+        tables = {name: board.table(name) for name in TABLES}
+        volunteers = tables["volunteers"].rows
+        context.update(
+            tables=tables, headline=board.headline(), suggestion=board.suggestion,
+            coverage_map=board.coverage_map_html(), growth_map=board.growth_map_html(),
+            counts={s: sum(1 for v in volunteers if v["status"] == s)
+                    for s in ("valid", "expiring", "lapsed", "unknown")},
+        )
+    return render_template("hotspots/dashboard.html", **context)
+
+
+@bp.get("/hotspots/<any(" + ", ".join(f'"{n}"' for n in TABLES) + "):table>.csv")
+def table_csv(table: str) -> ResponseReturnValue:
+    """One table of the dashboard as CSV (the same rows as the page)."""
+    board = _dashboard()
+    body = board.table(table).to_csv() if board.scope.organisations else \
+        Table(table, *TABLES[table]).to_csv()
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="hotspots-{table}-{board.radius_km:g}km.csv"')
+    return response
+
+
+__all__ = ["bp", "dashboard", "table_csv"]

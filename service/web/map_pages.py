@@ -1,0 +1,67 @@
+"""Full-page folium maps (``/maps/...``).
+
+* ``/maps/coverage?radius_km=&count=&hex=`` meetings and their catchment, hexagons coloured
+  by covered share (``hex=distance_km``: by distance), uncovered towns, suggested sites.
+* ``/maps/growth`` the devolution trees, year by year.
+* ``/maps/opportunities?lat=&lon=|postcode=|place=|meeting_id=&interests=&text=&radius_km=
+  &limit=`` a search drawn: origin, radius, results by category, meetings.
+
+Thin: parse, call a use case (:mod:`service.usecases.coverage`,
+:mod:`service.usecases.search`), render ``m.get_root().render()``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import request
+
+from service.context import get_context
+from service.usecases import coverage as cases
+from service.usecases import params
+from service.usecases.search import DEFAULT_MAP_LIMIT
+from service.usecases.search import parse_search
+from service.usecases.search import search_on_map
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+bp = Blueprint("maps_views", __name__, url_prefix="/maps")
+
+
+def _page(m: Any) -> Response:
+    return Response(m.get_root().render(), mimetype="text/html")
+
+
+@bp.get("/coverage")
+def coverage_page() -> ResponseReturnValue:
+    """The coverage map as a full page."""
+    args = request.args
+    hex_by = params.choice(args.get("hex"), "hex", choices=cases.HEX_BY,
+                           default="covered_share")
+    radius = cases.coverage_radius(args.get("radius_km"))
+    count = cases.site_count(args.get("count"), default=5, lo=0)
+    ctx = get_context()
+    return _page(cases.coverage_map(ctx.store, radius_km=radius, area=ctx.service_area,
+                                    count=count, hex_by=str(hex_by)))
+
+
+@bp.get("/growth")
+def growth_page() -> ResponseReturnValue:
+    """The growth map as a full page."""
+    return _page(cases.growth_map(get_context().store))
+
+
+@bp.get("/opportunities")
+def opportunities_page() -> ResponseReturnValue:
+    """A search drawn on a full-page map (nothing about the search is stored)."""
+    request_ = parse_search(request.args, limit_default=DEFAULT_MAP_LIMIT)
+    response = _page(search_on_map(get_context(), request_).map)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+__all__ = ["bp"]

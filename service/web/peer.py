@@ -1,0 +1,125 @@
+"""Peer pages: search (no account, nothing stored), an opportunity, the meeting finder.
+
+Thin: parse the request, call a use case (:mod:`service.usecases.search`,
+:mod:`service.usecases.listings`), render. A peer's search lives only in the request that
+carries it; answers are ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import Blueprint
+from flask import make_response
+from flask import render_template
+from flask import request
+
+from domain.schedule import DAY_NAMES
+from domain.schedule import PARTS_OF_DAY
+from maps.meetings import build_meetings_map
+from maps.place import build_place_map
+from matching.taxonomy import TERMS
+from service.context import get_context
+from service.context import get_store
+from service.usecases import listings
+from service.usecases.errors import KNOWN
+from service.usecases.errors import describe
+from service.usecases.search import parse_search
+from service.usecases.search import search_on_map
+
+if TYPE_CHECKING:
+    from flask.typing import ResponseReturnValue
+
+bp = Blueprint("peer", __name__)
+
+WEEKDAYS = DAY_NAMES
+RADII = (5, 10, 15, 25, 50)
+ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
+
+
+def _map_html(m: Any) -> str:
+    """A folium map as a complete HTML document, for an ``<iframe srcdoc>`` (escaped there)."""
+    return str(m.get_root().render())
+
+
+def _no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def search() -> ResponseReturnValue:
+    """The peer search: origin + interests -> ranked list with reasons and a map."""
+    args = request.args
+    ctx = get_context()
+    chosen = [s for s in args.getlist("interests") if s]
+    form = {
+        "meeting_id": args.get("meeting_id", ""), "postcode": args.get("postcode", ""),
+        "place": args.get("place", ""), "lat": args.get("lat", ""), "lon": args.get("lon", ""),
+        "text": args.get("text", ""), "radius_km": args.get("radius_km", "15"),
+        "interests": chosen,
+    }
+    meetings = listings.active_meetings(ctx.store)
+    context: dict[str, Any] = {
+        "form": form, "terms": TERMS, "radii": RADII, "meetings": meetings,
+        "has_demo": any(m["is_demo"] for m in meetings), "results": None, "error": None,
+    }
+    status = 200
+    if any(form[k] for k in ORIGIN_FIELDS):
+        try:
+            found = search_on_map(ctx, parse_search({**form, "interests": ",".join(chosen)}))
+        except KNOWN as exc:
+            info = describe(exc)
+            context["error"], status = info.detail, info.status
+        else:
+            context.update(results=found.results, origin=found.found.origin,
+                           radius_km=found.found.query.radius_km, map_html=_map_html(found.map),
+                           interests_used=found.found.answer.interests_used)
+            context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
+    return _no_store(make_response(render_template("peer/search.html", **context), status))
+
+
+@bp.get("/opportunities/<int:opportunity_id>")
+def opportunity(opportunity_id: int) -> ResponseReturnValue:
+    """One opportunity: what, where, when, skills to learn, how to get in touch."""
+    opp, assoc = listings.public_opportunity(get_store(), opportunity_id)
+    m = build_place_map((opp["lat"], opp["lon"]), label=opp["title"],
+                        approximate=opp["location_precision"] != "exact",
+                        ) if opp["lat"] is not None else None
+    return render_template(
+        "peer/opportunity.html", opp=opp, assoc=assoc, labels=listings.interest_labels(),
+        map_html=_map_html(m) if m is not None else None, has_demo=opp["is_demo"],
+        back=request.referrer if request.referrer and "/?" in request.referrer else None,
+    )
+
+
+@bp.get("/meetings")
+def meetings() -> ResponseReturnValue:
+    """The meeting finder: a list and a map, filtered by day, time of day and attendance."""
+    args = request.args
+    shown, total = listings.find_meetings(get_store(), day=args.get("day", ""),
+                                          part=args.get("time", ""),
+                                          attendance=args.get("attendance", ""))
+    return render_template(
+        "peer/meetings.html", meetings=shown, total=total, weekdays=WEEKDAYS,
+        parts=PARTS_OF_DAY, args=args, map_html=_map_html(build_meetings_map(shown)),
+        has_demo=any(m["is_demo"] for m in shown),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def meeting(meeting_id: int) -> ResponseReturnValue:
+    """One meeting: when, where, how to attend, and a search for opportunities near it."""
+    m = listings.meeting(get_store(), meeting_id)
+    map_html = _map_html(build_meetings_map([m])) if m["lat"] is not None else None
+    return render_template("peer/meeting.html", m=m, map_html=map_html, has_demo=m["is_demo"])
+
+
+@bp.get("/organisations")
+def organisations() -> ResponseReturnValue:
+    """The peer organisations as a growth tree, with their meetings."""
+    return render_template("index.html", **listings.overview(get_store()))
+
+
+__all__ = ["bp"]

@@ -1,0 +1,196 @@
+"""Sessions, CSRF, the sign-in rate limit, cookie flags and security headers of the app.
+
+:func:`init_app` (called by :func:`service.web.app.create_app`) sets up, per app:
+
+* Flask-Login sessions, users loaded from the store on each request
+  (:mod:`service.web.auth`).
+* Flask-WTF CSRF on every unsafe request (POST, PUT, PATCH, DELETE), except JSON API calls
+  authenticated by a bearer token: a browser cannot attach that header to a cross-site
+  request, and those calls never read the session cookie.
+* Flask-Limiter on ``POST /login``: failed attempts are counted per client address
+  (``LOGIN_RATE_LIMIT``) and per account (``LOGIN_ACCOUNT_RATE_LIMIT``); past either, the
+  answer is 429 with ``Retry-After``. Counters live in ``RATELIMIT_STORAGE_URI``:
+  ``memory://`` (one process: development) or e.g. ``redis://host:6379`` so that every
+  gunicorn worker and host shares them.
+* Cookie flags: ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` unless the app is in debug or
+  testing mode (``COMMONGROUND_SECURE_COOKIES=0`` turns it off for plain-HTTP hosts).
+
+Settings (``app.config`` first, then the environment, then the default):
+
+``RATELIMIT_STORAGE_URI``
+    ``memory://``. Where rate-limit counters live.
+``COMMONGROUND_LOGIN_RATE_LIMIT``
+    ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
+``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
+    ``10 per hour``. Failed sign-ins allowed per account (email).
+``COMMONGROUND_SECURE_COOKIES``
+    ``auto``: Secure cookies unless debug/testing; ``1`` always; ``0`` never.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from typing import TYPE_CHECKING
+from typing import Any
+
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from service.usecases.errors import BadParameterError
+from service.usecases.errors import error_body
+from service.web.auth import bearer_token
+from service.web.auth import load_user
+from service.web.auth import render_login
+from service.web.auth import unauthorized
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.typing import ResponseReturnValue
+
+#: Blueprints whose views authenticate by bearer token only (never by session cookie).
+TOKEN_BLUEPRINTS = frozenset({"api_partner"})
+DEFAULTS = {
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),
+    "LOGIN_RATE_LIMIT": ("COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
+    "LOGIN_ACCOUNT_RATE_LIMIT": ("COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
+    "SECURE_COOKIES": ("COMMONGROUND_SECURE_COOKIES", "auto"),
+}
+#: The demo accounts ``commonground demo`` creates (documented in the README; demo only).
+
+
+def _setting(app: Flask, name: str) -> str:
+    env, default = DEFAULTS[name]
+    value = app.config.get(name) or os.environ.get(env) or default
+    return str(value)
+
+
+def _secure_cookies(app: Flask) -> bool:
+    value = _setting(app, "SECURE_COOKIES").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    if value != "auto":
+        msg = f"COMMONGROUND_SECURE_COOKIES={value!r} is not known; choose auto, 1 or 0"
+        raise ValueError(msg)
+    return not (app.debug or app.testing)
+
+
+def _account_key() -> str:
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"account:{email or '-'}"
+
+
+def _login_failed(_response: Any) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
+    limiter: Limiter = current_app.extensions["commonground.limiter"]
+    limit = limiter.current_limit
+    retry = max(1, int((limit.reset_at if limit else time.time() + 60) - time.time()))
+    headers = {"Retry-After": str(retry)}
+    if request.path.startswith("/api/"):
+        body = error_body(429, "too_many_requests", f"try again in {retry} seconds")
+        return jsonify(body), 429, headers
+    minutes = max(1, round(retry / 60))
+    message = (f"Too many failed sign-in attempts. Wait {minutes} minute"
+               f"{'s' if minutes != 1 else ''} and try again.")
+    body, status = render_login(429, error=message, email=request.form.get("email", ""))
+    current_app.logger.warning("sign-in rate limit reached: %s", exc.description)
+    return body, status, headers
+
+
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.blueprint in {"auth", "partner", "admin", "api_partner"}:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _refuse_nul() -> None:
+    # PostgreSQL cannot store NUL in text, and no form needs it: refuse it up front (400),
+    # rather than let it reach a query and fail there (500).
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                name = key.replace(chr(0), "")
+                msg = (f"the value of {name!r} contains a NUL character (\\x00), which no "
+                       "field accepts")
+                raise BadParameterError(msg, param=name)
+
+
+def init_app(app: Flask) -> None:
+    """Sessions, CSRF, the sign-in rate limit, cookie flags and security headers for ``app``.
+
+    Parameters
+    ----------
+    app
+        The app made by :func:`service.create_app` (this blueprint already registered).
+    """
+    secure = _secure_cookies(app)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == dt.timedelta(days=31):  # Flask's
+        app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(hours=8)  # a working day
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    # On everywhere but in tests, which turn it on where they test it.
+    app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
+    for name in DEFAULTS:
+        app.config[name] = _setting(app, name)
+
+    manager = LoginManager()
+    manager.init_app(app)
+    manager.user_loader(load_user)
+    manager.unauthorized_handler(unauthorized)
+    manager.session_protection = "basic"
+
+    csrf = CSRFProtect()
+    csrf.init_app(app)
+    # The default hook is replaced by one that lets token-authenticated API calls through.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    @app.before_request
+    def _csrf_unless_token() -> None:
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        if request.blueprint in TOKEN_BLUEPRINTS:
+            return
+        if request.path.startswith("/api/") and bearer_token() is not None:
+            return
+        csrf.protect(apply_exemptions=True)
+
+    limiter = Limiter(get_remote_address, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+                      headers_enabled=False)
+    limiter.init_app(app)
+    app.extensions["commonground.limiter"] = limiter
+    view = app.view_functions["auth.login"]
+    view = limiter.limit(app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_account_key,
+                         methods=["POST"], deduct_when=_login_failed,
+                         error_message="too many failed sign-ins for this account")(view)
+    view = limiter.limit(app.config["LOGIN_RATE_LIMIT"], methods=["POST"],
+                         deduct_when=_login_failed,
+                         error_message="too many failed sign-ins from this address")(view)
+    app.view_functions["auth.login"] = view
+    app.register_error_handler(RateLimitExceeded, _too_many)
+    app.before_request(_refuse_nul)
+    app.after_request(_security_headers)
+
+
+__all__ = ["TOKEN_BLUEPRINTS", "init_app"]
