@@ -10,6 +10,7 @@ markercluster), from our own server or written into the file.
 from __future__ import annotations
 
 from maps._assets import render_map
+from maps._assets import retile
 from maps._assets import tile_source
 from maps._assets import vendor_file
 from maps._common import base_map
@@ -25,6 +26,7 @@ __all__ = [
     "build_meetings_map",
     "build_opportunities_map",
     "render_map",
+    "retile",
     "tile_source",
     "vendor_file",
 ]

@@ -16,12 +16,14 @@ Leaflet.markercluster 1.4.1 (MIT, (c) Dave Leaver); their texts ship in
 
 from __future__ import annotations
 
+import base64
 import importlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folium.elements import JSCSSMixin
+from folium.raster_layers import TileLayer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -109,6 +111,27 @@ def tile_source(setting: str | None) -> tuple[str | None, str | None]:
     return url, attribution.strip() or "Map tiles"
 
 
+def retile(m: folium.Map, tiles: str | None) -> folium.Map:
+    """Draw ``m`` on the tiles of a setting (see :func:`tile_source`) instead of its own.
+
+    Examples
+    --------
+    >>> import folium
+    >>> m = retile(folium.Map(), "none")
+    >>> "L.tileLayer" in m.get_root().render()
+    False
+    """
+    url, attribution = tile_source(tiles)
+    for key in [k for k, v in m._children.items() if isinstance(v, TileLayer)]:
+        del m._children[key]
+    if url is not None:
+        layer = TileLayer(url, attr=attribution, name="Map", max_zoom=19, control=False)
+        layer.add_to(m)
+        # the tiles go under everything else
+        m._children.move_to_end(layer.get_name(), last=False)
+    return m
+
+
 def _elements(root: object) -> Iterator[object]:
     yield root
     for child in getattr(root, "_children", {}).values():
@@ -127,9 +150,17 @@ def _inline(html: str) -> str:
         body = path.read_text(encoding="utf-8") if path else ""
         return "<script>" + body.replace("</script", "<\\/script") + "</script>"
 
+    def image(found: re.Match[str]) -> str:
+        path = vendor_file(f"leaflet/images/{found['file']}")
+        data = base64.b64encode(path.read_bytes()).decode() if path else ""
+        return f"url(data:image/png;base64,{data})"
+
     def style(found: re.Match[str]) -> str:
         path = vendor_file(LIBRARIES[found["name"]])
-        return f"<style>{path.read_text(encoding='utf-8') if path else ''}</style>"
+        css = path.read_text(encoding="utf-8") if path else ""
+        # the stylesheet's icons, which it names relative to itself, go in with it
+        css = re.sub(r"url\(images/(?P<file>[\w.-]+\.png)\)", image, css)
+        return f"<style>{css}</style>"
 
     html = re.sub(rf'<script src="{_INLINE}(?P<name>\w+)"></script>', script, html)
     return re.sub(rf'<link rel="stylesheet" href="{_INLINE}(?P<name>\w+)"/>', style, html)
@@ -185,4 +216,5 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
     return html
 
 
-__all__ = ["LIBRARIES", "MEDIA_TYPES", "TILES", "render_map", "tile_source", "vendor_file"]
+__all__ = ["LIBRARIES", "MEDIA_TYPES", "TILES", "render_map", "retile", "tile_source",
+           "vendor_file"]

@@ -20,7 +20,7 @@ from branca.element import MacroElement
 from branca.element import Template
 from folium.template import Template as FoliumTemplate
 
-from maps._assets import tile_source
+from maps._assets import retile
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -297,12 +297,9 @@ def base_map(m: folium.Map | None = None, *, tiles: str | None = "openstreetmap"
     """
     if m is not None:
         return m
-    url, attribution = tile_source(tiles)
     m = folium.Map(location=GB_CENTRE_LATLON, zoom_start=6, tiles=None,
                    prefer_canvas=True, control_scale=True)
-    if url is not None:
-        folium.TileLayer(url, attr=attribution, name="Map", max_zoom=19,
-                         control=False).add_to(m)
+    retile(m, tiles)
     MapStyle().add_to(m)
     return m
 

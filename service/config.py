@@ -26,6 +26,16 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``10 per hour``. Failed sign-ins allowed per account.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
+``COMMONGROUND_MAP_TILES``
+    Default ``openstreetmap`` (OpenStreetMap's tile server, with its attribution). Where map
+    tiles come from: ``none`` draws maps on a plain background (no request leaves the site),
+    or an ``https://`` URL template with ``{z}``, ``{x}``, ``{y}`` (``{s}`` for subdomains),
+    optionally followed by ``|`` and the attribution. A tile server learns the address of
+    each viewer and the area they look at; the site's Content-Security-Policy allows images
+    from that host only.
+``COMMONGROUND_MAX_BODY``
+    Default ``1048576`` (1 MiB). Largest request body the site reads, chunked or not; the
+    partner API takes at most 64 KiB. Larger bodies get 413.
 
 ``<instance>`` is ``./instance`` in the working directory.
 """
@@ -37,6 +47,8 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
+
+from maps import tile_source
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,6 +78,13 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
+    ),
+    "MAP_TILES": (
+        "COMMONGROUND_MAP_TILES", "openstreetmap",
+        "map tiles: openstreetmap, none, or an https:// URL template[|attribution]",
+    ),
+    "MAX_BODY": (
+        "COMMONGROUND_MAX_BODY", "1048576", "largest request body in bytes (413 past it)",
     ),
 }
 
@@ -99,6 +118,8 @@ def load_settings(
         "DATA_DIR": str(instance),
         "SERVICE_AREA": "GB",
         "LOG_LEVEL": "INFO",
+        "MAP_TILES": "openstreetmap",
+        "MAX_BODY": 1024 * 1024,
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -112,5 +133,18 @@ def load_settings(
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "
             f"choose one of {', '.join(GEOCODERS)}"
         )
+        raise ValueError(msg)
+    try:
+        tile_source(settings["MAP_TILES"])
+    except ValueError as exc:
+        msg = f"COMMONGROUND_MAP_TILES: {exc}"
+        raise ValueError(msg) from None
+    raw = settings["MAX_BODY"]
+    try:
+        settings["MAX_BODY"] = int(raw)
+    except (TypeError, ValueError):
+        settings["MAX_BODY"] = -1
+    if settings["MAX_BODY"] < 1:
+        msg = f"COMMONGROUND_MAX_BODY must be a whole number of bytes above 0, got {raw!r}"
         raise ValueError(msg)
     return settings

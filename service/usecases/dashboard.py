@@ -289,8 +289,8 @@ class Dashboard:
 
     # -- the maps -----------------------------------------------------------------------------
 
-    def coverage_map_html(self) -> str:
-        """The coverage map of the territory as an HTML document (for ``<iframe srcdoc>``)."""
+    def coverage_map(self) -> Any:
+        """The coverage map of the territory (the web face renders it into a frame)."""
         meetings = meetings_frame(self.store)
         names = self.organisations.set_index("id")["name"]
         owned = meetings["organisation_id"]
@@ -303,12 +303,11 @@ class Dashboard:
             meetings, radius_km=self.radius_km,
             hexagons=hexagons(demand) if len(demand) else None,
             gaps=self.territory.gaps(MAP_GAPS), sites=sites_for_map(self.suggestion))
-        return str(m.get_root().render())
+        return m
 
-    def growth_map_html(self) -> str:
-        """The growth map of the trees in scope as an HTML document."""
-        m = build_growth_map([t.to_dict() for t in self.trees])
-        return str(m.get_root().render())
+    def growth_map(self) -> Any:
+        """The growth map of the trees in scope."""
+        return build_growth_map([t.to_dict() for t in self.trees])
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:

@@ -7,7 +7,8 @@
   &limit=`` a search drawn: origin, radius, results by category, meetings.
 
 Thin: parse, call a use case (:mod:`service.usecases.coverage`,
-:mod:`service.usecases.search`), render ``m.get_root().render()``.
+:mod:`service.usecases.search`), render (:func:`service.web.assets.map_document`: Leaflet
+from this site, scripts with the response's nonce, tiles of ``MAP_TILES``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from service.usecases import params
 from service.usecases.search import DEFAULT_MAP_LIMIT
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
+from service.web.assets import map_document
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -33,7 +35,7 @@ bp = Blueprint("maps_views", __name__, url_prefix="/maps")
 
 
 def _page(m: Any) -> Response:
-    return Response(m.get_root().render(), mimetype="text/html")
+    return Response(map_document(m), mimetype="text/html")
 
 
 @bp.get("/coverage")

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
 
 from flask import Blueprint
 from flask import make_response
 from flask import render_template
 from flask import request
+from flask import url_for
+from werkzeug.datastructures import MultiDict
 
 from domain.schedule import DAY_NAMES
 from domain.schedule import PARTS_OF_DAY
@@ -27,6 +31,7 @@ from service.usecases.errors import KNOWN
 from service.usecases.errors import describe
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
+from service.web.assets import map_document
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -38,9 +43,29 @@ RADII = (5, 10, 15, 25, 50)
 ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
 
 
+#: What a search is made of: the only parameters "Back to your results" carries.
+SEARCH_KEYS = ("meeting_id", "postcode", "place", "lat", "lon", "text", "radius_km",
+               "interests")
+
+
 def _map_html(m: Any) -> str:
     """A folium map as a complete HTML document, for an ``<iframe srcdoc>`` (escaped there)."""
-    return str(m.get_root().render())
+    return map_document(m)
+
+
+def search_query(args: Any) -> str:
+    """The search part of a query string (known keys only, non-empty), to carry in links."""
+    pairs = [(k, v) for k in SEARCH_KEYS for v in args.getlist(k) if v and len(v) < 200]  # noqa: PLR2004
+    return urlencode(pairs)
+
+
+def back_to_results(value: str | None) -> str | None:
+    """The link back to a search, rebuilt from a carried query (never from the Referer)."""
+    if not value:
+        return None
+    carried = MultiDict(parse_qsl(value[:2000], keep_blank_values=False))
+    query = search_query(carried)
+    return f"{url_for('peer.search')}?{query}" if query else None
 
 
 def _no_store(response: Any) -> Any:
@@ -75,7 +100,8 @@ def search() -> ResponseReturnValue:
         else:
             context.update(results=found.results, origin=found.found.origin,
                            radius_km=found.found.query.radius_km, map_html=_map_html(found.map),
-                           interests_used=found.found.answer.interests_used)
+                           interests_used=found.found.answer.interests_used,
+                           search_query=search_query(args))
             context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
@@ -90,7 +116,7 @@ def opportunity(opportunity_id: int) -> ResponseReturnValue:
     return render_template(
         "peer/opportunity.html", opp=opp, assoc=assoc, labels=listings.interest_labels(),
         map_html=_map_html(m) if m is not None else None, has_demo=opp["is_demo"],
-        back=request.referrer if request.referrer and "/?" in request.referrer else None,
+        back=back_to_results(request.args.get("search")),
     )
 
 

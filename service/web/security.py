@@ -44,9 +44,12 @@ from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import error_body
+from service.web.assets import csp_nonce
+from service.web.assets import tile_origin
 from service.web.auth import bearer_token
 from service.web.auth import load_user
 from service.web.auth import render_login
@@ -58,6 +61,8 @@ if TYPE_CHECKING:
 
 #: Blueprints whose views authenticate by bearer token only (never by session cookie).
 TOKEN_BLUEPRINTS = frozenset({"api_partner"})
+#: Largest body the token-authenticated JSON API reads (64 KiB), chunked or not.
+API_MAX_BODY = 64 * 1024
 DEFAULTS = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),
     "LOGIN_RATE_LIMIT": ("COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
@@ -110,13 +115,74 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     return body, status, headers
 
 
+def content_security_policy(nonce: str, tiles: str | None) -> str:
+    """The Content-Security-Policy of every response.
+
+    Scripts only from this site and with this response's nonce (no ``'unsafe-inline'``, no
+    ``eval``); styles from this site and inline (folium's maps style elements inline);
+    images from this site, ``data:`` and the tile server; no plugins; no framing by anyone;
+    forms post only here. Map frames (``<iframe srcdoc>``) inherit this policy.
+
+    Examples
+    --------
+    >>> policy = content_security_policy("abc", "https://tile.openstreetmap.org")
+    >>> "script-src 'self' 'nonce-abc'" in policy, "frame-ancestors 'none'" in policy
+    (True, True)
+    """
+    images = " ".join(p for p in ("'self'", "data:", tiles) if p)
+    return "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src {images}",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
+
+PERMISSIONS_POLICY = ("geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
+                      "interest-cohort=()")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _over_https() -> bool:
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.is_secure or forwarded == "https"
+
+
 def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    """The one place where every response gets its security headers."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(
+        csp_nonce(), tile_origin(current_app))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if _over_https():
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if request.blueprint in {"auth", "partner", "admin", "api_partner"}:
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def _limit_body() -> None:
+    # MAX_CONTENT_LENGTH alone compares the Content-Length header; a chunked body has none.
+    # Flask applies request.max_content_length to the stream it reads, chunked or not, so
+    # a body past the limit is a 413 however it is sent.
+    limit = int(current_app.config.get("MAX_BODY", 1024 * 1024))
+    if request.blueprint in TOKEN_BLUEPRINTS:
+        limit = min(limit, API_MAX_BODY)
+    request.max_content_length = limit
+    if (request.content_length or 0) > limit:
+        msg = f"the body is larger than {limit} bytes"
+        raise RequestEntityTooLarge(msg)
 
 
 def _refuse_nul() -> None:
@@ -139,6 +205,9 @@ def init_app(app: Flask) -> None:
     app
         The app made by :func:`service.create_app` (this blueprint already registered).
     """
+    # First of all hooks: CSRF reads the form, so the body limit must already hold then.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("MAX_BODY", 1024 * 1024))
+    app.before_request(_limit_body)
     secure = _secure_cookies(app)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
@@ -193,4 +262,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
-__all__ = ["TOKEN_BLUEPRINTS", "init_app"]
+__all__ = ["API_MAX_BODY", "TOKEN_BLUEPRINTS", "content_security_policy", "init_app"]

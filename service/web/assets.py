@@ -1,0 +1,104 @@
+"""What pages load: the maps' libraries from our own server, per-response nonces, map frames.
+
+* ``/static/vendor/<path>``: Leaflet and Leaflet.markercluster from the installed
+  ``xstatic-*`` packages (:func:`maps.vendor_file` is the allow-list), with an ETag and a day
+  of caching. Their licences are ``/static/vendor/LICENSES.txt``.
+* :func:`csp_nonce`: a random nonce per response; every ``<script>`` of a page and of its
+  maps carries it, and the Content-Security-Policy (:mod:`service.web.security`) allows
+  scripts with it and from this site only.
+* :func:`map_document`: a folium map as the HTML document of a sandboxed ``<iframe srcdoc>``
+  (``sandbox="allow-scripts"``, no ``allow-same-origin``): the map's scripts run in an opaque
+  origin, so they can neither read the page nor call the site with its session. Tiles come
+  from ``MAP_TILES`` (:mod:`service.config`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import send_file
+from flask import url_for
+
+from maps import render_map
+from maps import tile_source
+from maps import vendor_file
+from maps._assets import MEDIA_TYPES
+from maps._assets import retile
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.typing import ResponseReturnValue
+
+bp = Blueprint("vendor", __name__)
+#: How long browsers may keep a vendor file without asking again (it changes with a release).
+VENDOR_MAX_AGE = 86_400
+
+
+@bp.get("/static/vendor/<path:path>")
+def vendor(path: str) -> ResponseReturnValue:
+    """A file of the maps' libraries (404 for anything not on the allow-list)."""
+    if path == "LICENSES.txt":
+        return current_app.send_static_file("vendor/LICENSES.txt")
+    found = vendor_file(path)
+    if found is None:
+        abort(404)
+    response = send_file(found, mimetype=MEDIA_TYPES[found.suffix], etag=True,
+                         conditional=True, max_age=VENDOR_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={VENDOR_MAX_AGE}"
+    return response
+
+
+def csp_nonce() -> str:
+    """The Content-Security-Policy nonce of this response (made on first use)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return str(g.csp_nonce)
+
+
+def tile_origin(app: Flask) -> str | None:
+    """The scheme and host that map tiles come from (``*.`` for ``{s}``), or ``None``.
+
+    Examples
+    --------
+    >>> from flask import Flask
+    >>> app = Flask("x")
+    >>> app.config["MAP_TILES"] = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    >>> tile_origin(app)
+    'https://*.tiles.example.org'
+    """
+    url, _attribution = tile_source(app.config.get("MAP_TILES"))
+    if url is None:
+        return None
+    parts = urlsplit(url.replace("{s}", "s-placeholder"))
+    return f"{parts.scheme}://{parts.netloc.replace('s-placeholder', '*')}"
+
+
+def map_document(m: Any) -> str:
+    """A folium map as an HTML document for a sandboxed frame (libraries from us, nonced)."""
+    retile(m, current_app.config.get("MAP_TILES"))
+    base = url_for("vendor.vendor", path="x").removesuffix("/x")
+    return render_map(m, assets=base, nonce=csp_nonce())
+
+
+def partner_map_assets() -> dict[str, str | None]:
+    """What the partner form's "Pick on a map" loads: our Leaflet and the tile setting."""
+    url, attribution = tile_source(current_app.config.get("MAP_TILES"))
+    return {"css": url_for("vendor.vendor", path="leaflet/leaflet.css"),
+            "js": url_for("vendor.vendor", path="leaflet/leaflet.js"),
+            "tiles": url, "attribution": attribution}
+
+
+def init_app(app: Flask) -> None:
+    """Register the vendor route and the ``csp_nonce()`` template function."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+
+__all__ = ["bp", "csp_nonce", "init_app", "map_document", "partner_map_assets", "tile_origin"]
