@@ -14,16 +14,19 @@
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint
+from flask import Response
 from flask import abort
 from flask import current_app
 from flask import g
-from flask import send_file
+from flask import request
 from flask import url_for
 
 from maps import render_map
@@ -39,20 +42,41 @@ if TYPE_CHECKING:
 bp = Blueprint("vendor", __name__)
 #: How long browsers may keep a vendor file without asking again (it changes with a release).
 VENDOR_MAX_AGE = 86_400
+#: How long browsers may keep the site's stylesheet without asking again.
+STATIC_MAX_AGE = 3600
 
 
 @bp.get("/static/vendor/<path:path>")
 def vendor(path: str) -> ResponseReturnValue:
     """A file of the maps' libraries (404 for anything not on the allow-list)."""
     if path == "LICENSES.txt":
-        return current_app.send_static_file("vendor/LICENSES.txt")
+        return static_file("vendor/LICENSES.txt")
     found = vendor_file(path)
     if found is None:
         abort(404)
-    response = send_file(found, mimetype=MEDIA_TYPES[found.suffix], etag=True,
-                         conditional=True, max_age=VENDOR_MAX_AGE)
-    response.headers["Cache-Control"] = f"public, max-age={VENDOR_MAX_AGE}"
-    return response
+    return file_response(found, MEDIA_TYPES[found.suffix], max_age=VENDOR_MAX_AGE)
+
+
+def file_response(path: Path, mimetype: str, *, max_age: int) -> Response:
+    """A small file read whole (so that it can be compressed), with an ETag and caching.
+
+    Answers 304 to a matching ``If-None-Match``.
+    """
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response.make_conditional(request)
+
+
+def static_file(filename: str) -> ResponseReturnValue:
+    """The site's own static files (``/static/...``): ETag, an hour of caching, compressible."""
+    folder = Path(str(current_app.static_folder)).resolve()
+    found = (folder / filename).resolve()
+    if not found.is_relative_to(folder) or not found.is_file():
+        abort(404)
+    kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    return file_response(found, kind, max_age=STATIC_MAX_AGE)
 
 
 def csp_nonce() -> str:
@@ -98,6 +122,7 @@ def partner_map_assets() -> dict[str, str | None]:
 def init_app(app: Flask) -> None:
     """Register the vendor route and the ``csp_nonce()`` template function."""
     app.register_blueprint(bp)
+    app.view_functions["static"] = static_file
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
 

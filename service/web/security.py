@@ -30,6 +30,7 @@ Settings (``app.config`` first, then the environment, then the default):
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import time
 from typing import TYPE_CHECKING
@@ -172,17 +173,50 @@ def _security_headers(response: Any) -> Any:
     return response
 
 
+#: Blueprints whose GET answers are public listings that change only with the data.
+CACHEABLE_BLUEPRINTS = frozenset({"api", "openapi"})
+#: How long a browser or proxy may reuse a public listing without asking again (seconds).
+PUBLIC_MAX_AGE = 300
+
+
+def _cache_public_json(response: Any) -> Any:
+    """ETag and ``Cache-Control: public`` on public JSON listings; 304 when unchanged."""
+    if (request.method == "GET" and response.status_code == 200  # noqa: PLR2004
+            and request.blueprint in CACHEABLE_BLUEPRINTS and response.is_json
+            and not response.direct_passthrough
+            and "no-store" not in response.headers.get("Cache-Control", "")):
+        response.add_etag()
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+        response.make_conditional(request)
+    return response
+
+
 def _limit_body() -> None:
-    # MAX_CONTENT_LENGTH alone compares the Content-Length header; a chunked body has none.
-    # Flask applies request.max_content_length to the stream it reads, chunked or not, so
-    # a body past the limit is a 413 however it is sent.
+    # MAX_CONTENT_LENGTH alone compares the Content-Length header, and a chunked body has
+    # none: werkzeug then silently cuts the stream at the limit (a truncated body that
+    # fails to parse, after the whole upload was accepted). So a body without a length is
+    # read here, up to the limit and one byte more: past it, 413; within it, the request
+    # goes on with the body as a buffer of known length.
     limit = int(current_app.config.get("MAX_BODY", 1024 * 1024))
     if request.blueprint in TOKEN_BLUEPRINTS:
         limit = min(limit, API_MAX_BODY)
     request.max_content_length = limit
-    if (request.content_length or 0) > limit:
-        msg = f"the body is larger than {limit} bytes"
-        raise RequestEntityTooLarge(msg)
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        if request.content_length is not None and request.content_length > limit:
+            msg = f"the body is larger than {limit} bytes"
+            raise RequestEntityTooLarge(msg)
+        return
+    if "wsgi.input_terminated" in environ or "chunked" in environ.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            msg = f"the body is larger than {limit} bytes"
+            raise RequestEntityTooLarge(msg)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def _refuse_nul() -> None:
@@ -259,6 +293,7 @@ def init_app(app: Flask) -> None:
     app.view_functions["auth.login"] = view
     app.register_error_handler(RateLimitExceeded, _too_many)
     app.before_request(_refuse_nul)
+    app.after_request(_cache_public_json)
     app.after_request(_security_headers)
 
 
