@@ -191,7 +191,7 @@ class MapStyle(MacroElement):
             align-items: center; justify-content: center; }
           .cg-legend .cg-numbered span { font-size: 8px; border-width: 2px; }
           @media (max-width: {{ this.phone }}px) {
-            .cg-legend { max-width: 60%; bottom: 8px !important; }
+            .cg-legend { max-width: 60%; }
             .leaflet-control-layers-expanded { max-height: 50vh; overflow-y: auto; }
           }
         </style>
