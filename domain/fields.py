@@ -45,6 +45,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from domain.errors import FieldError
 from domain.errors import Problem
@@ -73,7 +74,7 @@ SHORT_LIMITS = {
     "name": 200, "title": 200, "venue": 200, "commitment": 200, "category": 60,
     "contact_phone": 40, "charity_number": 20, "source_id": 200, "postcode": 10,
     "organisation": 200, "region": 120, "association": 200, "association_name": 200,
-    "association_category": 60,
+    "association_category": 60, "group_name": 200, "conference_phone": 60,
 }
 """Fields stored in a column of a fixed length: field -> most characters."""
 URL_LIMIT, EMAIL_LIMIT = 500, 254
@@ -415,6 +416,70 @@ def pair_problems(values: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+def region_list(value: Any, name: str, ctx: Context | None = None) -> list[str]:
+    """Regions, most general first: a list, or text as ``"Greater Manchester > Wigan"``."""
+    raw = value if isinstance(value, list | tuple) else str(value).split(">")
+    return [text(v, name, ctx, limit=SHORT_LIMITS["region"]) for v in raw if not is_missing(v)]
+
+
+def timezone(value: Any, name: str, _ctx: Context | None = None) -> str:
+    """A tz database name (``Europe/London``)."""
+    zone = str(value).strip()
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError, OSError):
+        msg = (f"{name} {value!r} is not a tz database time zone: use a name such as "
+               "'Europe/London'")
+        raise FieldError(msg) from None
+    return zone
+
+
+def updated_time(value: Any, name: str, ctx: Context | None = None) -> dt.datetime | None:
+    """A Meeting Guide ``updated`` time, UTC ``YYYY-MM-DD HH:MM:SS``, else ``None``.
+
+    ISO 8601 and the US ``6/27/2022 9:52:35 AM`` of some plugins are accepted; anything else
+    is left out with a warning: an optional field never costs a meeting.
+    """
+    if isinstance(value, dt.datetime):
+        when: dt.datetime = value.astimezone(dt.UTC) if value.tzinfo is not None else value
+        return when.replace(tzinfo=None)
+    raw = str(value).strip()
+    try:
+        return updated_time(dt.datetime.fromisoformat(raw), name, ctx)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.strptime(raw.upper(), "%m/%d/%Y %I:%M:%S %p")
+    except ValueError:
+        if ctx is not None:
+            ctx.warnings.append(f"{name} {value!r} is not a time ('YYYY-MM-DD HH:MM:SS', "
+                                "UTC): left out")
+        return None
+
+
+def feed_extra(value: Any, name: str, ctx: Context) -> dict[str, Any]:
+    """A Meeting Guide feed's other public fields, a bad one left out with a warning.
+
+    Values are texts or lists of texts; web addresses (``url``, ``*_url``, ``entity_logo``)
+    are checked as such.
+    """
+    if not isinstance(value, dict):
+        msg = f"{name} {value!r} is not a set of Meeting Guide fields"
+        raise FieldError(msg)
+    kept: dict[str, Any] = {}
+    for key, item in value.items():
+        try:
+            if isinstance(item, list | tuple):
+                kept[key] = [text(v, key, ctx) for v in item if not is_missing(v)]
+            elif key.endswith(("url", "_logo")):
+                kept[key] = web_address(item, key, ctx)
+            else:
+                kept[key] = text(item, key, ctx)
+        except FieldError as exc:
+            ctx.warnings.append(f"{exc}: {key} left out")
+    return kept
+
+
 # --- the fields of each kind ---------------------------------------------------------------
 
 _Spec = dict[str, tuple[Any, str]]
@@ -428,7 +493,11 @@ RULES: dict[str, _Spec] = {
         "conference_url": (web_address, "values"), "accessibility": (text_items, "values"),
         "notes": (text, "values"), "active": (yes_no, "values"),
         "organisation": (short_text, "refs"), "region": (short_text, "refs"),
-        "types": (text_items, "refs"),
+        # Meeting Guide fields kept whole, so a feed round trip loses nothing
+        "types": (text_items, "values"), "regions": (region_list, "values"),
+        "conference_phone": (short_text, "values"), "location_notes": (text, "values"),
+        "group_name": (short_text, "values"), "timezone": (timezone, "values"),
+        "updated_at": (updated_time, "values"), "feed_extra": (feed_extra, "values"),
     },
     "associations": {
         "name": (short_text, "values"), "category": (short_text, "values"),
@@ -513,6 +582,7 @@ __all__ = [
     "coordinates",
     "count",
     "email_address",
+    "feed_extra",
     "interests",
     "is_missing",
     "pair_problems",
@@ -521,10 +591,13 @@ __all__ = [
     "position_problems",
     "postcode",
     "precision",
+    "region_list",
     "short_text",
     "text",
     "text_items",
     "time_of_day",
+    "timezone",
+    "updated_time",
     "web_address",
     "weekdays",
     "yes_no",

@@ -284,11 +284,17 @@ class _Builder:
             "source": DEMO_SOURCE, "source_id": sid, "is_demo": True,
             "organisation_source_id": org.sid, "name": name, "weekdays": days,
             "start_time": start, "end_time": end, "attendance": attendance, "postcode": None,
-            "conference_url": None, "active": org.status != "suspended" and self.chance(0.94),
+            "conference_url": None, "conference_phone": None,
+            "active": org.status != "suspended" and self.chance(0.94),
             "notes": rng.choice(vocab.MEETING_NOTES) if self.chance(0.5) else None,
         }
         if attendance != "in_person":
-            row["conference_url"] = f"https://meet.example.org/act-{_slug(town.name)}-{sid[8:]}"
+            # A provider meeting finders recognise (TSML UI drops unknown hosts), and a dial-in
+            # number from Ofcom's range kept for drama (0161 496 0000-0999): never a real line.
+            n = int(sid[8:])
+            row["conference_url"] = (f"https://meet.jit.si/CommonGroundDemo-{_slug(town.name)}"
+                                     f"-{n}")
+            row["conference_phone"] = f"+44 161 496 0{n % 1000:03d}"
         if attendance == "online":
             row |= {"venue": None, "address": None, "accessibility": [], "lat": org.lat,
                     "lon": org.lon, "location_precision": "town"}

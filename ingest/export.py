@@ -26,9 +26,11 @@ def _plain(value: Any) -> Any:
 
 
 def _flat(value: Any) -> Any:
-    """Lists become ``;``-separated text for formats without list columns."""
+    """Lists become ``;``-separated text, mappings JSON, for formats without such columns."""
     if isinstance(value, (list, tuple)):
         return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return _plain(value)
 
 
@@ -62,9 +64,9 @@ def write_export(records: list[dict[str, Any]], path: Path, *, fmt: str, kind: s
         if kind != "meetings":
             msg = f"the meeting-guide format is for meetings only, not {kind!r}"
             raise IngestError(msg)
-        from ingest.readers.meeting_guide import to_meeting_guide  # noqa: PLC0415
+        from ingest.meeting_feed import feed_entries  # noqa: PLC0415
 
-        items = to_meeting_guide(records)
+        items = feed_entries(records)
         path.write_text(json.dumps(items, indent=1, ensure_ascii=False), encoding="utf-8")
         return len(items)
     if fmt == "geojson":

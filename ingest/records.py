@@ -35,6 +35,9 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         "conference_url", "accessibility", "notes", "active",
         "organisation",  # name or source_id of the peer organisation (optional)
         "region", "types",
+        # Meeting Guide fields kept whole for a lossless round trip (ingest.meeting_feed)
+        "regions", "conference_phone", "location_notes", "group_name", "timezone",
+        "updated_at", "feed_extra",
     ),
     "associations": (
         *COMMON_FIELDS,

@@ -123,6 +123,10 @@ class _Checker:
 
     def _meeting_rules(self) -> None:
         values = self.values
+        if values.get("updated_at", 0) is None:  # unreadable: dropped with a warning
+            del values["updated_at"]
+        if "regions" not in values and "region" in self.refs:
+            values["regions"] = [self.refs["region"]]
         if "attendance" not in values and not self.failed("attendance"):
             place = any(self.given(f) for f in ("lat", "lon", "postcode", "address"))
             online = "hybrid" if place else "online"

@@ -135,7 +135,7 @@ def hexagon_features(
     cells: Sequence[str], properties: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
     """A FeatureCollection of H3 cells (``id`` = the cell) with the given properties."""
-    import h3  # noqa: PLC0415
+    import h3  # noqa: PLC0415 - only hexagon layers need it (slow import)
 
     features = []
     for cell, props in zip(cells, properties, strict=True):

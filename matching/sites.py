@@ -235,7 +235,7 @@ def mclp_solve(
         The chosen candidate rows, ascending.
     """
     import pulp  # noqa: PLC0415 - the solver is only needed for exact runs
-    from spopt.locate import MCLP  # noqa: PLC0415
+    from spopt.locate import MCLP  # noqa: PLC0415 - heavy, only exact runs need it
 
     n_cand, n_dem = reach.shape
     if n_cand == 0 or n_dem == 0 or count <= 0:

@@ -2,20 +2,21 @@
 # Debian/Ubuntu packages that `make run` / `make test` need and pip cannot provide.
 #   system-deps.sh run    python3-venv
 #   system-deps.sh test   + PostgreSQL server with PostGIS 3, Chromium (browser tests),
-#                           redis-server (for the work queue to come; nothing needs it yet)
+#                           redis-server (the scaling tests: shared sign-in limits, sessions)
 # Installs only what is missing, as root or through passwordless sudo, with apt-get. When
 # another apt or dpkg holds the lock (unattended upgrades on a fresh machine), it waits up to
 # COMMONGROUND_APT_WAIT seconds (default 600), saying so every 30 s.
 # It exits non-zero, saying what is missing and how to install it, when a required package is
 # still missing at the end, so `make test` never goes green without PostGIS or Chromium.
 # Explicit opt-outs (those tests then skip, saying why): COMMONGROUND_SKIP_POSTGIS=1,
-# COMMONGROUND_SKIP_BROWSER=1.
+# COMMONGROUND_SKIP_BROWSER=1, COMMONGROUND_SKIP_REDIS=1.
 set -u
 want="${1:-run}"
 case "$want" in run | test) ;; *) echo "usage: $0 run|test" >&2; exit 2 ;; esac
 wait_max="${COMMONGROUND_APT_WAIT:-600}"
 skip_pg="${COMMONGROUND_SKIP_POSTGIS:-0}"
 skip_browser="${COMMONGROUND_SKIP_BROWSER:-0}"
+skip_redis="${COMMONGROUND_SKIP_REDIS:-0}"
 LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock
        /var/cache/apt/archives/lock)
 
@@ -44,7 +45,7 @@ required() {
     case "$m" in
       postgresql | postgis) [ "$skip_pg" = "1" ] || echo "$m" ;;
       chromium) [ "$skip_browser" = "1" ] || echo "$m" ;;
-      redis-server) ;;  # nothing uses it yet; a warning only
+      redis-server) [ "$skip_redis" = "1" ] || echo "$m" ;;
       *) echo "$m" ;;
     esac
   done
@@ -56,7 +57,7 @@ fail_missing() {
       "postgresql-<version>-postgis-3 chromium redis-server"
   if [ "$want" = "test" ]; then
     say "  or opt out explicitly (those tests then skip): COMMONGROUND_SKIP_POSTGIS=1" \
-        "and/or COMMONGROUND_SKIP_BROWSER=1"
+        "COMMONGROUND_SKIP_BROWSER=1 COMMONGROUND_SKIP_REDIS=1"
   fi
   exit 1
 }
@@ -65,9 +66,7 @@ finish() {
   local still req
   mapfile -t still < <(missing)
   mapfile -t req < <(required "${still[@]+"${still[@]}"}")
-  if printf '%s\n' "${still[@]+"${still[@]}"}" | grep -qx redis-server; then
-    say "warning: redis-server is not installed (nothing needs it yet)"
-  fi
+  [ "$skip_redis" = "1" ] && [ "$want" = "test" ] && say "Redis tests opted out (COMMONGROUND_SKIP_REDIS=1)"
   [ "$skip_pg" = "1" ] && [ "$want" = "test" ] && say "PostGIS tests opted out (COMMONGROUND_SKIP_POSTGIS=1)"
   [ "$skip_browser" = "1" ] && [ "$want" = "test" ] && say "browser tests opted out (COMMONGROUND_SKIP_BROWSER=1)"
   [ ${#req[@]} -eq 0 ] || fail_missing "${req[@]}"

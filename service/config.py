@@ -6,6 +6,14 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``DATABASE_URL``
     Default ``sqlite:///<instance>/commonground.db``. Where the store lives: a SQLite file or
     ``postgresql+psycopg://user:pass@host/db`` (PostGIS).
+``DATABASE_REPLICA_URLS``
+    Default empty. Comma-separated ``postgresql+psycopg://`` URLs of streaming replicas of
+    ``DATABASE_URL``: reads that may be a second stale (recommendations, listings, coverage,
+    maps) go to them; a replica that fails is left out and its reads go to the primary.
+``REDIS_URL``
+    Default empty (one machine: in-process counters, cookie-only sessions). ``redis://host:
+    6379/0``: sign-in rate-limit counters and server-side staff sessions shared by every
+    worker and host.
 ``SECRET_KEY``
     Default: random per process (development only). Signs sessions and CSRF tokens; set it in
     production, the same on every worker.
@@ -18,8 +26,9 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
 ``RATELIMIT_STORAGE_URI``
-    Default ``memory://`` (one process). Where sign-in rate-limit counters live; with several
-    workers or hosts use a shared one, e.g. ``redis://host:6379``.
+    Default ``REDIS_URL`` when set, else ``memory://`` (one process). Where sign-in
+    rate-limit counters live; with several workers or hosts use a shared one, e.g.
+    ``redis://host:6379``.
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
@@ -59,6 +68,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "DATABASE_URL", "sqlite:///<instance>/commonground.db",
         "SQLite file or postgresql+psycopg:// URL of a PostGIS database",
     ),
+    "DATABASE_REPLICA_URLS": (
+        "DATABASE_REPLICA_URLS", "", "comma-separated URLs of streaming read replicas",
+    ),
+    "REDIS_URL": ("REDIS_URL", "", "Redis for shared rate limits and server-side sessions"),
     "SECRET_KEY": ("SECRET_KEY", "random per process", "signs sessions and CSRF tokens"),
     "GEOCODER": ("COMMONGROUND_GEOCODER", "offline", "offline or nominatim"),
     "DATA_DIR": ("COMMONGROUND_DATA_DIR", "<instance>", "caches and user-loaded reference data"),
@@ -67,7 +80,8 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
     "RATELIMIT_STORAGE_URI": (
-        "RATELIMIT_STORAGE_URI", "memory://", "where sign-in rate-limit counters live",
+        "RATELIMIT_STORAGE_URI", "REDIS_URL or memory://",
+        "where sign-in rate-limit counters live",
     ),
     "LOGIN_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour",
@@ -113,6 +127,8 @@ def load_settings(
     instance = instance_path or default_instance_path()
     settings: dict[str, Any] = {
         "DATABASE_URL": f"sqlite:///{instance / 'commonground.db'}",
+        "DATABASE_REPLICA_URLS": "",
+        "REDIS_URL": "",
         "SECRET_KEY": None,
         "GEOCODER": "offline",
         "DATA_DIR": str(instance),
@@ -125,6 +141,9 @@ def load_settings(
         if env.get(var):
             settings[name] = env[var]
     settings.update(overrides or {})
+    replicas = settings["DATABASE_REPLICA_URLS"]
+    if isinstance(replicas, str):
+        settings["DATABASE_REPLICA_URLS"] = [u.strip() for u in replicas.split(",") if u.strip()]
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True

@@ -15,7 +15,10 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session
 
 from store import models
 from store.engine import DEFAULT_SQLITE_URL
@@ -31,17 +34,39 @@ from store.errors import StoreUnavailableError
 from store.migrate import current_revision
 from store.migrate import head_revision
 from store.migrate import upgrade
+from store.replicas import ReadRouter
+from store.replicas import is_connection_error
+from store.replicas import replica_read
 from store.spatial import backend_for
 from store.upsert import upsert_rows
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterable
     from collections.abc import Iterator
 
-    from sqlalchemy.orm import Session
-
     from store.spatial import SpatialBackend
     from store.upsert import Outcome
+
+
+#: Exceptions that may mean "database unreachable": see :func:`unavailable_error`.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    StoreUnavailableError, OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def unavailable_error(exc: BaseException) -> StoreUnavailableError | None:
+    """``exc`` as a :class:`StoreUnavailableError` when the database cannot be reached.
+
+    That is: server down, restarting, or the connection dropped; else ``None``. The service
+    answers such errors with 503 and ``Retry-After`` instead of 500.
+    """
+    if isinstance(exc, StoreUnavailableError):
+        return exc
+    if is_connection_error(exc):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return StoreUnavailableError(
+            f"database unreachable: {reason[0] if reason else type(exc).__name__}")
+    return None
 
 
 class Store:
@@ -50,17 +75,42 @@ class Store:
     Parameters
     ----------
     url
-        ``sqlite:///path.db`` (embedded) or ``postgresql+psycopg://...`` (PostGIS).
+        ``sqlite:///path.db`` (embedded) or ``postgresql+psycopg://...`` (PostGIS): the
+        primary, which takes every write.
+    replica_urls
+        PostGIS only: URLs of streaming replicas of ``url``. Reads that may be a second
+        stale (recommendations, listings, coverage, maps) go to them; see
+        :mod:`store.replicas`.
     **engine_kwargs
         Passed to :func:`sqlalchemy.create_engine`.
+
+    Notes
+    -----
+    ``engine`` and ``sessions`` are the primary's: writes, sign-in, a partner's own needs.
+    Stale-tolerant reads use ``router`` (:meth:`read_session`, ``router.connect()``) inside
+    functions wrapped in :func:`store.replicas.replica_read`.
     """
 
-    def __init__(self, url: str = DEFAULT_SQLITE_URL, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str = DEFAULT_SQLITE_URL, replica_urls: Iterable[str] = (),
+        **engine_kwargs: Any,
+    ) -> None:
         self.url = url
         self.backend = backend_of(url)
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = make_sessionmaker(self.engine)
-        self.spatial: SpatialBackend = backend_for(self.engine)
+        replicas = [u.strip() for u in replica_urls if u and u.strip()]
+        for replica in replicas:
+            if self.backend != "postgis" or backend_of(replica) != "postgis":
+                msg = (f"DATABASE_REPLICA_URLS {redact_url(replica)!r}: read replicas need a "
+                       "PostGIS primary and postgresql+psycopg:// replica URLs")
+                raise StoreUnavailableError(msg)
+        # A replica that does not answer quickly is left out, not waited for.
+        self.router = ReadRouter(self.engine, [
+            make_engine(u, connect_args={"connect_timeout": 2, "prepare_threshold": None})
+            for u in replicas])
+        self.replica_urls = replicas
+        self.spatial: SpatialBackend = backend_for(self.router)
         self._head: str | None = None
 
     def __repr__(self) -> str:
@@ -104,13 +154,26 @@ class Store:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
+        """A session in one transaction on the primary: committed on success, rolled back.
+
+        Rolled back on any error. With replicas, the WAL position after the commit is noted
+        for read-your-writes (:meth:`store.replicas.ReadRouter.note_write`).
+        """
         with transaction(self.sessions) as session:
             yield session
+        self.router.note_write()
+
+    def read_session(self) -> Session:
+        """A session for stale-tolerant reads: a replica when one can serve, else the primary.
+
+        Use inside a :func:`store.replicas.replica_read` function, as a context manager.
+        """
+        return Session(self.router.pick(), expire_on_commit=False)
 
     def dispose(self) -> None:
-        """Close all pooled connections."""
+        """Close all pooled connections (primary and replicas)."""
         self.engine.dispose()
+        self.router.dispose()
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
@@ -136,11 +199,23 @@ class Store:
         with self.session() as s:
             return upsert_rows(s, models.Interest, list(terms), key=("slug",))
 
+    @replica_read
     def data_version(self, table: str) -> int | None:
         """The change counter of ``table``, bumped by triggers on every write."""
-        with self.sessions() as s:
+        with self.read_session() as s:
             return s.scalar(
                 select(models.DataVersion.version).where(models.DataVersion.table_name == table)
+            )
+
+    def changed_at(self, *tables: str) -> dt.datetime | None:
+        """UTC time of the last committed write to any of ``tables`` (``None``: never known).
+
+        Set by the triggers that bump the change counters, so deletions count too.
+        """
+        with self.sessions() as s:
+            return s.scalar(
+                select(func.max(models.DataVersion.changed_at))
+                .where(models.DataVersion.table_name.in_(tables))
             )
 
     def analyze(self, session: Session, table: str) -> None:
@@ -164,11 +239,15 @@ class Store:
 
 __all__ = [
     "DEFAULT_SQLITE_URL",
+    "UNAVAILABLE_ERRORS",
     "NotFoundError",
     "Store",
     "StoreError",
     "StoreUnavailableError",
+    "is_connection_error",
     "models",
     "redact_url",
+    "replica_read",
+    "unavailable_error",
     "upsert_rows",
 ]

@@ -27,6 +27,7 @@ from store.models import Meeting
 from store.models import MutualInterestLink
 from store.models import Opportunity
 from store.models import PeerOrganisation
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -64,13 +65,16 @@ class StoreCandidates:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.router = store.router
         self.in_process = store.backend == "sqlite"
 
+    @replica_read
     def version(self) -> tuple[tuple[str, int], ...]:
         """The change counters of :data:`CATALOGUE_TABLES` (one query)."""
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             return tuple(sorted((str(t), int(v)) for t, v in conn.execute(_VERSION)))
 
+    @replica_read
     def opportunities(self) -> pd.DataFrame:
         """Every listing of an approved association, with its name and category, by id."""
         cols = [getattr(Opportunity, c) for c in _OPP_COLUMNS]
@@ -83,7 +87,7 @@ class StoreCandidates:
                    Association.status == "approved")
             .order_by(Opportunity.id)
         )
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
                                                          "category"])
@@ -98,14 +102,16 @@ class StoreCandidates:
         return self.store.spatial.within("opportunities", latlon, radius_km,
                                          filters={"status": "open"})
 
+    @replica_read
     def linked_associations(self, organisation_id: int) -> frozenset[int]:
         """Associations with an active mutual-interest link to the organisation."""
         stmt = select(MutualInterestLink.association_id).where(
             MutualInterestLink.organisation_id == int(organisation_id),
             MutualInterestLink.active.is_(True))
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             return frozenset(int(a) for a in conn.execute(stmt).scalars())
 
+    @replica_read
     def _meetings(self, *conditions: Any) -> pd.DataFrame:
         stmt = (
             select(Meeting.id, Meeting.name, Meeting.organisation_id,
@@ -114,7 +120,7 @@ class StoreCandidates:
             .where(Meeting.active.is_(True), Meeting.lat.is_not(None), *conditions)
             .order_by(Meeting.id)
         )
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             rows = conn.execute(stmt).all()
         return pd.DataFrame.from_records(rows, columns=_MEETING_COLUMNS)
 
@@ -130,6 +136,7 @@ class StoreCandidates:
         """The active meetings of one organisation, by id."""
         return self._meetings(Meeting.organisation_id == int(organisation_id))
 
+    @replica_read
     def associations_within(
         self, latlon: tuple[float, float], radius_km: float
     ) -> pd.DataFrame:
@@ -139,10 +146,11 @@ class StoreCandidates:
             return pd.DataFrame(columns=[*_ASSOC_COLUMNS, "distance_km"])
         stmt = select(*(getattr(Association, c) for c in _ASSOC_COLUMNS)).where(
             Association.id.in_(ids.tolist()))
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             rows = conn.execute(stmt).all()
         return _ordered(pd.DataFrame.from_records(rows, columns=_ASSOC_COLUMNS), ids, km)
 
+    @replica_read
     def links(
         self, *, organisation_ids: list[int] | None = None,
         association_ids: list[int] | None = None,
@@ -159,20 +167,22 @@ class StoreCandidates:
         if association_ids is not None:
             stmt = stmt.where(MutualInterestLink.association_id.in_(
                 [int(i) for i in association_ids]))
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             rows = conn.execute(stmt).all()
         return pd.DataFrame.from_records(
             rows, columns=["organisation_id", "association_id", "active"])
 
+    @replica_read
     def organisation(self, organisation_id: int) -> dict[str, Any] | None:
         """``{"id", "name", "status", "lat", "lon"}`` of an organisation, or ``None``."""
         stmt = select(PeerOrganisation.id, PeerOrganisation.name, PeerOrganisation.status,
                       PeerOrganisation.lat, PeerOrganisation.lon).where(
             PeerOrganisation.id == int(organisation_id))
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else dict(row._mapping)
 
+    @replica_read
     def meeting(self, meeting_id: int) -> dict[str, Any] | None:
         """A meeting as an origin, or ``None`` when there is no such meeting.
 
@@ -180,7 +190,7 @@ class StoreCandidates:
         """
         stmt = select(Meeting.id, Meeting.name, Meeting.organisation_id, Meeting.lat,
                       Meeting.lon, Meeting.active).where(Meeting.id == int(meeting_id))
-        with self.store.engine.connect() as conn:
+        with self.router.connect() as conn:
             row = conn.execute(stmt).first()
         return None if row is None else dict(row._mapping)
 

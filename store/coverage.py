@@ -18,6 +18,7 @@ from store.models import Meeting
 from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -42,6 +43,7 @@ def _frame(rows: Sequence[object], columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
+@replica_read
 def meetings_frame(
     store: Store, *, active_only: bool = True, attendance: Sequence[str] | None = IN_PERSON,
 ) -> pd.DataFrame:
@@ -70,11 +72,12 @@ def meetings_frame(
         stmt = stmt.where(m.active.is_(True))
     if attendance is not None:
         stmt = stmt.where(m.attendance.in_(list(attendance)))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, MEETING_COLUMNS)
 
 
+@replica_read
 def organisations_frame(store: Store) -> pd.DataFrame:
     """Every peer organisation with its parent, status, founding date and region, by id.
 
@@ -88,21 +91,23 @@ def organisations_frame(store: Store) -> pd.DataFrame:
     stmt = (select(o.id, o.name, o.status, o.is_hotspot, o.parent_id, o.founded_on,
                    o.region_id, Region.name, o.town, o.lat, o.lon)
             .outerjoin(Region, o.region_id == Region.id).order_by(o.id))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = _frame(rows, ORGANISATION_COLUMNS)
     frame["is_hotspot"] = frame["is_hotspot"].astype(bool)
     return frame
 
 
+@replica_read
 def regions_frame(store: Store) -> pd.DataFrame:
     """Every region: ``id``, ``name``, ``boundary_geojson`` (text or ``None``), by name."""
     stmt = select(Region.id, Region.name, Region.boundary_geojson).order_by(Region.name)
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         rows = conn.execute(stmt).all()
     return _frame(rows, ("id", "name", "boundary_geojson"))
 
 
+@replica_read
 def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     """Opportunities by id, in the order given, with what a map popup shows.
 
@@ -121,7 +126,7 @@ def opportunity_rows(store: Store, ids: Sequence[int]) -> list[dict[str, Any]]:
     keys = ("id", "title", "association", "category", "lat", "lon", "location_precision",
             "address", "weekdays", "start_time", "end_time", "flexible", "commitment",
             "status")
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         found = {int(r[0]): dict(zip(keys, r, strict=True)) for r in conn.execute(stmt)}
     return [found[i] for i in wanted if i in found]
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from store.models import PeerOrganisation
 from store.models import Region
 from store.models import Volunteer
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,12 +33,13 @@ VOLUNTEER_KEYS = ("id", "organisation_id", "organisation", "display_name", "lice
                   "licence_valid_until", "is_demo")
 
 
+@replica_read
 def _organisations(store: Store) -> list[dict[str, Any]]:
     o = PeerOrganisation
     stmt = (select(o.id, o.name, o.status, o.is_hotspot, o.parent_id, o.region_id, Region.name,
                    o.town, o.founded_on, o.is_demo)
             .outerjoin(Region, o.region_id == Region.id).order_by(o.id))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         return [dict(zip(ORGANISATION_KEYS, row, strict=True)) for row in conn.execute(stmt)]
 
 
@@ -62,6 +64,7 @@ def _tree_order(orgs: list[dict[str, Any]], roots: list[int]) -> list[dict[str, 
     return out
 
 
+@replica_read
 def organisation_scope(store: Store, organisation_id: int | None) -> list[dict[str, Any]]:
     """The organisations a user is responsible for, in tree order.
 
@@ -93,6 +96,7 @@ def organisation_scope(store: Store, organisation_id: int | None) -> list[dict[s
     return _tree_order(orgs, [int(organisation_id)])
 
 
+@replica_read
 def volunteers_of(store: Store, organisation_ids: Iterable[int] | None) -> list[dict[str, Any]]:
     """The licensed volunteers of some organisations (``None``: of all), by organisation.
 
@@ -120,7 +124,7 @@ def volunteers_of(store: Store, organisation_ids: Iterable[int] | None) -> list[
         if not wanted:
             return []
         stmt = stmt.where(v.organisation_id.in_(wanted))
-    with store.engine.connect() as conn:
+    with store.router.connect() as conn:
         return [dict(zip(VOLUNTEER_KEYS, row, strict=True)) for row in conn.execute(stmt)]
 
 

@@ -165,6 +165,19 @@ class Meeting(Timestamped, Located, Sourced, Base):
     accessibility: Mapped[list[str]] = mapped_column(default=list)
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Meeting Guide fields kept as the source gave them, so a feed round trip loses nothing
+    # (migration 0005). ``approximate`` is ``location_precision``; ``updated`` is ``updated_at``.
+    types: Mapped[list[str] | None] = mapped_column(JSON)
+    """Meeting Guide type codes (``O``, ``W``, ``X`` ...), as given."""
+    regions: Mapped[list[str] | None] = mapped_column(JSON)
+    """Region hierarchy, most general first (the spec's ``regions``)."""
+    conference_phone: Mapped[str | None] = mapped_column(String(60))
+    location_notes: Mapped[str | None] = mapped_column(Text)
+    group_name: Mapped[str | None] = mapped_column(String(200))
+    """The spec's ``group``: who holds the meeting, as the source names it."""
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    feed_extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The spec's other public fields (``url``, ``conference_url_notes``, ``venmo`` ...)."""
     geom: Mapped[Any] = _geom_column()
 
     organisation: Mapped[PeerOrganisation | None] = relationship(back_populates="meetings")
@@ -318,6 +331,8 @@ class DataVersion(Base):
 
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """UTC time of the last write, set by the same triggers (see 0005)."""
 
 
 class PostcodeRow(Base):

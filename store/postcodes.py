@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy import select
 
 from store.models import PostcodeRow
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,9 +42,10 @@ def replace_postcodes(
     return len(rows)
 
 
+@replica_read
 def load_postcodes(store: Store) -> list[tuple[str, str, float, float]]:
     """Every ``(postcode, kind, lat, lon)`` row, full postcodes and districts."""
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [tuple(r) for r in s.execute(  # type: ignore[misc]
             select(PostcodeRow.postcode, PostcodeRow.kind, PostcodeRow.lat, PostcodeRow.lon)
         )]

@@ -5,17 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from sqlalchemy import String
+from sqlalchemy import cast
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from store.models import Association
 from store.models import Meeting
+from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
+from store.refs import MODELS
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from store import Store
 
 
+@replica_read
 def list_organisations(store: Store) -> list[dict[str, Any]]:
     """Every peer organisation with its region name, by id."""
     parent = aliased(PeerOrganisation)
@@ -25,7 +33,7 @@ def list_organisations(store: Store) -> list[dict[str, Any]]:
         .outerjoin(parent, PeerOrganisation.parent_id == parent.id)
         .order_by(PeerOrganisation.id)
     )
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [
             {
                 "id": o.id, "name": o.name, "status": o.status, "is_hotspot": o.is_hotspot,
@@ -37,12 +45,13 @@ def list_organisations(store: Store) -> list[dict[str, Any]]:
         ]
 
 
+@replica_read
 def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, Any]]:
     """Every meeting (optionally only active ones), by id."""
     stmt = select(Meeting).order_by(Meeting.id)
     if active_only:
         stmt = stmt.where(Meeting.active.is_(True))
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [
             {
                 "id": m.id, "name": m.name, "organisation_id": m.organisation_id,
@@ -56,6 +65,7 @@ def list_meetings(store: Store, *, active_only: bool = False) -> list[dict[str, 
         ]
 
 
+@replica_read
 def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     """Every stored field of every record of ``kind``, with the names of related records.
 
@@ -66,6 +76,28 @@ def export_records(store: Store, kind: str) -> list[dict[str, Any]]:
     return _export_stmt_records(store, kind, None)
 
 
+@replica_read
+def feed_meetings(store: Store, *, organisation_id: int | None = None) -> list[dict[str, Any]]:
+    """The public meetings: active ones of approved organisations, as :func:`export_records`.
+
+    ``organisation_id`` keeps one organisation's meetings only.
+    """
+    approved = select(PeerOrganisation.id).where(PeerOrganisation.status == "approved")
+    where = Meeting.active.is_(True) & Meeting.organisation_id.in_(approved)
+    if organisation_id is not None:
+        where = where & (Meeting.organisation_id == organisation_id)
+    return _export_stmt_records(store, "meetings", where)
+
+
+@replica_read
+def organisation_status(store: Store, organisation_id: int) -> str | None:
+    """The status of a peer organisation, ``None`` when there is no such organisation."""
+    with store.read_session() as s:
+        return s.scalar(select(PeerOrganisation.status)
+                        .where(PeerOrganisation.id == organisation_id))
+
+
+@replica_read
 def query_records(
     store: Store,
     kind: str,
@@ -94,12 +126,6 @@ def query_records(
     limit, offset
         The page.
     """
-    from sqlalchemy import String  # noqa: PLC0415
-    from sqlalchemy import cast  # noqa: PLC0415
-    from sqlalchemy import func  # noqa: PLC0415
-
-    from store.refs import MODELS  # noqa: PLC0415
-
     model = MODELS[kind]
     conds = []
     for name, value in (equals or {}).items():
@@ -110,13 +136,12 @@ def query_records(
         conds.append(cast(getattr(model, name), String).contains(quoted, autoescape=True))
     if ids is not None:
         conds.append(model.id.in_(ids) if ids else model.id.is_(None))
-    from store.models import Association  # noqa: PLC0415
 
     for column, value in (("category", association_category), ("status", association_status)):
         if value is not None:
             conds.append(model.association_id.in_(
                 select(Association.id).where(getattr(Association, column) == value)))
-    with store.sessions() as s:
+    with store.read_session() as s:
         total = int(s.scalar(select(func.count()).select_from(model).where(*conds)) or 0)
         page_ids = list(s.scalars(
             select(model.id).where(*conds).order_by(model.id).limit(limit).offset(offset)))
@@ -125,19 +150,15 @@ def query_records(
     return total, export_records_by_ids(store, kind, page_ids)
 
 
+@replica_read
 def export_records_by_ids(store: Store, kind: str, ids: list[int]) -> list[dict[str, Any]]:
     """:func:`export_records` for some ids only, in id order."""
-    from store.refs import MODELS  # noqa: PLC0415
-
     model = MODELS[kind]
     return _export_stmt_records(store, kind, model.id.in_(ids))
 
 
+@replica_read
 def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, Any]]:
-    from store.models import Association  # noqa: PLC0415
-    from store.models import Opportunity  # noqa: PLC0415
-    from store.refs import MODELS  # noqa: PLC0415
-
     model = MODELS[kind]
     columns = [c for c in model.__table__.columns if c.name != "geom"]
     if kind == "meetings":
@@ -155,5 +176,5 @@ def _export_stmt_records(store: Store, kind: str, where: Any) -> list[dict[str, 
         stmt = select(*columns)
     if where is not None:
         stmt = stmt.where(where)
-    with store.sessions() as s:
+    with store.read_session() as s:
         return [dict(r._mapping) for r in s.execute(stmt.order_by(model.id))]

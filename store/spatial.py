@@ -33,11 +33,13 @@ from geo.index import order_by_distance
 from store.errors import UnknownTableError
 from store.models import LOCATED_MODELS
 from store.models import DataVersion
+from store.replicas import replica_read
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-    from sqlalchemy.engine import Engine
     from sqlalchemy.sql.elements import ColumnElement
+
+    from store.replicas import ReadRouter
 
 Filters = Mapping[str, Any]
 Hits = tuple["NDArray[np.int64]", "NDArray[np.float64]"]
@@ -72,8 +74,10 @@ def _conditions(model: Any, filters: Filters | None) -> list[ColumnElement[bool]
 class SpatialBackend:
     """The interface: radius, nearest and box queries over a located table."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, router: ReadRouter) -> None:
+        # Reads only: ``engine.connect()`` picks a replica or the primary (store.replicas).
+        self.router = router
+        self.engine = router
 
     def within(
         self, table: str, latlon: tuple[float, float], radius_km: float, *,
@@ -96,6 +100,7 @@ class SpatialBackend:
         """Ids of rows inside a lon/lat box (edges included), by id."""
         raise NotImplementedError
 
+    @replica_read
     def points(
         self, table: str, *, filters: Filters | None = None
     ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
@@ -117,8 +122,8 @@ class SpatialBackend:
 class IndexedBackend(SpatialBackend):
     """SQLite (or any store): an in-process k-d tree, rebuilt when the table changes."""
 
-    def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+    def __init__(self, router: ReadRouter) -> None:
+        super().__init__(router)
         self._cache: dict[tuple[str, str], tuple[int | None, PointIndex]] = {}
         self._lock = threading.Lock()
 
@@ -194,6 +199,7 @@ class PostgisBackend(SpatialBackend):
         keep = dist <= radius_km
         return order_by_distance(ids[keep], dist[keep])
 
+    @replica_read
     def within(
         self, table: str, latlon: tuple[float, float], radius_km: float, *,
         filters: Filters | None = None,
@@ -204,6 +210,7 @@ class PostgisBackend(SpatialBackend):
             return _EMPTY
         return self._candidates(model_for(table), latlon, radius_km, filters)
 
+    @replica_read
     def nearest(
         self, table: str, latlon: tuple[float, float], k: int, *,
         max_km: float | None = None, filters: Filters | None = None,
@@ -222,6 +229,7 @@ class PostgisBackend(SpatialBackend):
                 return ids[:k], dist[:k]
             radius = min(radius * 4.0, limit)
 
+    @replica_read
     def in_bbox(
         self, table: str, west: float, south: float, east: float, north: float, *,
         filters: Filters | None = None,
@@ -247,8 +255,8 @@ class PostgisBackend(SpatialBackend):
             return np.asarray(conn.execute(stmt).scalars().all(), dtype=np.int64)
 
 
-def backend_for(engine: Engine) -> SpatialBackend:
-    """The spatial backend that fits the engine's database."""
-    if engine.dialect.name == "postgresql":
-        return PostgisBackend(engine)
-    return IndexedBackend(engine)
+def backend_for(router: ReadRouter) -> SpatialBackend:
+    """The spatial backend that fits the router's database."""
+    if router.dialect.name == "postgresql":
+        return PostgisBackend(router)
+    return IndexedBackend(router)

@@ -155,8 +155,8 @@ def upsert_rows(
                 if name not in _IGNORED and not _same(old[name], value)
             }
             if changed:
-                if has_updated_at:
-                    changed["updated_at"] = now
+                if has_updated_at:  # the source's own change time when it gives one
+                    changed["updated_at"] = row.get("updated_at") or now
                 changes.append({pk: old[pk], **changed})
                 results.append(("updated", old[pk]))
             else:

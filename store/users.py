@@ -23,6 +23,8 @@ from store.errors import NotFoundError
 from store.errors import StoreError
 from store.models import ROLES
 from store.models import Association
+from store.models import MutualInterestLink
+from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import User
 
@@ -283,9 +285,6 @@ def demo_link_targets(store: Store) -> dict[str, dict[str, Any] | None]:
         opportunities among those linked to that hotspot (else to any organisation; ties by
         id), so that the demo partner and the demo hotspot lead work together.
     """
-    from store.models import MutualInterestLink  # noqa: PLC0415
-    from store.models import Opportunity  # noqa: PLC0415
-
     with store.sessions() as s:
         org = s.execute(
             select(PeerOrganisation.id, PeerOrganisation.name)

@@ -3,7 +3,9 @@
 PostGIS: a throwaway server (``testing.throwaway``) is started once per session unless
 ``COMMONGROUND_TEST_POSTGIS_URL`` names one. Where PostGIS cannot be had, PostGIS tests skip
 with the reason, except when ``CI`` is set or ``--require-postgis`` is given: then they fail,
-so a green CI always means both backends were tested.
+so a green CI always means both backends were tested. The same rule holds for the servers of
+the scaling tests: a primary with a streaming replica (``replication``) and ``redis-server``
+(``redis_server``), started on loopback ports when first asked for.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from sqlalchemy import text
 from service.cli import interest_rows
 from store import Store
 from testing.throwaway import start_postgis
+from testing.throwaway import start_redis
+from testing.throwaway import start_replica
+from testing.throwaway import wait_replayed
 
 BACKENDS = ("sqlite", "postgis")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ``../shared/data`` beside the checkout; COMMONGROUND_SHARED_DATA names it elsewhere (a worktree).
+SHARED_DATA = Path(os.environ.get("COMMONGROUND_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 _outcomes: Counter[tuple[str, str]] = Counter()
 _db_counter = itertools.count()
 
@@ -64,6 +71,49 @@ def postgis_admin_url(request: pytest.FixtureRequest) -> str:
         pytest.skip(reason)
     request.addfinalizer(server.stop)
     return server.url
+
+
+def _unavailable(request: pytest.FixtureRequest, reason: str) -> None:
+    if _require_postgis(request.config):
+        pytest.fail(reason + " (CI/--require-postgis: server tests may not skip)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def replication(request: pytest.FixtureRequest) -> dict[str, object]:
+    """A PostGIS primary with a streaming replica, and a migrated database on both.
+
+    Keys: ``primary`` and ``replica`` (:class:`testing.throwaway.ThrowawayPostgis`),
+    ``primary_url`` and ``replica_url`` (the ``commonground`` database on each). Tests that
+    pause replay or stop the replica must put it back as they found it.
+    """
+    try:
+        primary = start_postgis(dbname="commonground")
+    except Exception as exc:
+        _unavailable(request, f"PostGIS unavailable: {exc}")
+    request.addfinalizer(primary.stop)
+    _migrated(Store(primary.url)).dispose()
+    try:
+        replica = start_replica(primary)
+    except Exception as exc:
+        _unavailable(request, f"streaming replica could not be started: {exc}")
+    request.addfinalizer(replica.stop)
+    wait_replayed(primary, replica)
+    return {"primary": primary, "replica": replica, "primary_url": primary.url,
+            "replica_url": replica.url}
+
+
+@pytest.fixture(scope="session")
+def redis_server(request: pytest.FixtureRequest):
+    """Debian's ``redis-server`` on a free loopback port, for the session."""
+    if os.environ.get("COMMONGROUND_SKIP_REDIS") == "1":
+        pytest.skip("Redis tests opted out (COMMONGROUND_SKIP_REDIS=1)")
+    try:
+        server = start_redis()
+    except Exception as exc:
+        _unavailable(request, f"Redis unavailable: {exc}")
+    request.addfinalizer(server.stop)
+    return server
 
 
 def _postgis_database(admin_url: str, name: str, *, template: str | None = None) -> str:

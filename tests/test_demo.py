@@ -141,7 +141,8 @@ def test_meetings(demo: DemoData) -> None:
         assert isinstance(m["start_time"], dt.time)
         assert m["start_time"] < m["end_time"]
         if m["attendance"] == "online":
-            assert m["conference_url"].startswith("https://meet.example.org/")
+            assert m["conference_url"].startswith("https://meet.jit.si/CommonGroundDemo-")
+            assert m["conference_phone"].startswith("+44 161 496 0")  # Ofcom's drama range
 
 
 def test_opportunities(demo: DemoData) -> None:

@@ -15,10 +15,10 @@ from openpyxl import Workbook
 from shapely.geometry import Point
 from shapely.geometry import Polygon
 
+from ingest.meeting_feed import feed_entries
 from ingest.readers import FORMATS
 from ingest.readers import detect_format
 from ingest.readers import read_file
-from ingest.readers import to_meeting_guide
 from ingest.records import FIELDS
 from ingest.records import IngestError
 from ingest.records import ReadResult
@@ -275,8 +275,10 @@ def test_meeting_guide_items_map_to_canonical_fields(tmp_path: Path) -> None:
         "end_time": "20:30", "venue": "St Mary's Hall",
         "address": "1 Church St, Sale, M33 7AB, UK", "postcode": "M33 7AB", "lat": "53.42",
         "lon": "-2.32", "types": ["O", "X"], "accessibility": ["wheelchair"],
-        "attendance": "in_person", "active": None, "conference_url": None, "notes": "Side door",
-        "region": "Trafford > Sale", "organisation": "Sale ACT", "location_precision": "exact"}
+        "attendance": "in_person", "active": None, "conference_url": None,
+        "conference_phone": None, "notes": "Side door", "location_notes": None,
+        "regions": ["Trafford", "Sale"], "organisation": "Sale ACT", "group_name": "Sale ACT",
+        "timezone": None, "updated_at": None, "feed_extra": None, "location_precision": "exact"}
     assert online["weekdays"] == [1, 3]
     assert online["attendance"] == "online"
     assert closed["active"] is False
@@ -321,7 +323,7 @@ def test_real_meeting_feeds(shared_data: Path, name: str, count: int) -> None:
         assert any("wheelchair" in d["accessibility"] for d in data)
 
 
-def test_to_meeting_guide_round_trip(tmp_path: Path) -> None:
+def test_feed_entries_round_trip(tmp_path: Path) -> None:
     stored = [
         {"id": 1, "source_id": None, "name": "Hope", "weekdays": [2], "start_time": dt.time(19),
          "end_time": dt.time(20, 30), "venue": "Hall", "address": "1 Church St, Sale",
@@ -329,32 +331,35 @@ def test_to_meeting_guide_round_trip(tmp_path: Path) -> None:
          "accessibility": ["wheelchair", "hearing_loop"], "active": True, "region": "Trafford",
          "organisation": "Sale ACT", "updated_at": dt.datetime(2026, 1, 2, 3, 4, 5)},
         {"id": 2, "source_id": "twice", "name": "Twice", "weekdays": [1, 4],
-         "start_time": "10:00", "attendance": "hybrid", "conference_url": "https://z.example/1"},
-        {"id": 3, "source_id": "twice", "name": "Dup slug", "weekdays": [], "active": False},
+         "start_time": "10:00", "attendance": "hybrid", "conference_url": "https://zoom.us/j/1"},
+        {"id": 3, "source_id": "twice-1", "name": "Dup slug", "weekdays": [], "active": False},
     ]
-    items = to_meeting_guide(stored)
-    assert [i["slug"] for i in items] == ["meeting-1", "twice", "twice-2"]
+    items = feed_entries(stored, town_of=lambda lat, lon: None)
+    assert [i["slug"] for i in items] == ["meeting-1", "twice-1", "twice-4", "twice-1-2"]
     assert items[0] == {"name": "Hope", "slug": "meeting-1", "day": 2, "time": "19:00",
-                        "end_time": "20:30", "location": "Hall",
-                        "formatted_address": "1 Church St, Sale, M33 7AB",
+                        "end_time": "20:30", "timezone": "Europe/London", "location": "Hall",
+                        "formatted_address": "Hall, 1 Church St, Sale M33 7AB, UK",
                         "postal_code": "M33 7AB", "latitude": 53.420123, "longitude": -2.32,
-                        "types": ["X"], "attendance_option": "in_person", "group": "Sale ACT",
-                        "region": "Trafford", "updated": "2026-01-02 03:04:05"}
-    assert items[1]["day"] == [1, 4]
-    assert items[1]["types"] == ["ONL"]
-    assert items[2]["attendance_option"] == "inactive"
-    assert "day" not in items[2]
+                        "approximate": "no", "types": ["X"], "attendance_option": "in_person",
+                        "group": "Sale ACT", "regions": ["Trafford"],
+                        "updated": "2026-01-02 03:04:05"}
+    assert [i["day"] for i in items[1:3]] == [1, 4]
+    assert "types" not in items[1]  # ONL is no longer a spec code
+    assert items[3]["attendance_option"] == "inactive"
+    assert items[3]["types"] == ["TC"]
+    assert "day" not in items[3]
     back = read_file(write_json(tmp_path / "feed.json", items), "meetings").records
     assert [(r.data["name"], r.data["weekdays"], r.data["start_time"]) for r in back] == [
-        ("Hope", [2], "19:00"), ("Twice", [1, 4], "10:00"), ("Dup slug", None, None)]
+        ("Hope", [2], "19:00"), ("Twice", [1], "10:00"), ("Twice", [4], "10:00"),
+        ("Dup slug", None, None)]
     assert back[0].data["accessibility"] == ["wheelchair"]
-    assert [r.data["attendance"] for r in back] == ["in_person", "hybrid", None]
+    assert [r.data["attendance"] for r in back] == ["in_person", "hybrid", "hybrid", None]
 
 
 def test_real_feed_survives_a_round_trip(shared_data: Path, tmp_path: Path) -> None:
     original = read_file(shared_data / "meeting-feeds" / "sussexaa.json", "meetings").records
     stored = [r.data | {"id": r.row} for r in original]
-    path = write_json(tmp_path / "again.json", to_meeting_guide(stored))
+    path = write_json(tmp_path / "again.json", feed_entries(stored))
     again = read_file(path, "meetings").records
     keys = ("source_id", "name", "weekdays", "start_time", "end_time", "attendance")
     assert [[r.data[k] for k in keys] for r in again] == [[r.data[k] for k in keys]
@@ -387,7 +392,7 @@ def test_tsml_csv(tmp_path: Path) -> None:
     assert first.data["types"] == ["O", "X"]
     assert first.data["accessibility"] == ["wheelchair"]
     assert first.data["address"] == "2 Mill Lane, Sale, M33 2AB, UK"
-    assert (first.data["region"], first.data["organisation"]) == ("Trafford > Sale", "Sale ACT")
+    assert (first.data["regions"], first.data["organisation"]) == (["Trafford", "Sale"], "Sale ACT")
     assert (first.data["lat"], first.data["postcode"]) == ("53.42", "M33 2AB")
     assert second.data["weekdays"] == [2, 4]
     assert second.data["types"] == ["ONL", "TC", "Made Up"]

@@ -637,9 +637,26 @@ def test_association_name_is_the_fallback_reference(good: Any) -> None:
 def test_meeting_refs(good: Any) -> None:
     record = good({"organisation": "ACT Trafford", "region": "North West",
                    "types": "O, X"})
-    assert record.refs == {"organisation": "ACT Trafford", "region": "North West",
-                           "types": ["O", "X"]}
+    assert record.refs == {"organisation": "ACT Trafford", "region": "North West"}
     assert "organisation" not in record.values
+    # Types and regions are stored (a Meeting Guide round trip keeps them).
+    assert record.values["types"] == ["O", "X"]
+    assert record.values["regions"] == ["North West"]
+
+
+def test_meeting_guide_fields(good: Any, run: Any) -> None:
+    record = good({"regions": "Greater Manchester > Wigan", "timezone": "Europe/London",
+                   "updated_at": "2026-01-02 03:04:05", "conference_phone": "+44 161 496 0001",
+                   "feed_extra": {"url": "https://example.org/m/1", "venmo": "@act",
+                                  "edit_url": "javascript:alert(1)"}})
+    assert record.values["regions"] == ["Greater Manchester", "Wigan"]
+    assert record.values["updated_at"] == dt.datetime(2026, 1, 2, 3, 4, 5)
+    assert record.values["feed_extra"] == {"url": "https://example.org/m/1", "venmo": "@act"}
+    assert any("edit_url" in w and "left out" in w for w in record.warnings)
+    valid, rejected = run({"name": "Hope", "weekdays": "Mon", "lat": 53.48, "lon": -2.24,
+                           "source_id": "m1", "timezone": "Europe/Wigan"})
+    assert valid == []
+    assert "tz database" in rejected[0]["reason"]
 
 
 def test_every_problem_of_a_record_is_reported(run: Any) -> None:

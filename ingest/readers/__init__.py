@@ -49,7 +49,6 @@ from ingest.readers.geo_files import read_gis
 from ingest.readers.hsds import looks_like_hsds
 from ingest.readers.hsds import read_hsds
 from ingest.readers.meeting_guide import read_meeting_guide
-from ingest.readers.meeting_guide import to_meeting_guide
 from ingest.readers.tabular import read_table
 from ingest.readers.tabular import sniff_delimiter
 from ingest.readers.tsml import looks_like_tsml
@@ -64,7 +63,7 @@ from ingest.records import ReadResult
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["FORMATS", "detect_format", "read_file", "to_meeting_guide"]
+__all__ = ["FORMATS", "detect_format", "read_file"]
 
 _READERS: dict[str, Callable[..., ReadResult]] = {
     "csv": partial(read_table, fmt="csv"),

@@ -222,7 +222,7 @@ def read_gis(
 def _read_frame(path: Path, fmt: str) -> tuple[Any, list[str]]:
     """The first layer as a GeoDataFrame, and what GDAL had to say while reading it."""
     import geopandas  # noqa: PLC0415 - heavy import, only for GIS files
-    import pyogrio  # noqa: PLC0415
+    import pyogrio  # noqa: PLC0415 - heavy import, only for GIS files
 
     label = "GeoPackage" if fmt == "gpkg" else "Shapefile"
     if not path.exists():

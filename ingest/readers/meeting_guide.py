@@ -1,4 +1,4 @@
-"""Meeting Guide JSON feeds (code4recovery/spec) <-> canonical meeting records.
+"""Meeting Guide JSON feeds (code4recovery/spec) -> canonical meeting records.
 
 Reading (:func:`read_meeting_guide`): the file is a JSON array of meetings, or an object
 with a ``"meetings"`` array. Row numbers are 1-based item indexes. Each item maps as:
@@ -10,6 +10,7 @@ slug (else id)                           source_id
 name                                     name
 day (int, list of ints, day names)       weekdays: a list, 0 = Sunday ... 6 = Saturday
 time, end_time                           start_time, end_time (text as found, "19:00", "7:00 PM")
+timezone                                 timezone
 location                                 venue
 formatted_address, else address, city,   address
 state, postal_code, country
@@ -19,25 +20,30 @@ approximate "yes"/"no" (with lat/lon)    location_precision "town"/"exact"
 types (codes)                            types; and accessibility: X -> wheelchair,
                                          XB -> accessible_toilet
 attendance_option                        attendance; "inactive" -> active False
-conference_url                           conference_url
-notes (+ location_notes)                 notes
-regions (joined with " > "), else        region
-region (+ " > " sub_region)
-group, else organisation                 organisation
+conference_url, conference_phone         conference_url, conference_phone
+notes, location_notes                    notes, location_notes
+regions, else region (+ sub_region       regions: a list, most general first
++ sub_sub_region)
+group                                    group_name; and organisation (a peer organisation
+                                         of that name, when there is one)
+updated                                  updated_at
+url, conference_url_notes, venmo, ...    feed_extra (the public fields in
+                                         :data:`ingest.meeting_feed.EXTRA_FIELDS`)
 =======================================  =======================================================
+
+Contact fields (``contact_1_name`` ...), ``email`` and ``phone`` are not read: people's
+details, not the meeting's.
 
 Without ``attendance_option`` the attendance follows TSML UI: online when the types say
 ``ONL`` or there is a conference URL; in person when there is an address, it is not
 approximate and the types do not say ``TC`` (location temporarily closed); both -> hybrid;
 ``TC`` and not online -> inactive.
 
-Writing (:func:`to_meeting_guide`): stored meeting dicts -> valid Meeting Guide items.
+Writing feeds is :mod:`ingest.meeting_feed`'s job; it writes every field read here.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -52,25 +58,32 @@ from ingest.readers._common import weekday_list
 from ingest.readers._types import ONLINE
 from ingest.readers._types import TEMPORARILY_CLOSED
 from ingest.readers._types import TYPE_ACCESSIBILITY
+from ingest.readers._types import type_code
 from ingest.records import IngestError
 from ingest.records import RawRecord
 from ingest.records import ReadResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from pathlib import Path
 
     from ingest.records import Kind
 
+#: The spec's public fields kept whole in ``feed_extra`` (:mod:`ingest.meeting_feed` writes
+#: them back). Contact fields are left out on purpose: people, not meetings.
+EXTRA_KEYS = (
+    "url", "edit_url", "conference_url_notes", "conference_phone_notes", "group_notes",
+    "venmo", "square", "paypal", "homegroup_online", "feedback_url", "feedback_emails",
+    "entity", "entity_email", "entity_location", "entity_logo", "entity_phone", "entity_url",
+    "entity_website_url",
+)
 #: The Meeting Guide keys :func:`meeting_from_item` reads.
 USED_KEYS = frozenset((
     "slug", "id", "name", "day", "time", "end_time", "location", "formatted_address",
     "address", "city", "state", "postal_code", "country", "latitude", "longitude",
     "approximate", "types", "attendance_option", "conference_url", "conference_phone", "notes",
-    "location_notes", "region", "sub_region", "regions", "group", "organisation", "organization",
+    "location_notes", "region", "sub_region", "sub_sub_region", "regions", "group",
+    "organisation", "organization", "timezone", "updated", *EXTRA_KEYS,
 ))
-_ACCESS_CODES = {slug: code for code, slug in TYPE_ACCESSIBILITY.items()}
-_HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})")
 
 
 def read_meeting_guide(path: Path, kind: Kind, *, id_column: str | None = None) -> ReadResult:
@@ -123,7 +136,7 @@ def meeting_from_item(item: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     if source_id is None and clean(item.get("id")) is not None:
         source_id = clean(item.get("id"))
         notes.append("no slug: the id is used as source_id")
-    types = [t.strip() if isinstance(t, str) else t for t in split_text_list(item.get("types"))]
+    types = [type_code(t) for t in split_text_list(item.get("types"))]
     types = [t for t in types if t not in ("", None)]
     address = first_present(item, "formatted_address") or join_address(
         item.get("address"), item.get("city"), item.get("state"), item.get("postal_code"),
@@ -149,9 +162,16 @@ def meeting_from_item(item: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "attendance": attendance,
         "active": active,
         "conference_url": conference_url,
-        "notes": join_address(item.get("notes"), item.get("location_notes"), sep="\n\n"),
-        "region": _region(item),
+        "conference_phone": clean(item.get("conference_phone")),
+        "notes": clean(item.get("notes")),
+        "location_notes": clean(item.get("location_notes")),
+        "regions": _regions(item),
         "organisation": first_present(item, "group", "organisation", "organization"),
+        "group_name": clean(item.get("group")),
+        "timezone": clean(item.get("timezone")),
+        "updated_at": clean(item.get("updated")),
+        "feed_extra": {k: v for k in EXTRA_KEYS
+                       if (v := clean(item.get(k))) not in (None, "", [])} or None,
     }
     if lat is not None and lon is not None and approximate in ("yes", "no"):
         data["location_precision"] = "town" if approximate == "yes" else "exact"
@@ -178,92 +198,17 @@ def _attendance(
     return None, (False if closed else None)
 
 
-def _region(item: dict[str, Any]) -> Any:
-    regions = [r for r in split_text_list(item.get("regions")) if clean(r) is not None]
+def _regions(item: dict[str, Any]) -> list[str]:
+    raw = item.get("regions")
+    if isinstance(raw, str) and ">" in raw:  # a sheet's "Illinois > Chicago"
+        raw = raw.split(">")
+    regions = [str(r).strip() for r in split_text_list(raw) if clean(r) is not None]
     if regions:
-        return " > ".join(str(r).strip() for r in regions)
-    region = clean(item.get("region"))
-    sub = clean(item.get("sub_region"))
-    return f"{region} > {sub}" if region is not None and sub is not None else region
-
-
-def to_meeting_guide(meetings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stored meetings -> Meeting Guide feed items (the ``/api/meetings/feed.json`` body).
-
-    Parameters
-    ----------
-    meetings
-        Dicts with the stored meeting fields: ``id``, ``source_id``, ``name``, ``weekdays``
-        (0 = Sunday), ``start_time``/``end_time`` (:class:`datetime.time` or ``"HH:MM"``),
-        ``venue``, ``address``, ``postcode``, ``lat``, ``lon``, ``attendance``,
-        ``conference_url``, ``accessibility``, ``notes``, ``active``, ``organisation`` (a
-        name), ``region``, ``updated_at``; missing keys are left out of the item.
-
-    Returns
-    -------
-    list of dict
-        One item per meeting: a unique ``slug`` (the ``source_id``, else ``meeting-<id>``),
-        ``day`` as an int (a list for several days), ``time``/``end_time`` as ``"HH:MM"``,
-        ``types`` with ``ONL`` for online and hybrid meetings and the access codes,
-        ``attendance_option`` (``"inactive"`` for inactive meetings), ``formatted_address``,
-        ``latitude``/``longitude``, ``updated`` as ``"YYYY-MM-DD HH:MM:SS"``.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> item = to_meeting_guide([{"id": 7, "name": "Hope", "weekdays": [1],
-    ...                           "start_time": dt.time(19), "attendance": "hybrid"}])[0]
-    >>> item["slug"], item["day"], item["time"], item["types"], item["attendance_option"]
-    ('meeting-7', 1, '19:00', ['ONL'], 'hybrid')
-    """
-    items: list[dict[str, Any]] = []
-    used: set[str] = set()
-    for meeting in meetings:
-        get = meeting.get
-        slug = base = str(get("source_id") or f"meeting-{get('id')}")
-        n = 2
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
-        days = [int(d) for d in get("weekdays") or []]
-        attendance = get("attendance") or "in_person"
-        types = {str(t) for t in get("types") or []}
-        types |= {_ACCESS_CODES[a] for a in get("accessibility") or [] if a in _ACCESS_CODES}
-        if attendance in ("online", "hybrid"):
-            types.add(ONLINE)
-        address = get("address")
-        postcode = get("postcode")
-        if postcode and address and str(postcode).replace(" ", "").upper() not in str(
-                address).replace(" ", "").upper():
-            address = f"{address}, {postcode}"
-        updated = get("updated_at")
-        item: dict[str, Any] = {
-            "name": get("name"),
-            "slug": slug,
-            "day": days[0] if len(days) == 1 else (days or None),
-            "time": _hhmm(get("start_time")),
-            "end_time": _hhmm(get("end_time")),
-            "location": get("venue"),
-            "formatted_address": address or postcode,
-            "postal_code": postcode,
-            "latitude": None if get("lat") is None else round(float(get("lat")), 6),
-            "longitude": None if get("lon") is None else round(float(get("lon")), 6),
-            "types": sorted(types),
-            "attendance_option": attendance if get("active", True) is not False else "inactive",
-            "conference_url": get("conference_url"),
-            "notes": get("notes"),
-            "group": get("organisation"),
-            "region": get("region"),
-            "updated": updated.strftime("%Y-%m-%d %H:%M:%S")
-            if isinstance(updated, dt.datetime) else updated,
-        }
-        items.append({k: v for k, v in item.items() if v not in (None, "", [])})
-    return items
-
-
-def _hhmm(value: Any) -> str | None:
-    if isinstance(value, dt.time | dt.datetime):
-        return value.strftime("%H:%M")
-    if isinstance(value, str) and (m := _HHMM.match(value)):
-        return f"{int(m[1]):02d}:{m[2]}"
-    return None
+        return regions
+    nested = [clean(item.get(k)) for k in ("region", "sub_region", "sub_sub_region")]
+    out: list[str] = []
+    for name in nested:  # a sub-region only counts under its region
+        if name is None:
+            break
+        out.append(str(name))
+    return out

@@ -6,6 +6,7 @@ pages (``limit``, ``offset``, ``next``): never thousands of features at once.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask import Blueprint
@@ -17,6 +18,7 @@ from service.context import get_store
 from service.usecases import listings
 
 if TYPE_CHECKING:
+    from flask import Response
     from flask.typing import ResponseReturnValue
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -24,10 +26,28 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/meetings/feed.json")
 def meeting_guide_feed() -> ResponseReturnValue:
-    """Every meeting in the Meeting Guide JSON format, for existing meeting-finder apps."""
-    response = jsonify(listings.meeting_guide_feed(get_store()))
-    # Meeting finders fetch feeds cross-origin; the feed is public by design.
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    """Public meetings in the Meeting Guide JSON format, for meeting finders (TSML UI ...).
+
+    ``organisation=ID`` for one organisation's. Answers ``ETag``/``Last-Modified`` and 304 to
+    ``If-None-Match``/``If-Modified-Since``.
+    """
+    feed = listings.meeting_guide_feed(get_store(), request.args)
+    response = jsonify(feed.entries)
+    response.add_etag()
+    if feed.changed_at is not None:
+        response.last_modified = feed.changed_at.replace(tzinfo=dt.UTC)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
+
+
+@bp.after_request
+def _feed_cors(response: Response) -> Response:
+    # Meeting finders fetch the feed from other sites; it is public data by design. Errors
+    # too, so a finder page can read why it failed.
+    if request.endpoint == "api.meeting_guide_feed":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
     return response
 
 

@@ -53,6 +53,11 @@ def _param(name: str, schema: dict[str, Any], text: str = "", *, where: str = "q
             "schema": schema, "description": text}
 
 
+FEED_HEADERS = {name: {"schema": STR, "description": text} for name, text in (
+    ("ETag", "send back as If-None-Match"),
+    ("Last-Modified", "when a public meeting or organisation last changed"),
+    ("Access-Control-Allow-Origin", "*: any site may read the feed"),
+)}
 ERRORS = {
     "400": _json(_ref("Error"), "a parameter is missing, malformed or out of range"),
     "404": _json(_ref("Error"), "an unknown postcode, place, meeting or record"),
@@ -87,9 +92,16 @@ SCHEMAS: dict[str, Any] = {
         "features": {"type": "array", "items": _ref("Feature")},
         "total": INT, "limit": INT, "offset": INT, "next": _nullable(STR)}),
     "MeetingGuideMeeting": _obj({
-        "name": STR, "slug": STR,
-        "day": {"oneOf": [INT, {"type": "array", "items": INT}]},
-        "time": STR}, required=["name", "slug"]),
+        "name": STR, "slug": STR, "day": {"type": "integer", "minimum": 0, "maximum": 6},
+        "time": STR, "end_time": STR, "timezone": STR, "location": STR,
+        "location_notes": STR, "formatted_address": STR, "postal_code": STR,
+        "latitude": NUM, "longitude": NUM, "approximate": {"type": "string",
+                                                           "enum": ["yes", "no"]},
+        "types": STRS, "attendance_option": {"type": "string", "enum": [
+            "in_person", "online", "hybrid", "inactive"]},
+        "conference_url": STR, "conference_phone": STR, "notes": STR, "group": STR,
+        "regions": STRS, "updated": STR},
+        required=["name", "slug", "timezone", "formatted_address", "approximate"]),
     "Reach": _obj({"radius_km": NUM, "meetings_in_reach": INT, "meetings_it_fits": INT,
                    "meetings_already_linked": INT, "organisations_in_reach": INT,
                    "interests": STRS, "meetings": {"type": "array", "items": _obj({
@@ -166,9 +178,21 @@ def _paths() -> dict[str, Any]:
                            *LISTING],
             "responses": {"200": {"description": "OK", "content": geo}, **ERRORS}}},
         "/api/meetings/feed.json": {"get": {
-            "summary": "Every meeting in the Meeting Guide JSON format",
-            "responses": {"200": _json({"type": "array",
-                                        "items": _ref("MeetingGuideMeeting")})}}},
+            "summary": "Public meetings in the Meeting Guide JSON format (for TSML UI, ...)",
+            "description": (
+                "Active meetings of approved organisations, one entry per weekday. Public "
+                "data, served to any site (Access-Control-Allow-Origin: *). Send the ETag "
+                "back as If-None-Match (or Last-Modified as If-Modified-Since) for a 304."),
+            "parameters": [_param("organisation", {"type": "integer", "minimum": 1},
+                                  "only this approved peer organisation's meetings")],
+            "responses": {
+                "200": {**_json({"type": "array", "items": _ref("MeetingGuideMeeting")}),
+                        "headers": FEED_HEADERS},
+                "304": {"description": "not modified since If-None-Match/If-Modified-Since",
+                        "headers": FEED_HEADERS},
+                "400": _json(_ref("Error"), "organisation is not a whole number >= 1, or an "
+                             "unknown parameter"),
+                "404": _json(_ref("Error"), "no approved peer organisation has this id")}}},
         "/api/opportunities": {"get": {
             "summary": "Opportunities as GeoJSON (open ones unless status says)",
             "parameters": [

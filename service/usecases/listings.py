@@ -20,7 +20,7 @@ from domain.status import ATTENDANCE
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from ingest.export import to_geojson
-from ingest.readers.meeting_guide import to_meeting_guide
+from ingest.meeting_feed import feed_entries
 from matching.taxonomy import SLUGS
 from matching.taxonomy import TERMS
 from service.usecases import params
@@ -28,8 +28,10 @@ from service.usecases.errors import BadParameterError
 from service.usecases.errors import NotFoundError
 from store.reads import export_records
 from store.reads import export_records_by_ids
+from store.reads import feed_meetings
 from store.reads import list_meetings
 from store.reads import list_organisations
+from store.reads import organisation_status
 from store.reads import query_records
 
 if TYPE_CHECKING:
@@ -155,9 +157,30 @@ def interest_labels() -> dict[str, str]:
     return {t.slug: t.label for t in TERMS}
 
 
-def meeting_guide_feed(store: Store) -> list[dict[str, Any]]:
-    """Every meeting in the Meeting Guide JSON format."""
-    return to_meeting_guide(export_records(store, "meetings"))
+@dataclass(frozen=True)
+class Feed:
+    """A Meeting Guide feed and when what it shows last changed (``None``: not known)."""
+
+    entries: list[dict[str, Any]]
+    changed_at: dt.datetime | None
+
+
+def meeting_guide_feed(store: Store, args: Mapping[str, Any] | None = None) -> Feed:
+    """The public meetings in the Meeting Guide format (:mod:`ingest.meeting_feed`).
+
+    Active meetings of approved organisations; ``organisation=ID`` for one organisation's
+    (a malformed id is a :class:`BadParameterError`, one that is not an approved
+    organisation a :class:`NotFoundError`).
+    """
+    args = args or {}
+    params.check_known(args, ("organisation",))
+    org_id = params.whole(args.get("organisation"), "organisation", lo=1, hi=2**31 - 1)
+    if org_id is not None and organisation_status(store, org_id) != "approved":
+        msg = (f"organisation={args.get('organisation')!r}: no approved peer organisation "
+               "has this id")
+        raise NotFoundError(msg, param="organisation", value=args.get("organisation"))
+    changed = store.changed_at("meetings", "peer_organisations")
+    return Feed(feed_entries(feed_meetings(store, organisation_id=org_id)), changed)
 
 
 @dataclass(frozen=True)
@@ -238,6 +261,7 @@ def listing(store: Store, request: ListingRequest) -> dict[str, Any]:
 __all__ = [
     "FILTERS",
     "WEEKDAYS",
+    "Feed",
     "ListingRequest",
     "active_meetings",
     "filter_meetings",

@@ -29,6 +29,7 @@ from service.web import pages
 from service.web import partner
 from service.web import peer
 from service.web import security
+from service.web import shared
 from service.web.errors import register_error_handlers
 from store import Store
 
@@ -74,9 +75,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
 
-    app.extensions[EXTENSION] = Context(Store(settings["DATABASE_URL"]), app.config)
+    store = Store(settings["DATABASE_URL"], replica_urls=settings["DATABASE_REPLICA_URLS"])
+    app.extensions[EXTENSION] = Context(store, app.config)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    shared.init_app(app, store)  # server-side sessions (Redis), read-your-writes routing
     assets.init_app(app)  # the maps' libraries from us; CSP nonces
     security.init_app(app)  # sessions, CSRF, rate limits, body limits, security headers
     # brotli or gzip for every text answer (pages, JSON, CSS, JS), never zstd (not everywhere)

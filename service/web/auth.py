@@ -1,7 +1,9 @@
 """Staff sign-in pages, the signed-in user, roles, and the bearer token of a request.
 
 Sessions are Flask-Login's; a session names the user and a fingerprint of the password
-hash, so changing a password, or suspending the user, signs the user out everywhere. The
+hash, so changing a password, or suspending the user, signs the user out everywhere. With
+``REDIS_URL`` a session also has a server-side id (:mod:`service.web.shared`), checked on
+every request, so signing out ends it on every worker. The
 set-up of sessions, CSRF, the sign-in rate limit and cookie flags is
 :mod:`service.web.security`; passwords and tokens are :mod:`service.usecases.accounts`.
 """
@@ -36,6 +38,9 @@ from service.usecases.accounts import DEMO_ACCOUNTS
 from service.usecases.accounts import ROLE_LABELS
 from service.usecases.accounts import verify_password
 from service.usecases.errors import UnauthorizedError
+from service.web.shared import SESSION_KEY
+from service.web.shared import SharedStateError
+from service.web.shared import sessions_for
 from store.users import demo_users
 from store.users import find_user_by_email
 from store.users import get_user
@@ -104,6 +109,15 @@ def load_user(session_id: str) -> CurrentUser | None:
         return None
     if not hmac.compare_digest(fingerprint, _fingerprint(user.password_hash)):
         return None
+    registry = sessions_for(current_app)
+    if registry.shared:
+        try:
+            if not registry.is_valid(session.get(SESSION_KEY), user.id):
+                return None  # signed out (or revoked) on some worker
+        except SharedStateError:
+            # Cannot confirm the session: fail closed, as signed out.
+            current_app.logger.debug("session check skipped: Redis unreachable")
+            return None
     return CurrentUser(user)
 
 
@@ -245,7 +259,11 @@ def login() -> ResponseReturnValue:
                              error="That email and password do not match an active account.")
     _warn_random_secret_key()
     session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    sid = sessions_for(current_app).create(user.id, int(lifetime))
     login_user(CurrentUser(user))
+    if sid:
+        session[SESSION_KEY] = sid
     session.permanent = True
     flash(f"Signed in as {user.email}.", "info")
     return redirect(safe_next(request.form.get("next")) or home_for(user))
@@ -256,9 +274,15 @@ def logout() -> ResponseReturnValue:
     """Sign out (POST with the CSRF token; GET shows the button)."""
     if request.method == "GET":
         return render_template("auth/logout.html")
+    sid = session.get(SESSION_KEY)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    try:
+        sessions_for(current_app).revoke(sid)
+        flash("You are signed out.", "info")
+    except SharedStateError:
+        flash("You are signed out here; the server could not be told, so the session ends "
+              "when it expires.", "info")
     return redirect(url_for("auth.login"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 from typing import Any
@@ -34,6 +35,35 @@ class JsonFormatter(logging.Formatter):
         }
         body.update(getattr(record, "fields", {}))
         return json.dumps(body, default=str)
+
+
+class ThrottledLog:
+    """At most one line per ``interval_s`` per key, carrying how many were held back.
+
+    An outage makes every request fail the same way; logging each (with a traceback) once
+    turned a 6 s database outage into a 316k-line log. The first event of a key is logged at
+    once; later ones within the interval are only counted, and the next event after it logs
+    one line with the count.
+    """
+
+    def __init__(self, logger: logging.Logger, interval_s: float = 10.0) -> None:
+        self.logger = logger
+        self.interval_s = interval_s
+        self._state: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def log(self, level: int, key: str, message: str) -> bool:
+        """Log ``message`` unless ``key`` was logged within the interval; return if logged."""
+        now = time.monotonic()
+        with self._lock:
+            last, held = self._state.get(key, (float("-inf"), 0))
+            if now - last < self.interval_s:
+                self._state[key] = (last, held + 1)
+                return False
+            self._state[key] = (now, 0)
+        suffix = f" ({held} more in the last {now - last:.0f} s)" if held else ""
+        self.logger.log(level, "%s%s", message, suffix)
+        return True
 
 
 def init_app(app: Flask) -> None:

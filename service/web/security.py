@@ -10,15 +10,16 @@
 * Flask-Limiter on ``POST /login``: failed attempts are counted per client address
   (``LOGIN_RATE_LIMIT``) and per account (``LOGIN_ACCOUNT_RATE_LIMIT``); past either, the
   answer is 429 with ``Retry-After``. Counters live in ``RATELIMIT_STORAGE_URI``:
-  ``memory://`` (one process: development) or e.g. ``redis://host:6379`` so that every
-  gunicorn worker and host shares them.
+  ``memory://`` (one process: development) or Redis (``REDIS_URL``) so that every
+  gunicorn worker and host shares them. Counters unreachable: sign-in answers 503 (fails
+  closed); nothing else uses them.
 * Cookie flags: ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` unless the app is in debug or
   testing mode (``COMMONGROUND_SECURE_COOKIES=0`` turns it off for plain-HTTP hosts).
 
 Settings (``app.config`` first, then the environment, then the default):
 
 ``RATELIMIT_STORAGE_URI``
-    ``memory://``. Where rate-limit counters live.
+    ``REDIS_URL`` when set, else ``memory://``. Where rate-limit counters live.
 ``COMMONGROUND_LOGIN_RATE_LIMIT``
     ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
@@ -55,6 +56,8 @@ from service.web.auth import bearer_token
 from service.web.auth import load_user
 from service.web.auth import render_login
 from service.web.auth import unauthorized
+from service.web.shared import SharedStateError
+from service.web.shared import limiter_storage_options
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -65,7 +68,7 @@ TOKEN_BLUEPRINTS = frozenset({"api_partner"})
 #: Largest body the token-authenticated JSON API reads (64 KiB), chunked or not.
 API_MAX_BODY = 64 * 1024
 DEFAULTS = {
-    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),  # or REDIS_URL
     "LOGIN_RATE_LIMIT": ("COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
     "LOGIN_ACCOUNT_RATE_LIMIT": ("COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour"),
     "SECURE_COOKIES": ("COMMONGROUND_SECURE_COOKIES", "auto"),
@@ -154,6 +157,16 @@ HSTS = "max-age=31536000; includeSubDomains"
 def _over_https() -> bool:
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     return request.is_secure or forwarded == "https"
+
+
+def _check_counters() -> None:
+    # Sign-in fails closed: without counters, guessing would be unthrottled. (A storage
+    # error later in the request is a 503 too: service.web.errors.)
+    if request.endpoint == "auth.login" and request.method == "POST":
+        limiter: Limiter = current_app.extensions["commonground.limiter"]
+        if not limiter.storage.check():
+            msg = "sign-in attempt counters unreachable: sign-in is paused"
+            raise SharedStateError(msg)
 
 
 def _security_headers(response: Any) -> Any:
@@ -255,6 +268,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     # On everywhere but in tests, which turn it on where they test it.
     app.config.setdefault("WTF_CSRF_ENABLED", not app.testing)
+    if app.config.get("REDIS_URL") and not app.config.get("RATELIMIT_STORAGE_URI") and \
+            not os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     for name in DEFAULTS:
         app.config[name] = _setting(app, name)
 
@@ -279,8 +295,10 @@ def init_app(app: Flask) -> None:
             return
         csrf.protect(apply_exemptions=True)
 
-    limiter = Limiter(get_remote_address, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      headers_enabled=False)
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    # The storage is pluggable (any `limits` storage URI); errors of a shared one fail closed.
+    limiter = Limiter(get_remote_address, storage_uri=storage_uri, headers_enabled=False,
+                      storage_options=limiter_storage_options(storage_uri))
     limiter.init_app(app)
     app.extensions["commonground.limiter"] = limiter
     view = app.view_functions["auth.login"]
@@ -292,6 +310,8 @@ def init_app(app: Flask) -> None:
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
     app.register_error_handler(RateLimitExceeded, _too_many)
+    if not storage_uri.startswith("memory://"):
+        app.before_request(_check_counters)
     app.before_request(_refuse_nul)
     app.after_request(_cache_public_json)
     app.after_request(_security_headers)
