@@ -1,30 +1,31 @@
-"""Coverage at national scale, against bare baselines measured in the same run.
+"""Coverage as the service answers it: cold and warm latency, against a bare cKDTree.
 
-Rows, for 1.7 million demand points (about one per UK postcode, clustered like towns) against
-2,000 and 20,000 meetings (10 km reach):
+Two stores, each a real SQLite file:
 
-* ``matching.coverage.compute_coverage`` (what the service calls: nearest meeting, distances,
-  covered flags and shares), seconds and peak traced memory;
-* a bare scipy ``cKDTree`` on unit-sphere x, y, z with a nearest query (the in-process floor);
-* geopandas ``sjoin_nearest`` in EPSG:27700 (the common GIS route).
+* the demo (about 80 meetings, five hotspot trees);
+* national: 20,000 meetings of 2,000 approved organisations (clustered like towns over Great
+  Britain), each organisation with a licensed volunteer.
 
-Then: the size of the coverage map's HTML for national data (20,000 meetings, hexagons of the
-demand, 500 largest gaps), and the time to choose 5 sites over all GB towns with spopt's MCLP
-and with greedy. ``--quick`` uses 170,000 demand points and skips the exact MCLP.
+Both use the shipped national demand (2,813 postcode districts, 67.6 million people). For
+each: the *cold* answer (cache cleared: read the store, pick the serving meetings, compute
+coverage), the *warm* answer (the cache checked against the store's change counters), the
+what-if at one point (warm), site suggestion cold (greedy + exact MCLP within its budget) and
+warm, and the bare floor: one scipy ``cKDTree`` nearest query of the same demand against the
+same meeting positions, already in memory.
 
-Last line: ``ratio: X (compute_coverage seconds over bare cKDTree seconds, N x 20,000)``.
+Last line: ``ratio: X (cold coverage over bare cKDTree, national)``.
+``--quick`` skips the site suggestion of the national store.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,116 +33,149 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._data import clustered_gb_points
 from geo.distance import km_from_chord
 from geo.distance import unit_vectors
-from geo.service_area import service_area_from_text
-from matching.coverage import compute_coverage
-from matching.coverage import hexagons
-from matching.coverage import town_demand
-from matching.sites import suggest_sites
+from ingest.demand import district_demand
+from ingest.demo import load_demo
+from service.cli import interest_rows
+from service.usecases.coverage import coverage_result
+from service.usecases.coverage import site_suggestion
+from service.usecases.coverage_cache import CACHE
+from store import Store
+from store import models
+from store.coverage import meetings_frame
+from store.upsert import upsert_rows
 
 RADIUS_KM = 10.0
 
 
-def measure(fn):
-    """Seconds of an untraced run (best of two), then peak traced memory of a third run.
-
-    tracemalloc slows allocation-heavy code a lot, so time and memory are separate runs.
-    """
-    seconds = []
-    for _ in range(2):
+def timed(fn, repeat: int = 1):
+    best, out = float("inf"), None
+    for _ in range(repeat):
         t0 = time.perf_counter()
         out = fn()
-        seconds.append(time.perf_counter() - t0)
-    tracemalloc.start()
-    fn()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return out, min(seconds), peak / 1e6
+        best = min(best, time.perf_counter() - t0)
+    return out, best
 
 
-def bare_ckdtree(d_lat, d_lon, m_lat, m_lon, pop):
-    tree = cKDTree(unit_vectors(m_lat, m_lon))
-    chord, _ = tree.query(unit_vectors(d_lat, d_lon), k=1, workers=2)
-    covered = km_from_chord(chord) <= RADIUS_KM
-    return int(pop[covered].sum())
+def bare(demand, m_lat, m_lon) -> tuple[int, float]:
+    d_xyz = unit_vectors(demand["lat"].to_numpy(), demand["lon"].to_numpy())
+    pop = demand["population"].to_numpy()
+
+    def run() -> int:
+        tree = cKDTree(unit_vectors(m_lat, m_lon))
+        chord, _ = tree.query(d_xyz, k=1)
+        return int(pop[km_from_chord(chord) <= RADIUS_KM].sum())
+
+    return timed(run, repeat=3)
 
 
-def sjoin(d_lat, d_lon, m_lat, m_lon, pop):
-    import geopandas as gpd
+def national_store(folder: Path, n_orgs: int = 2_000, per_org: int = 10) -> Store:
+    store = Store(f"sqlite:///{folder / 'national.db'}")
+    store.init_db()
+    lat, lon = clustered_gb_points(n_orgs * per_org, seed=23)
+    founded = dt.date(2019, 1, 1)
+    orgs = [{"name": f"Org {i}", "status": "approved", "founded_on": founded,
+             "lat": float(lat[i * per_org]), "lon": float(lon[i * per_org]),
+             "location_precision": "exact", "source": "bench", "source_id": str(i)}
+            for i in range(n_orgs)]
+    with store.session() as s:
+        ids = [pk for _o, pk in upsert_rows(s, models.PeerOrganisation, orgs,
+                                            key=("source", "source_id"))]
+        meetings = [{"organisation_id": ids[k // per_org], "name": f"Meeting {k}",
+                     "lat": float(lat[k]), "lon": float(lon[k]), "location_precision": "exact",
+                     "attendance": "in_person", "active": True, "source": "bench",
+                     "source_id": str(k), "weekdays": [1]}
+                    for k in range(n_orgs * per_org)]
+        upsert_rows(s, models.Meeting, meetings, key=("source", "source_id"))
+        vols = [{"organisation_id": oid, "display_name": "V.", "licence_number": f"B-{oid}",
+                 "licence_valid_until": dt.date.today() + dt.timedelta(days=365)}
+                for oid in ids]
+        upsert_rows(s, models.Volunteer, vols, key=("licence_number",))
+    return store
 
-    demand = gpd.GeoDataFrame({"pop": pop}, geometry=gpd.points_from_xy(d_lon, d_lat),
-                              crs=4326).to_crs(27700)
-    meets = gpd.GeoDataFrame(geometry=gpd.points_from_xy(m_lon, m_lat), crs=4326).to_crs(27700)
-    joined = gpd.sjoin_nearest(demand, meets, distance_col="m")
-    joined = joined[~joined.index.duplicated()]
-    return int(joined.loc[joined["m"] <= RADIUS_KM * 1000, "pop"].sum())
+
+def report(label: str, store: Store, demand, *, sites: bool) -> float:
+    frame = meetings_frame(store)
+    covered_bare, t_bare = bare(demand, frame["lat"].to_numpy(), frame["lon"].to_numpy())
+    CACHE.clear()
+    cold, t_cold = timed(lambda: coverage_result(store, radius_km=RADIUS_KM))
+    warm, t_warm = timed(lambda: coverage_result(store, radius_km=RADIUS_KM), repeat=20)
+    _, t_what = timed(lambda: warm.what_if(53.48, -2.24), repeat=20)
+    rows = [("coverage, cold (store read + compute)", t_cold, cold.covered_population),
+            ("coverage, warm (cache checked)", t_warm, warm.covered_population),
+            ("what-if at one point, warm", t_what, None),
+            ("bare cKDTree (positions in memory)", t_bare, covered_bare)]
+    if sites:
+        s_cold, t_s_cold = timed(lambda: site_suggestion(store, cold, count=5))
+        _, t_s_warm = timed(lambda: site_suggestion(store, cold, count=5), repeat=20)
+        rows += [(f"5 sites, cold ({s_cold.method}; greedy "
+                  f"{s_cold.greedy_population:,} vs {s_cold.added_population:,})",
+                  t_s_cold, s_cold.added_population),
+                 ("5 sites, warm", t_s_warm, s_cold.added_population)]
+    for name, t, people in rows:
+        shown = "" if people is None else f"{people:>14,}"
+        print(f"{label:<9}{len(frame):>9,} {name:<58}{1000 * t:>10.1f}{shown:>15}")
+    print(f"{label:<9} cold/bare {t_cold / t_bare:.1f}x, warm/bare {t_warm / t_bare:.2f}x")
+    if cold.covered_population != covered_bare:
+        msg = f"{label}: service ({cold.covered_population}) and bare tree disagree"
+        raise SystemExit(msg)
+    return t_cold / t_bare
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="170k demand points, no MCLP")
+    parser.add_argument("--quick", action="store_true", help="no national site suggestion")
     args = parser.parse_args()
-    n = 170_000 if args.quick else 1_700_000
-    d_lat, d_lon = clustered_gb_points(n, seed=11)
-    rng = np.random.default_rng(5)
-    pop = rng.integers(10, 80, n)
-    demand = pd.DataFrame({"name": np.arange(n).astype(str), "lat": d_lat, "lon": d_lon,
-                           "population": pop})
-    # Warm the imports and caches of every approach on a small input first.
-    compute_coverage(demand.head(1000), pd.DataFrame({"id": [0], "lat": [53.0], "lon": [-2.0]}))
-    sjoin(d_lat[:100], d_lon[:100], d_lat[:10], d_lon[:10], pop[:100])
-    print(f"{'demand':>10} {'meetings':>9} {'approach':<34} {'seconds':>8} {'peak MB':>8} "
-          f"{'covered people':>15}")
-    ratio = None
-    for n_meet in (2_000, 20_000):
-        m_lat, m_lon = clustered_gb_points(n_meet, seed=23)
-        meetings = pd.DataFrame({"id": np.arange(n_meet), "lat": m_lat, "lon": m_lon})
-        ours, t_ours, mem_ours = measure(lambda m=meetings: compute_coverage(
-            demand, m, radius_km=RADIUS_KM, workers=2))
-        base, t_base, mem_base = measure(lambda a=m_lat, b=m_lon: bare_ckdtree(
-            d_lat, d_lon, a, b, pop))
-        gis, t_gis, mem_gis = measure(lambda a=m_lat, b=m_lon: sjoin(d_lat, d_lon, a, b, pop))
-        for name, t, mem, covered in (
-            ("compute_coverage (ours)", t_ours, mem_ours, ours.covered_population),
-            ("bare cKDTree, unit vectors", t_base, mem_base, base),
-            ("geopandas sjoin_nearest (27700)", t_gis, mem_gis, gis),
-        ):
-            print(f"{n:>10,} {n_meet:>9,} {name:<34} {t:>8.2f} {mem:>8.0f} {covered:>15,}")
-        if ours.covered_population != base:
-            msg = f"ours ({ours.covered_population}) and the bare tree ({base}) disagree"
-            raise SystemExit(msg)
-        ratio = (t_ours / t_base, t_gis / t_ours)
+    demand = district_demand()
+    # The same serving meetings as the service: the demo's are filtered, the bare tree
+    # gets the ones coverage counts (all of the national store's serve people).
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        demo = Store(f"sqlite:///{folder / 'demo.db'}")
+        demo.init_db()
+        demo.seed_interests(interest_rows())
+        load_demo(demo)
+        print(f"{'store':<9}{'meetings':>9} {'answer':<58}{'ms':>10}{'people':>15}")
+        # Warm imports once (not timed).
+        coverage_result(demo, radius_km=RADIUS_KM)
+        CACHE.clear()
+        report_demo(demo, demand)
+        national = national_store(folder)
+        ratio = report("national", national, demand, sites=not args.quick)
+        demo.dispose()
+        national.dispose()
+    print(f"ratio: {ratio:.1f} (cold coverage over bare cKDTree, national, "
+          f"{len(demand):,} demand points x 20,000 meetings)")
 
-    from maps import build_coverage_map
 
-    m_lat, m_lon = clustered_gb_points(20_000, seed=23)
-    meetings = pd.DataFrame({"id": np.arange(20_000), "name": [f"Meeting {i}" for i in
-                                                                range(20_000)],
-                             "lat": m_lat, "lon": m_lon})
-    towns = town_demand(service_area_from_text("GB"))
-    result = compute_coverage(demand, meetings, radius_km=RADIUS_KM, workers=2)
-    t0 = time.perf_counter()
-    cells = hexagons(result.demand, resolution=5)
-    html = build_coverage_map(meetings, radius_km=RADIUS_KM, hexagons=cells,
-                              gaps=compute_coverage(towns, meetings).gaps(None)
-                              ).get_root().render()
-    print(f"coverage map, national data: {len(html.encode()):,} bytes of HTML "
-          f"({len(cells):,} hexagons, 20,000 meetings clustered; built in "
-          f"{time.perf_counter() - t0:.1f} s); target under 5,000,000")
+def report_demo(store: Store, demand) -> None:
+    """The demo's bare baseline uses the meetings coverage counts."""
+    from matching.coverage import serving_meetings
+    from store.coverage import organisations_frame
+    from store.coverage import volunteers_frame
 
-    sparse = pd.DataFrame({"id": np.arange(2_000), "lat": clustered_gb_points(2_000, seed=23)[0],
-                           "lon": clustered_gb_points(2_000, seed=23)[1]})
-    town_cov = compute_coverage(towns, sparse, radius_km=RADIUS_KM)
-    methods = ("greedy",) if args.quick else ("greedy", "mclp")
-    for method in methods:
-        t0 = time.perf_counter()
-        s = suggest_sites(town_cov.demand, radius_km=RADIUS_KM, count=5, method=method,
-                          min_candidate_population=0)
-        print(f"5 sites over all {len(towns):,} GB towns by {method}: "
-              f"{time.perf_counter() - t0:.2f} s, {s.added_population:,} people newly covered "
-              f"({s.candidates:,} candidates x {s.demand_points:,} demand after reduction)")
-    print(f"sjoin_nearest over ours: {ratio[1]:.1f}x")
-    print(f"ratio: {ratio[0]:.2f} (compute_coverage seconds over bare cKDTree seconds, "
-          f"{n:,} x 20,000)")
+    serving = serving_meetings(meetings_frame(store), organisations_frame(store),
+                               volunteers_frame(store), on=dt.date.today())
+    covered_bare, t_bare = bare(demand, serving["lat"].to_numpy(), serving["lon"].to_numpy())
+    CACHE.clear()
+    cold, t_cold = timed(lambda: coverage_result(store, radius_km=RADIUS_KM))
+    warm, t_warm = timed(lambda: coverage_result(store, radius_km=RADIUS_KM), repeat=20)
+    _, t_what = timed(lambda: warm.what_if(53.48, -2.24), repeat=20)
+    s_cold, t_s_cold = timed(lambda: site_suggestion(store, cold, count=5))
+    _, t_s_warm = timed(lambda: site_suggestion(store, cold, count=5), repeat=20)
+    rows = [("coverage, cold (store read + compute)", t_cold, cold.covered_population),
+            ("coverage, warm (cache checked)", t_warm, warm.covered_population),
+            ("what-if at one point, warm", t_what, None),
+            ("bare cKDTree (serving meetings in memory)", t_bare, covered_bare),
+            (f"5 sites, cold ({s_cold.method}; greedy {s_cold.greedy_population:,})",
+             t_s_cold, s_cold.added_population),
+            ("5 sites, warm", t_s_warm, s_cold.added_population)]
+    for name, t, people in rows:
+        shown = "" if people is None else f"{people:>14,}"
+        print(f"{'demo':<9}{len(serving):>9,} {name:<58}{1000 * t:>10.1f}{shown:>15}")
+    print(f"{'demo':<9} cold/bare {t_cold / t_bare:.1f}x, warm/bare {t_warm / t_bare:.2f}x")
+    if cold.covered_population != covered_bare:
+        msg = f"demo: service ({cold.covered_population}) and bare tree disagree"
+        raise SystemExit(msg)
 
 
 if __name__ == "__main__":

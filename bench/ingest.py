@@ -15,6 +15,13 @@ rows per second of
 Also, with no database: ``ingest.readers.read_file`` alone (read and map the CSV to records,
 the first step of the pipeline) against a bare ``csv.DictReader`` over the same file.
 
+With ``--bad-mb MB`` (e.g. 50): a CSV of that size whose every row is rejected, loaded by
+the CLI in a child process with this checkout and with the commit before issue 10's work
+(``--baseline-ref``): wall and CPU seconds, peak RSS and report size of each
+(``bench/_bad_rows.py``).
+
+The process's own peak RSS is printed at the end.
+
 Last line: ``ratio: X (pipeline rows/s over executemany rows/s, SQLite, N=...)``.
 
 ``--quick`` uses 10,000 rows. The PostGIS rows grow faster than linearly with N (first ingest
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import resource
 import sys
 import tempfile
 import time
@@ -35,6 +43,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._bad_rows import BASELINE_REF
+from bench._bad_rows import bad_rows_case
+from bench._bad_rows import print_bad_rows
 from bench._data import clustered_gb_points
 from geo.geocode import OfflineGeocoder
 from geo.service_area import service_area_from_text
@@ -190,12 +201,20 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="10,000 rows instead of 100,000")
     parser.add_argument("-n", type=int, default=None, help="rows (overrides --quick)")
+    parser.add_argument("--bad-mb", type=float, default=0.0,
+                        help="also load a CSV of this many MB of bad rows (e.g. 50)")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF,
+                        help="commit to compare the bad-rows load with ('' for none)")
     args = parser.parse_args()
     n = args.n or (10_000 if args.quick else 100_000)
     area = service_area_from_text("GB")
     geocoder = OfflineGeocoder()
     results: list[tuple[str, str, int, float]] = []
     skipped = None
+    bad: list[tuple[str, dict[str, Any]]] = []
+    if args.bad_mb:
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = bad_rows_case(args.bad_mb, Path(tmp), baseline_ref=args.baseline_ref or None)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "associations.csv"
         rows = make_rows(n, area)
@@ -254,6 +273,11 @@ def main() -> None:
             ratio = rate[backend, "pipeline, first ingest"] / rate[backend, base]
             label = f"ratio pipeline/{base.removeprefix('bare ')}"
             print(f"{backend:<8} {label:<34} {'':>8} {'':>9} {ratio:>10.3f}")
+    if bad:
+        print_bad_rows(bad)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process (all rows of the table above held in memory): "
+          f"{peak:.0f} MB")
     headline = rate["SQLite", "pipeline, first ingest"] / rate["SQLite", "bare executemany"]
     print(f"ratio: {headline:.3f} (pipeline rows/s over executemany rows/s, SQLite, N={n})")
 

@@ -2,7 +2,9 @@
 
 For N opportunities clustered over GB like real towns (10k, 100k and, without --quick, 1M;
 3,000 associations; titles, texts, tags and skills drawn from the demo vocabulary; 80% open),
-p50/p95 of one request (1-2 interests, 15 km, top 10, scoring and reasons included) through
+p50/p95 of one request (half with 1-2 interests, half in everyday words from the frozen
+evaluation set, so understanding the words is timed too; 15 km, top 10, scoring and reasons
+included) through
 ``Recommender.recommend`` on a ``StoreCandidates`` source, against, in the same run:
 
 * bare cKDTree: scipy ``cKDTree`` on unit-sphere x,y,z over the open points, all within
@@ -25,6 +27,7 @@ the PostGIS ratio (recommend p95 over bare ``ST_DWithin`` p95) is on the line of
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -139,14 +142,24 @@ def timed(fn, items) -> tuple[float, float]:
     return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
 
 
+EVERYDAY = (Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
+            / "everyday_requests.json")
+
+
 def make_queries(m: int) -> list[PeerQuery]:
+    """Half with 1-2 interests, half in everyday words (text understanding included)."""
     rng = random.Random(11)
+    texts = [r["text"] for r in json.loads(EVERYDAY.read_text())["requests"]]
     return [PeerQuery(Origin(q), interests=tuple(rng.sample(SLUGS, rng.choice((1, 2)))),
-                      radius_km=RADIUS_KM) for q in query_points(m)]
+                      radius_km=RADIUS_KM) if i % 2 else
+            PeerQuery(Origin(q), text=rng.choice(texts), radius_km=RADIUS_KM)
+            for i, q in enumerate(query_points(m))]
 
 
 def engine_rows(n: int, where: str, rec: Recommender, queries: list[PeerQuery]) -> list[tuple]:
     out = [(n, where, "recommend (early stop)", *timed(rec.recommend, queries))]
+    counted = [dataclasses.replace(q, with_total=True) for q in queries]
+    out.append((n, where, "recommend + total", *timed(rec.recommend, counted)))
     out.append((n, where, "scored whole radius", *timed(rec.score_everything, queries)))
     return out
 

@@ -19,7 +19,8 @@ The rules
   ``max_text`` characters (5000 by default).
 - Lists are lists or text separated by commas, semicolons, new lines, tabs or ``|``; items
   are kept once each.
-- A web address is http(s); one without a scheme (``www.example.org``) gets ``http://`` with
+- A web address is http(s) and holds only the characters RFC 3986 allows (no space, ``"``,
+  ``<``, ``>``, ...); one without a scheme (``www.example.org``) gets ``http://`` with
   a warning. An email address has the form ``name@example.org``. A phone number has at
   least 6 digits and only digits, spaces and ``+ ( ) - .``.
 - Days, times: :mod:`domain.schedule`. Dates: ISO ``2024-05-01``, UK ``01/05/2024`` (day
@@ -74,7 +75,8 @@ SHORT_LIMITS = {
     "name": 200, "title": 200, "venue": 200, "commitment": 200, "category": 60,
     "contact_phone": 40, "charity_number": 20, "source_id": 200, "postcode": 10,
     "organisation": 200, "region": 120, "association": 200, "association_name": 200,
-    "association_category": 60, "group_name": 200, "conference_phone": 60,
+    "association_category": 60, "association_postcode": 10, "group_name": 200,
+    "conference_phone": 60,
 }
 """Fields stored in a column of a fixed length: field -> most characters."""
 URL_LIMIT, EMAIL_LIMIT = 500, 254
@@ -82,7 +84,13 @@ NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "titl
 """The field that names a record of each kind (required)."""
 NOUN = {"meetings": "meeting", "associations": "association", "opportunities": "opportunity"}
 
-_MISSING_WORDS = frozenset(("", "na", "n/a", "null", "none", "nan"))
+_MISSING_WORDS = frozenset(("", "na", "n/a", "n.a.", "null", "none", "nan", "-", "--", "?",
+                            "not known", "unknown", "n/k", "nk", "not applicable", "tbc",
+                            "tba", "nil"))
+# RFC 3986: unreserved, reserved and '%' (percent-escapes); anything else (space, '"', '<',
+# '>', '{', '}', '|', '\\', '^', '`', non-ASCII) cannot be a character of a URI.
+_URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y",
                  "%d %b %Y")
 _BOOLS = {"true": True, "t": True, "yes": True, "y": True, "1": True,
@@ -252,9 +260,15 @@ def web_address(value: Any, name: str, ctx: Context) -> str:
         ctx.warnings.append(f"{name} {out!r} has no scheme: stored as {fixed!r}")
         out = text(fixed, name, limit=URL_LIMIT)
     parts = urlsplit(out)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in out:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         msg = (f"{name} {out!r} is not a web address: use an http:// or https:// URL such "
                "as 'https://example.org/'")
+        raise FieldError(msg, field=name, value=value)
+    if not _URI_CHARS_RE.fullmatch(out) or _BAD_ESCAPE_RE.search(out):
+        bad = sorted({c for c in out if not _URI_CHARS_RE.fullmatch(c)}) or ["%"]
+        msg = (f"{name} {out!r} is not a web address: use an http:// or https:// URL such "
+               f"as 'https://example.org/', without {' '.join(map(repr, bad))} (characters "
+               "RFC 3986 does not allow: percent-encode them)")
         raise FieldError(msg, field=name, value=value)
     return out
 
@@ -505,6 +519,7 @@ RULES: dict[str, _Spec] = {
         "contact_email": (email_address, "values"), "contact_phone": (phone_number, "values"),
         "charity_number": (short_text, "values"),
         "status": (partial(choice, allowed=ORG_STATUSES), "values"),
+        "opening_times": (text, "values"),
     },
     "opportunities": {
         "title": (short_text, "values"), "description": (text, "values"),
@@ -517,12 +532,16 @@ RULES: dict[str, _Spec] = {
         "starts_on": (parse_date, "values"), "ends_on": (parse_date, "values"),
         "association": (short_text, "refs"), "association_name": (short_text, "refs"),
         "association_category": (short_text, "refs"),
+        "association_postcode": (short_text, "refs"),
         "association_website": (web_address, "refs"),
     },
 }
 """Per kind: field -> (parser, ``"values"`` (a column) or ``"refs"`` (a reference)).
 Positions (``lat``, ``lon``, ``postcode``, ``location_precision``) are checked apart, with
 the service area: :func:`coordinates`, :func:`postcode`, :func:`precision`."""
+
+
+_ALL_RULES = {kind: {**_COMMON, **rules} for kind, rules in RULES.items()}
 
 
 def check_fields(
@@ -540,9 +559,9 @@ def check_fields(
     values: dict[str, Any] = {}
     refs: dict[str, Any] = {}
     problems: list[Problem] = []
-    for name, (parser, dest) in {**_COMMON, **RULES[kind]}.items():
+    for name, (parser, dest) in _ALL_RULES[kind].items():
         raw = data.get(name)
-        if is_missing(raw):
+        if raw is None or is_missing(raw):
             continue
         try:
             parsed = parser(raw, name, ctx)

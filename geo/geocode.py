@@ -7,8 +7,10 @@ answer is in ``location.raw["precision"]``: one of ``exact``, ``postcode``, ``di
 
 - :class:`OfflineGeocoder` needs no network. It resolves, in order: a full postcode found in
   a loaded :class:`PostcodeTable` (``postcode``); else the centroid of its district, the
-  outward code (``district``); else the centroid of its area (``area``), from the table or,
-  with no table at all, from the built-in area centroids; else a town name through the
+  outward code (``district``: from a table's district rows, else the built-in published
+  centroids of :mod:`geo._postcode_districts`, else a table's own postcodes); else the
+  centroid of its area (``area``), from the table or the built-in area centroids; else a
+  town name through the
   GeoNames :class:`~geo.gazetteer.Gazetteer` (``town``).
 - :class:`NominatimGeocoder` asks OpenStreetMap's Nominatim through geopy, at most once a
   second (their usage policy), and keeps every answer in an on-disk JSON cache.
@@ -39,6 +41,7 @@ from geopy.geocoders import Nominatim
 from geopy.location import Location
 
 from geo._postcode_areas import _POSTCODE_AREA_CENTROIDS
+from geo._postcode_districts import _POSTCODE_DISTRICT_CENTROIDS
 from geo.gazetteer import Gazetteer
 from geo.gazetteer import _fold
 from geo.postcode import Postcode
@@ -108,7 +111,8 @@ class OfflineGeocoder:
     Parameters
     ----------
     postcode_table
-        Full postcodes and districts; ``None`` to geocode areas (built in) and towns only.
+        Full postcodes and districts; ``None`` to geocode districts and areas (built in)
+        and towns only.
     gazetteer
         Towns; by default the GeoNames places of ``country``, loaded on first use.
     country
@@ -121,7 +125,7 @@ class OfflineGeocoder:
     >>> geocoder = OfflineGeocoder()
     >>> location = geocoder.geocode("WA1 1AA")
     >>> location.raw["precision"], round(location.latitude, 1), round(location.longitude, 1)
-    ('area', 53.4, -2.6)
+    ('district', 53.4, -2.6)
     >>> geocoder.geocode("Stretford").raw["precision"]
     'town'
     """
@@ -173,8 +177,18 @@ class OfflineGeocoder:
             latlon = table.postcode(pc.text)
             if latlon is not None:
                 return _hit(latlon, "postcode", pc.text, "postcode table")
-        if table is not None and pc.district is not None and pc.district in table.districts:
-            return _hit(table.districts[pc.district], "district", pc.district, "postcode table")
+        if pc.district is not None:
+            # Given district rows (a national table) come first; districts derived from a
+            # partial table of full postcodes only describe its part, so the built-in
+            # published centroids come before those.
+            sources: list[tuple[Mapping[str, tuple[float, float]], str]] = [
+                (_POSTCODE_DISTRICT_CENTROIDS, "built-in postcode districts")]
+            if table is not None:
+                sources.insert(0 if table.has_district_rows else 1,
+                               (table.districts, "postcode table"))
+            for centroids, source in sources:
+                if pc.district in centroids:
+                    return _hit(centroids[pc.district], "district", pc.district, source)
         found = self._area(pc.area)
         if found is not None:
             return _hit(found[0], "area", pc.area, found[1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
     from numpy.typing import ArrayLike
 
+NOT_A_POSTCODE = "not a postcode"
+NO_COORDINATES = "no coordinates"
+INACTIVE = "inactive or non-geographic district"
 # Code-Point Open positional quality 90: no coordinates.
 _CODEPOINT_NO_COORDS = 90
 _NORMAL_FULL_RE = re.compile(r"([A-Z]{1,2})[0-9][A-Z0-9]? [0-9][A-Z]{2}")
@@ -41,6 +45,16 @@ _POSTCODE_COLUMNS = ("pcds", "pcd", "pcd2", "postcode", "post code", "postcode d
 _LAT_COLUMNS = ("lat", "latitude")
 _LON_COLUMNS = ("long", "lon", "longitude", "lng")
 _EASTING_COLUMNS = ("easting", "eastings", "oseast1m")
+_DOOGAL_COLUMNS = ("grid ref", "grid reference", "in use?", "active postcodes", "town/area",
+                   "nearby districts", "postcodes")
+#: Columns of a list of places (libraries, clubs, ...) rather than of a postcode table.
+PLACE_COLUMNS = ("name", "title", "address", "email", "e-mail", "website", "web", "url",
+                 "phone", "telephone", "description", "organisation", "organization",
+                 "charity_name", "category")
+LAYOUTS = ("onspd", "doogal", "codepoint", "plain")
+"""Recognised postcode table layouts: the ONS Postcode Directory / NSPL (``pcds`` ...), the
+doogal.co.uk exports (``Postcode, Latitude, Longitude, Easting, Northing, Grid Ref``...),
+OS Code-Point Open (no header) and plain ``postcode`` + ``lat``/``lon`` tables."""
 _NORTHING_COLUMNS = ("northing", "northings", "osnrth1m")
 
 
@@ -119,6 +133,8 @@ class PostcodeTable:
     skipped : int
         Rows left out: not a postcode, no or impossible coordinates, inactive or
         non-geographic district.
+    skip_reasons : collections.Counter
+        ``skipped`` by reason: ``"not a postcode"``, ``"no coordinates"``, ``"inactive"``.
 
     Examples
     --------
@@ -142,11 +158,13 @@ class PostcodeTable:
         self._row: dict[str, int] = {}
         keep: list[int] = []
         self.skipped = 0
+        self.skip_reasons: Counter[str] = Counter()
         for i, text in enumerate(postcodes):
             try:
                 key = _full_key(text)
             except InvalidPostcodeError:
                 self.skipped += 1
+                self.skip_reasons[NOT_A_POSTCODE] += 1
                 continue
             if key in self._row:
                 continue
@@ -216,6 +234,7 @@ class PostcodeTable:
         out = cls(keys, np.concatenate([*lats, np.empty(0)]),
                   np.concatenate([*lons, np.empty(0)]), districts=districts)
         out.skipped = sum(t.skipped for t in tables)
+        out.skip_reasons = sum((t.skip_reasons for t in tables), Counter())
         return out
 
     @classmethod
@@ -263,6 +282,51 @@ class PostcodeTable:
             return _from_header(path, first, reader)
 
 
+def postcode_layout(first_row: Sequence[str]) -> str:
+    """Which of :data:`LAYOUTS` a table's first row (header) says it is.
+
+    Raises
+    ------
+    ValueError
+        When the row is none of them, or names columns of a list of places (``name``,
+        ``address``, ``website``, ...): such a table is not a postcode table.
+
+    Examples
+    --------
+    >>> postcode_layout(["pcd", "pcd2", "pcds", "dointr", "lat", "long"])
+    'onspd'
+    >>> postcode_layout(["Postcode", "Latitude", "Longitude", "Easting", "Northing"])
+    'doogal'
+    >>> postcode_layout(["postcode", "lon", "lat"])
+    'plain'
+    """
+    row = list(first_row)
+    if _looks_like_codepoint(row):
+        return "codepoint"
+    header = [str(h).replace("\ufeff", "").strip().lower() for h in row]
+    places = [h for h in header if h in PLACE_COLUMNS]
+    if places:
+        msg = (f"columns {places!r} are those of a list of places, not of a postcode table: "
+               "load such a file with `ingest associations` (or meetings, opportunities)")
+        raise ValueError(msg)
+    has_pc = _column(header, _POSTCODE_COLUMNS) is not None
+    latlon = _column(header, _LAT_COLUMNS) is not None and \
+        _column(header, _LON_COLUMNS) is not None
+    grid = _column(header, _EASTING_COLUMNS) is not None and \
+        _column(header, _NORTHING_COLUMNS) is not None
+    if not has_pc or not (latlon or grid):
+        msg = (f"cannot tell the layout from the first row {row[:8]!r}; expected a postcode "
+               f"column ({', '.join(_POSTCODE_COLUMNS)}) with lat/long or easting/northing "
+               "columns, or Code-Point Open rows (postcode, quality, eastings, northings) "
+               "without a header")
+        raise ValueError(msg)
+    if "pcds" in header or "pcd" in header:
+        return "onspd"
+    if (latlon and grid) or any(h in header for h in _DOOGAL_COLUMNS):
+        return "doogal"
+    return "plain"
+
+
 def _looks_like_codepoint(row: list[str]) -> bool:
     if len(row) < 4:  # noqa: PLR2004 - postcode, quality, eastings, northings
         return False
@@ -278,22 +342,23 @@ def _from_codepoint(rows: Iterable[list[str]]) -> PostcodeTable:
     codes: list[str] = []
     east: list[float] = []
     north: list[float] = []
-    skipped = 0
+    reasons: Counter[str] = Counter()
     for row in rows:
         try:
             quality, e, n = int(row[1]), float(row[2]), float(row[3])
         except (IndexError, ValueError):
-            skipped += 1
+            reasons[NO_COORDINATES] += 1
             continue
         if quality >= _CODEPOINT_NO_COORDS or (e == 0.0 and n == 0.0):
-            skipped += 1
+            reasons[NO_COORDINATES] += 1
             continue
         codes.append(row[0])
         east.append(e)
         north.append(n)
     lon, lat = bng_to_lonlat(east, north)
     table = PostcodeTable(codes, lat, lon)
-    table.skipped += skipped
+    table.skipped += sum(reasons.values())
+    table.skip_reasons.update(reasons)
     return table
 
 
@@ -321,11 +386,11 @@ def _from_header(path: Path, first: list[str], rows: Iterable[list[str]]) -> Pos
                _column(header, ("town/area",)))
     units: tuple[list[str], list[float], list[float]] = ([], [], [])
     districts: tuple[list[str], list[float], list[float]] = ([], [], [])
-    skipped = 0
+    reasons: Counter[str] = Counter()
     for row in rows:
         parsed = _read_row(row, columns)
-        if parsed is None:
-            skipped += 1
+        if isinstance(parsed, str):
+            reasons[parsed] += 1
             continue
         is_full, key, x, y = parsed
         codes, xs, ys = units if is_full else districts
@@ -345,30 +410,38 @@ def _from_header(path: Path, first: list[str], rows: Iterable[list[str]]) -> Pos
         [ll[1] for ll in unit_latlon if ll is not None],
         districts=centroids,
     )
-    table.skipped += skipped + (len(unit_latlon) - len(keep)) + district_latlon.count(None)
+    reasons[NO_COORDINATES] += (len(unit_latlon) - len(keep)) + district_latlon.count(None)
+    table.skipped += sum(reasons.values())
+    table.skip_reasons.update(+reasons)
     return table
 
 
 def _read_row(
     row: list[str], columns: tuple[int, int, int, int | None, int | None]
-) -> tuple[bool, str, float, float] | None:
-    """``(is_full, postcode or district, x, y)`` of a row, or ``None`` to skip it."""
+) -> tuple[bool, str, float, float] | str:
+    """``(is_full, postcode or district, x, y)`` of a row, or why it is skipped."""
     i_pc, i_x, i_y, i_active, i_town = columns
     try:
-        text, x, y = row[i_pc].strip(), float(row[i_x]), float(row[i_y])
+        text = row[i_pc].strip()
+    except IndexError:
+        return NOT_A_POSTCODE
+    m = _NORMAL_FULL_RE.fullmatch(text)
+    if m is not None and m[1] in POSTCODE_AREAS:  # the common case, without a full parse
+        is_full, key = True, text
+    else:
+        pc = _parse_any(text)
+        if pc is None or pc.kind == "area":
+            return NOT_A_POSTCODE
+        is_full, key = pc.kind == "full", pc.text
+    try:
+        x, y = float(row[i_x]), float(row[i_y])
         inactive = i_active is not None and _is_zero(row[i_active])
         non_geo = i_town is not None and "non-geographic" in row[i_town].lower()
     except (IndexError, ValueError):
-        return None
+        return NO_COORDINATES
     if inactive or non_geo:
-        return None
-    m = _NORMAL_FULL_RE.fullmatch(text)
-    if m is not None and m[1] in POSTCODE_AREAS:  # the common case, without a full parse
-        return True, text, x, y
-    pc = _parse_any(text)
-    if pc is None or pc.kind == "area":
-        return None
-    return pc.kind == "full", pc.text, x, y
+        return INACTIVE
+    return is_full, key, x, y
 
 
 def _to_latlon(

@@ -48,6 +48,7 @@ organisations, ``organisation_source_id`` on meetings, volunteers and links,
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from geo.gazetteer import Gazetteer
@@ -105,12 +106,27 @@ def _plain(row: ROW, refs: dict[str, tuple[str, dict[str, int]]]) -> ROW:
     return out
 
 
+def _needs_from(rows: list[ROW], today: dt.date) -> list[ROW]:
+    """The opportunities with their dates moved from :data:`DEMO_TODAY` to ``today``.
+
+    A demo loaded today is not full of needs that ended months ago: each need starts and
+    ends as many days from the load day as it did from ``DEMO_TODAY``.
+    """
+    shift = today - DEMO_TODAY
+    return [{**r, **{k: r[k] + shift for k in ("starts_on", "ends_on") if r.get(k)}}
+            for r in rows]
+
+
 def load_demo(
-    store: Store, *, gazetteer: Gazetteer | None = None, seed: int = 2024
+    store: Store, *, gazetteer: Gazetteer | None = None, seed: int = 2024,
+    today: dt.date | None = None,
 ) -> dict[str, dict[str, int]]:
     """Build the demo data set and upsert it into ``store`` in one transaction.
 
-    Idempotent: a second run with the same seed reports every row ``unchanged``.
+    Idempotent: a second run with the same seed on the same day reports every row
+    ``unchanged``. Licence end dates and needs' start and end dates are moved by
+    ``today - DEMO_TODAY``, so the demo keeps its mix of valid, expiring and lapsed licences,
+    and of running and soon-starting needs, on whatever day it is loaded.
 
     Parameters
     ----------
@@ -120,6 +136,8 @@ def load_demo(
         Defaults to the GeoNames gazetteer of GB.
     seed
         Passed to :func:`build_demo`.
+    today
+        The day it is loaded (default: the clock's today).
 
     Returns
     -------
@@ -137,6 +155,10 @@ def load_demo(
                "the schema and seeds the interest taxonomy")
         raise ValueError(msg)
     data = build_demo(gazetteer or Gazetteer.from_geonames("GB"), interests, seed=seed)
+    shift = (today or dt.date.today()) - DEMO_TODAY
+    for row in data.volunteers:
+        if row["licence_valid_until"] is not None:
+            row["licence_valid_until"] = row["licence_valid_until"] + shift
     report: dict[str, dict[str, int]] = {}
 
     with store.session() as s:
@@ -168,8 +190,8 @@ def load_demo(
         assocs = upsert("associations", data.associations, ("source", "source_id"),
                         {})
         by_assoc = {"association_source_id": ("association_id", assocs)}
-        upsert("opportunities", data.opportunities, ("source", "source_id"),
-               by_assoc)
+        upsert("opportunities", _needs_from(data.opportunities, today or dt.date.today()),
+               ("source", "source_id"), by_assoc)
         upsert("mutual_interest_links", data.mutual_interest_links,
                ("organisation_id", "association_id"), by_org | by_assoc)
     return report

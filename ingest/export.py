@@ -6,13 +6,14 @@ every stored field, the position precision included, as properties of a Point fe
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+from ingest.meeting_feed import feed_entries
 from ingest.records import IngestError
+from ingest.safe_csv import SafeDictWriter
 
 EXPORT_FORMATS = ("geojson", "csv", "gpkg", "meeting-guide")
 
@@ -64,8 +65,6 @@ def write_export(records: list[dict[str, Any]], path: Path, *, fmt: str, kind: s
         if kind != "meetings":
             msg = f"the meeting-guide format is for meetings only, not {kind!r}"
             raise IngestError(msg)
-        from ingest.meeting_feed import feed_entries  # noqa: PLC0415
-
         items = feed_entries(records)
         path.write_text(json.dumps(items, indent=1, ensure_ascii=False), encoding="utf-8")
         return len(items)
@@ -75,7 +74,7 @@ def write_export(records: list[dict[str, Any]], path: Path, *, fmt: str, kind: s
     if fmt == "csv":
         fields = list(records[0]) if records else ["id"]
         with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer = SafeDictWriter(fh, fieldnames=fields)
             writer.writeheader()
             for rec in records:
                 writer.writerow({k: _flat(v) for k, v in rec.items()})

@@ -4,85 +4,60 @@ Everything a run writes happens in one transaction: a crash, a bad reference or 
 the store as it was. A dry run does all the same work, including the upsert, so its counts are
 exact, and then rolls back. Every input row ends as inserted, updated, unchanged or rejected
 with its row number, field and reason.
+
+Bounded memory: the file is read and validated in chunks (CSV and XLSX stream), the valid
+records are spooled to a temporary file, and the report keeps the first 1,000 problems in
+full plus counts per reason. Geocoding happens before the write transaction opens, so the
+store is locked only while the records are written: on SQLite one writer at a time
+(``BEGIN IMMEDIATE``, waiting up to the busy timeout), on PostGIS loads of one kind serialise
+on an advisory lock. A record matched to a stored one by name and position is reported in
+``merged`` with the evidence, and a less precise position never replaces a more precise one
+unless ``overwrite_locations``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import json
-from dataclasses import asdict
-from dataclasses import dataclass
-from dataclasses import field
+import operator
+import pickle
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from ingest.readers import read_file
+from ingest.readers import open_records
 from ingest.records import IngestError
+from ingest.report import IngestReport
 from ingest.validate import validate
+from store.refs import NameIndex
+from store.refs import by_name_and_postcode
 from store.refs import column_names
 from store.refs import known_source_ids
+from store.refs import lock_for_load
 from store.refs import positions
 from store.refs import record_ingest_run
 from store.refs import resolve_refs
-from store.refs import same_name_nearby
 from store.refs import table_name
 from store.refs import upsert_records
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Iterator
+    from typing import IO
 
     from geo.service_area import ServiceArea
     from ingest.records import Kind
     from store import Store
 
-_VALIDATE_CHUNK = 1000
+__all__ = ["IngestReport", "file_sha256", "ingest_file"]
+
+_VALIDATE_CHUNK = 2000
 _ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
-
-
-@dataclass
-class IngestReport:
-    """What happened to every row of one run (the JSON of ``--report``/``--json``)."""
-
-    source: str
-    kind: str
-    format: str
-    file: str
-    total: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    run_id: int | None = None
-
-    @property
-    def rejected_rows(self) -> int:
-        """How many distinct rows were rejected (a row may have several reasons)."""
-        return len({r["row"] for r in self.rejected})
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: source, total, inserted, updated, unchanged, rejected, warnings."""
-        return asdict(self)
-
-    def write(self, path: Path) -> None:
-        """Write the report as JSON (``.json``) or CSV of rejected rows (``.csv``)."""
-        path = Path(path)
-        if path.suffix.lower() == ".csv":
-            with path.open("w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=["row", "id", "field", "reason"])
-                writer.writeheader()
-                for r in self.rejected:
-                    writer.writerow({k: r.get(k) for k in ("row", "id", "field", "reason")})
-        elif path.suffix.lower() == ".json":
-            path.write_text(json.dumps(self.to_dict(), indent=2, default=str), encoding="utf-8")
-        else:
-            msg = f"report file {str(path)!r} must end in .json or .csv"
-            raise IngestError(msg)
+#: How far apart two records of the same name may be and still be one thing, by the
+#: coarser of the two precisions; coarser than a postcode never merges by name.
+MERGE_WITHIN_M = {"exact": 50.0, "postcode": 250.0}
 
 
 def file_sha256(path: Path) -> str:
@@ -102,17 +77,49 @@ class _DryRunDone(Exception):  # noqa: N818 - control flow, never escapes
     """Raised inside the transaction to roll a dry run back."""
 
 
+def _squash(postcode: Any) -> str:
+    return "".join(str(postcode or "").split()).upper()
+
+
+def _by_postcode(matches: list[tuple[int, Any]], postcode: Any) -> int | None:
+    """The one stored record among same-named ``matches`` at ``postcode`` (or its district)."""
+    wanted = _squash(postcode)
+    if not wanted:
+        return None
+    exact = [rid for rid, pc in matches if _squash(pc) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    district = [rid for rid, pc in matches if pc and str(pc).split()[0].upper() ==
+                str(postcode).split()[0].upper()]
+    return district[0] if len(district) == 1 and not exact else None
+
+
 def _attach_association(
-    session: Any, store_source: str, valid: list[Any], rejected: list[dict[str, Any]],
-    report: IngestReport,
+    session: Any, store_source: str, valid: list[Any], report: IngestReport,
 ) -> list[Any]:
-    """Give each opportunity its ``association_id``; create associations the file describes."""
+    """Give each opportunity its ``association_id``; create associations the file describes.
+
+    An association is named by its id (source id), or by its name; when several stored
+    associations share the name, the row's ``association_postcode`` (else its own postcode)
+    picks one.
+    """
     refs = [v.refs.get("association") for v in valid]
     found = resolve_refs(session, "associations", [r for r in refs if r], source=store_source)
-    embedded: dict[str, dict[str, Any]] = {}
+    shared = by_name_and_postcode(session, "associations",
+                                  [r for r in refs if r and r not in found])
+    ids: list[int | None] = []
     for v, ref in zip(valid, refs, strict=True):
+        rid = found.get(ref) if ref else None
+        matches = shared.get(str(ref).lower(), []) if ref and rid is None else []
+        if len(matches) > 1:
+            rid = _by_postcode(matches, v.refs.get("association_postcode")
+                               or v.values.get("postcode"))
+        ids.append(rid)
+    embedded: dict[str, dict[str, Any]] = {}
+    for v, ref, rid in zip(valid, refs, ids, strict=True):
         name = v.refs.get("association_name")
-        if ref and ref not in found and name and ref not in embedded:
+        if ref and rid is None and name and ref not in embedded \
+                and len(shared.get(str(ref).lower(), [])) < 2:  # noqa: PLR2004
             embedded[ref] = {
                 "source": store_source, "source_id": str(ref), "name": str(name)[:200],
                 "category": str(v.refs.get("association_category") or "other")[:60],
@@ -122,27 +129,35 @@ def _attach_association(
             }
     if embedded:
         outcomes = upsert_records(session, "associations", list(embedded.values()))
-        found.update({ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)})
-        report.warnings.append(
+        created = {ref: pk for ref, (_, pk) in zip(embedded, outcomes, strict=True)}
+        ids = [created.get(ref, rid) if rid is None else rid
+               for ref, rid in zip(refs, ids, strict=True)]
+        report.warn(
             f"{len(embedded)} association(s) created or updated from the opportunities file")
-    where = positions(session, "associations", [found[r] for r in refs if r in found])
+    where = positions(session, "associations", [i for i in ids if i is not None])
     kept = []
-    for v, ref in zip(valid, refs, strict=True):
-        if ref and ref in found:
-            v.values["association_id"] = found[ref]
-            lat, lon, precision, postcode = where.get(found[ref], (None, None, "exact", None))
+    for v, ref, rid in zip(valid, refs, ids, strict=True):
+        if rid is not None:
+            v.values["association_id"] = rid
+            lat, lon, precision, postcode = where.get(rid, (None, None, "exact", None))
             if v.values.get("lat") is None and lat is not None:
                 # An opportunity without a place of its own is at its association.
                 v.values.update(lat=lat, lon=lon, location_precision=precision)
                 if not v.values.get("postcode"):
                     v.values["postcode"] = postcode
             kept.append(v)
+            continue
+        matches = shared.get(str(ref).lower(), []) if ref else []
+        if len(matches) > 1:
+            postcodes = ", ".join(sorted({str(pc) for _, pc in matches if pc}))
+            reason = (f"association {ref!r} names {len(matches)} associations (postcodes "
+                      f"{postcodes or 'none'}): give association_postcode to say which, or "
+                      "the association's id")
         else:
-            rejected.append({
-                "row": v.row, "id": v.values.get("source_id"), "field": "association",
-                "reason": f"association {ref!r} not found: ingest associations first, or "
-                          "give association_name so it can be created",
-            })
+            reason = (f"association {ref!r} not found: ingest associations first, or give "
+                      "association_name so it can be created")
+        report.reject({"row": v.row, "id": v.values.get("source_id"), "field": "association",
+                       "reason": reason})
     return kept
 
 
@@ -155,47 +170,86 @@ def _attach_organisation(session: Any, store_source: str, valid: list[Any],
         if ref and ref in found:
             v.values["organisation_id"] = found[ref]
     if missing:
-        report.warnings.append(
+        report.warn(
             f"peer organisation(s) not found, meetings kept without one: {missing[:10]}")
 
 
-def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]) -> None:
-    """Fallback duplicate rule: same normalised name within 50 m -> that stored record."""
-    known = known_source_ids(session, kind, [str(v.values["source_id"]) for v in valid],
-                             source=store_source)
-    todo = [v for v in valid if str(v.values["source_id"]) not in known]
+def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any], *,
+                    names: NameIndex, report: IngestReport) -> None:
+    """Fallback duplicate rule: the same normalised name close by -> that stored record.
+
+    Close by is 50 m between exact positions, 250 m when one is a postcode centroid; never
+    for coarser positions. Each match is reported in ``merged`` with its evidence.
+    """
+    ids = [str(v.values["source_id"]) for v in valid]
+    known = known_source_ids(session, kind, ids, source=store_source)
     name_field = NAME_FIELD[kind]
-    hits = same_name_nearby(
-        session, kind,
-        [(str(v.values.get(name_field, "")), v.values.get("lat"), v.values.get("lon"))
-         for v in todo],
-    )
-    for v, hit in zip(todo, hits, strict=True):
-        if hit is not None:
-            v.values["source"], v.values["source_id"] = hit
-            v.warnings.append(f"same name within 50 m as stored record {hit[0]}:{hit[1]}")
+    for v in valid:
+        lat, lon = v.values.get("lat"), v.values.get("lon")
+        if str(v.values["source_id"]) in known or lat is None or lon is None:
+            continue
+        mine = v.values.get("location_precision", "exact")
+        within = MERGE_WITHIN_M.get(mine)
+        if within is None:
+            continue
+        name = str(v.values.get(name_field, ""))
+        hit = names.find(name, lat, lon, within_m=max(MERGE_WITHIN_M.values()))
+        if hit is None:
+            continue
+        source, sid, metres, theirs = hit
+        limit = max(within, MERGE_WITHIN_M.get(theirs, 0.0)) if theirs in MERGE_WITHIN_M \
+            else 0.0
+        if metres > limit:
+            continue
+        evidence = (f"same name {name!r} {metres:.0f} m away ({mine} position here, "
+                    f"{theirs} stored)")
+        report.merge({"row": v.row, "id": v.values["source_id"],
+                      "record": f"{source}:{sid}", "evidence": evidence})
+        v.values["source"], v.values["source_id"] = source, sid
+        v.warnings.append(f"same name within {limit:.0f} m as stored record {source}:{sid}: "
+                          f"{evidence}")
 
 
-def _unique_rows(kind: str, valid: list[Any], rejected: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
+def _unique_rows(kind: str, valid: list[Any], report: IngestReport,
+                 seen: dict[tuple[Any, Any], int]) -> list[dict[str, Any]]:
     """Column rows of the valid records; a second row on one stored record is rejected.
 
-    Two rows of one file can fall on one record: the same id, or the same name within 50 m.
+    Two rows of one file can fall on one record: the same id, or the same name close by.
+    ``seen`` spans the whole file.
     """
     columns = column_names(kind)
-    seen: dict[tuple[Any, Any], int] = {}
     rows = []
     for v in valid:
         row = {k: val for k, val in v.values.items() if k in columns}
         key = (row["source"], row["source_id"])
         if key in seen:
-            rejected.append({"row": v.row, "id": row["source_id"], "field": "source_id",
-                             "reason": f"duplicate of row {seen[key]} "
-                                       "(same id, or same name within 50 m)"})
+            report.reject({"row": v.row, "id": row["source_id"], "field": "source_id",
+                           "reason": f"duplicate of row {seen[key]} "
+                                     "(same id, or same name close by)"})
             continue
         seen[key] = v.row
         rows.append(row)
     return rows
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[list[Any]]:
+    spool.seek(0)
+    while True:
+        try:
+            yield pickle.load(spool)  # noqa: S301 - our own temporary file
+        except EOFError:
+            return
+
+
+def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def ingest_file(
@@ -212,6 +266,8 @@ def ingest_file(
     id_column: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_read: Callable[[int], None] | None = None,
+    overwrite_locations: bool = False,
+    rejected_to: IO[str] | None = None,
 ) -> IngestReport:
     """Load one file of meetings, associations or opportunities into the store.
 
@@ -238,9 +294,15 @@ def ingest_file(
     id_column
         Column that holds each record's id, for tabular files.
     progress
-        Called with the number of records just validated (for a progress bar).
+        Called with the number of records just validated, then just written (a progress
+        bar of twice the records).
     on_read
-        Called once with the number of records read.
+        Called once with the (estimated) number of records, before any is read.
+    overwrite_locations
+        Let a less precise position (a postcode centroid, a district) replace a more
+        precise stored one; by default the stored one is kept, with a warning.
+    rejected_to
+        A text file to stream every problem to as CSV (the report keeps the first 1,000).
 
     Returns
     -------
@@ -257,53 +319,93 @@ def ingest_file(
         msg = f"file {str(path)!r} does not exist"
         raise IngestError(msg)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    result = read_file(path, kind, format=fmt, id_column=id_column)
-    if on_read is not None:
-        on_read(len(result.records))
-    store_source = source or f"{result.format}:{path.stem}"
-    report = IngestReport(source=store_source, kind=kind, format=result.format,
-                          file=path.name, dry_run=dry_run)
-    report.warnings.extend(result.warnings)
-    report.total = len(result.records) + len({e["row"] for e in result.errors})
-    rejected: list[dict[str, Any]] = list(result.errors)
+    with tempfile.TemporaryFile() as spool, \
+            open_records(path, kind, format=fmt, id_column=id_column) as result:
+        store_source = source or f"{result.format}:{path.stem}"
+        report = IngestReport(source=store_source, kind=kind, format=result.format,
+                              file=path.name, dry_run=dry_run)
+        if rejected_to is not None:
+            report.stream_rejected_to(rejected_to)
+        if on_read is not None:
+            on_read(_estimate(path, result))
+        read = 0
+        for chunk in _chunks(result.records, _VALIDATE_CHUNK):
+            read += len(chunk)
+            ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
+                                   interest_lookup=interest_lookup)
+            for problem in invalid:
+                report.reject(problem)
+            if ok:
+                pickle.dump(ok, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if progress is not None:
+                progress(len(chunk))
+        for problem in result.errors:
+            report.reject(problem)
+        for warning in result.warnings:
+            report.warn(warning)
+        report.total = read + len({e["row"] for e in result.errors})
+        _write(store, kind, spool, report, overwrite_locations=overwrite_locations,
+               progress=progress, run={"file_name": path.name, "started_at": started,
+                                       "file_hash": file_sha256(path)})
+    report.rejected.sort(key=lambda r: (r["row"] or 0, str(r.get("field"))))
+    return report
 
-    valid: list[Any] = []
-    records = result.records
-    for start in range(0, len(records), _VALIDATE_CHUNK):
-        chunk = records[start:start + _VALIDATE_CHUNK]
-        ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
-                               interest_lookup=interest_lookup)
-        valid.extend(ok)
-        rejected.extend(invalid)
-        if progress is not None:
-            progress(len(chunk))
+
+def _estimate(path: Path, result: Any) -> int:
+    """Records in the file: exact for documents, lines for text tables (fast, close)."""
+    if result.format != "csv":
+        return operator.length_hint(result.records)
+    lines = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n")
+    return max(lines - 1, 0)
+
+
+def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
+           overwrite_locations: bool, progress: Callable[[int], None] | None,
+           run: dict[str, Any]) -> None:
+    """Write the spooled records in one transaction (rolled back for a dry run)."""
+    kept: list[tuple[Any, ...]] = []
+    seen: dict[tuple[Any, Any], int] = {}
     try:
         with store.session() as session:
-            for v in valid:
-                v.values["source"] = store_source
-            if kind == "opportunities":
-                valid = _attach_association(session, store_source, valid, rejected, report)
-            elif kind == "meetings":
-                _attach_organisation(session, store_source, valid, report)
-            _dedupe_by_name(session, kind, store_source, valid)
-            report.warnings.extend(f"row {v.row}: {w}" for v in valid for w in v.warnings)
-            unique_rows = _unique_rows(kind, valid, rejected)
-            outcomes = upsert_records(session, kind, unique_rows)
-            if sum(o == "inserted" for o, _ in outcomes) >= _ANALYZE_AFTER:
+            lock_for_load(session, ["associations", kind] if kind == "opportunities"
+                          else [kind])
+            names = NameIndex(session, kind)
+            for spooled in _spooled(spool):
+                valid = spooled
+                for v in valid:
+                    v.values["source"] = report.source
+                if kind == "opportunities":
+                    valid = _attach_association(session, report.source, valid, report)
+                elif kind == "meetings":
+                    _attach_organisation(session, report.source, valid, report)
+                _dedupe_by_name(session, kind, report.source, valid, names=names,
+                                report=report)
+                for v in valid:
+                    for w in v.warnings:
+                        report.warn(f"row {v.row}: {w}")
+                rows = _unique_rows(kind, valid, report, seen)
+                outcomes = upsert_records(session, kind, rows, kept=kept,
+                                          keep_precise_locations=not overwrite_locations)
+                for outcome, _ in outcomes:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                if progress is not None:
+                    progress(len(valid))
+            for source, sid in kept[:1000]:
+                report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
+                            "--overwrite-locations to replace it)")
+            if report.inserted >= _ANALYZE_AFTER:
                 store.analyze(session, table_name(kind))
-            for outcome, _ in outcomes:
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            report.rejected = sorted(rejected, key=lambda r: (r["row"], str(r.get("field"))))
-            if dry_run:
+            if report.dry_run:
                 raise _DryRunDone
             report.run_id = record_ingest_run(
-                session, kind=kind, source=store_source, file_name=path.name,
-                file_hash=file_sha256(path), started_at=started,
+                session, kind=kind, source=report.source,
                 finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), dry_run=False,
                 total=report.total, inserted=report.inserted, updated=report.updated,
                 unchanged=report.unchanged, rejected_count=report.rejected_rows,
-                rejected=report.rejected[:10_000], warnings=report.warnings[:1_000],
+                rejected=report.rejected[:1000], warnings=report.warnings[:1000], **run,
             )
     except _DryRunDone:
         pass
-    return report

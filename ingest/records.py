@@ -43,6 +43,8 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         *COMMON_FIELDS,
         "name", "category", "description", "website", "contact_email", "contact_phone",
         "charity_number", "status",
+        "contact",  # free text holding an email and/or a phone (split by validation)
+        "opening_times",  # free text; read into a schedule where unambiguous
     ),
     "opportunities": (
         *COMMON_FIELDS,
@@ -51,6 +53,7 @@ FIELDS: dict[Kind, tuple[str, ...]] = {
         "ends_on",
         "association",  # source_id or name of the association offering it (required)
         "association_name", "association_category", "association_website",
+        "association_postcode",  # tells apart associations that share a name
     ),
 }
 

@@ -29,6 +29,7 @@ What is ingest's own:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -36,17 +37,22 @@ from typing import Any
 
 from geopy.exc import GeopyError
 
+from domain.categories import infer_category
 from domain.errors import FieldError
 from domain.errors import Problem
 from domain.fields import NAME_FIELD
 from domain.fields import Context
 from domain.fields import check_fields
 from domain.fields import coordinates
+from domain.fields import email_address
 from domain.fields import is_missing
 from domain.fields import pair_problems
+from domain.fields import phone_number
 from domain.fields import postcode
 from domain.fields import precision
 from domain.fields import short_text
+from domain.fields import web_address
+from domain.opening_times import parse_opening_times
 from geo.geocode import precision_of
 from geo.postcode import find_postcode
 from ingest.records import KINDS
@@ -86,6 +92,76 @@ class ValidRecord:
     warnings: list[str] = field(default_factory=list)
 
 
+#: Fields whose problem rejects the record (besides the name, and the position of a record
+#: that needs one); a problem of any other field drops that field with a warning.
+REQUIRED = {
+    "meetings": frozenset(("source_id", "weekdays")),
+    "associations": frozenset(("source_id",)),
+    "opportunities": frozenset(("source_id", "association", "association_name")),
+}
+_POSITION = frozenset(("lat", "lon", "lat,lon", "location", "postcode", "address",
+                       "location_precision"))
+_SPLIT_WORDS = re.compile(r"\s*(?:[,;|\n]|\s/\s|\bor\b|\band\b)\s*", re.IGNORECASE)
+_SPLIT_ANY = re.compile(r"[\s,;|]+")
+_URLISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+_EMAILISH = re.compile(r"@")
+_PHONEISH = re.compile(r"(?:\d\D*){6}")
+_MULTI: dict[str, tuple[Callable[..., str], re.Pattern[str], re.Pattern[str]]] = {
+    "website": (web_address, _SPLIT_ANY, _URLISH),
+    "association_website": (web_address, _SPLIT_ANY, _URLISH),
+    "conference_url": (web_address, _SPLIT_ANY, _URLISH),
+    "contact_email": (email_address, _SPLIT_ANY, _EMAILISH),
+    "contact_phone": (phone_number, _SPLIT_WORDS, _PHONEISH),
+}
+_SEVERAL = re.compile(r"[\s,;|/]")
+_CONTACT_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"/]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
+_CONTACT_PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-]{5,}\d")
+
+
+def _first_valid(data: dict[str, Any], ctx: Context) -> None:
+    """A cell holding several URLs, emails or phones keeps the first valid one, with a warning."""
+    for name, (parser, splitter, looks) in _MULTI.items():
+        raw = data.get(name)
+        if not isinstance(raw, str) or not _SEVERAL.search(raw.strip()) or is_missing(raw):
+            continue
+        try:
+            parser(raw, name, Context())
+        except FieldError:
+            pass
+        else:
+            continue
+        parts = [p for p in splitter.split(raw.strip()) if p and looks.search(p)]
+        if len(parts) < 2:  # noqa: PLR2004 - one value: its problem stands
+            continue
+        for part in parts:
+            try:
+                parser(part, name, Context())
+            except FieldError:
+                continue
+            data[name] = part
+            ctx.warnings.append(f"{name} {raw!r} holds {len(parts)} values: kept {part!r}")
+            break
+
+
+def _contact(data: dict[str, Any], ctx: Context) -> None:
+    """A free ``contact`` cell fills an empty contact_email and contact_phone."""
+    raw = data.pop("contact", None)
+    if not isinstance(raw, str) or is_missing(raw):
+        return
+    found = []
+    email = _CONTACT_EMAIL_RE.search(raw)
+    if email and is_missing(data.get("contact_email")):
+        data["contact_email"] = email.group(0).rstrip(".")
+        found.append("email")
+    phone = _CONTACT_PHONE_RE.search(raw if email is None else raw.replace(email.group(0), " "))
+    if phone and is_missing(data.get("contact_phone")):
+        data["contact_phone"] = phone.group(0).strip()
+        found.append("phone")
+    if not found:
+        ctx.warnings.append(f"contact {raw!r} holds no email address or phone number: "
+                            "left out")
+
+
 def _fold(text: str) -> str:
     return " ".join(str(text).casefold().split())
 
@@ -112,9 +188,33 @@ class _Checker:
 
     def fields(self) -> None:
         """The fields one by one, and the required name (:func:`domain.fields.check_fields`)."""
+        _contact(self.data, self.ctx)
+        _first_valid(self.data, self.ctx)
         self.values, self.refs, self.problems = check_fields(self.kind, self.data, self.ctx)
 
+    def settle(self) -> None:
+        """Optional fields never cost a record: their problems become warnings.
+
+        A problem of the name, of a field in :data:`REQUIRED`, or of the position of a
+        record without one rejects the record; any other field is dropped, with a warning
+        that names the field, the value and why.
+        """
+        required = REQUIRED[self.kind] | {NAME_FIELD[self.kind]}
+        placed = self.values.get("lat") is not None
+        kept: list[Problem] = []
+        for p in self.problems:
+            if p.field in required or (p.field in _POSITION and not placed) or \
+                    p.field in ("lat", "lon", "lat,lon", "location"):
+                kept.append(p)
+                continue
+            self.values.pop(p.field, None)
+            self.refs.pop(p.field, None)
+            self.ctx.warnings.append(f"{p.field} {p.value!r} left out: {p.reason}")
+        self.problems = kept
+
     def rules(self) -> None:
+        if self.kind == "associations":
+            self._association_rules()
         if self.kind == "meetings":
             self._meeting_rules()
         elif self.kind == "opportunities":
@@ -136,6 +236,28 @@ class _Checker:
             self.problem("weekdays", "weekdays is missing: give the day(s) of the meeting "
                          "(0=Sunday ... 6=Saturday, or names such as 'Mon,Wed'), or mark it "
                          "online with a conference_url")
+
+    def _association_rules(self) -> None:
+        """Opening times -> schedule where unambiguous; a category from the words given."""
+        values = self.values
+        opening = values.get("opening_times")
+        if opening:
+            schedule = parse_opening_times(opening)
+            if schedule is None:
+                self.ctx.warnings.append(f"opening_times {opening!r} kept as text only: it "
+                                         "is not one unambiguous weekly schedule")
+            else:
+                values["schedule"] = schedule
+        if "category" in values or self.failed("category"):
+            return
+        found = infer_category(values.get("name"), values.get("description"))
+        if found is None:
+            self.ctx.warnings.append("category 'other': neither the name nor the description "
+                                     "says what it is; give a category column")
+            values["category"] = "other"
+        else:
+            values["category"] = found[0]
+            self.ctx.warnings.append(f"category {found[0]!r} inferred: {found[1]}")
 
     def _opportunity_rules(self) -> None:
         refs = self.refs
@@ -323,6 +445,7 @@ def validate(
         check.fields()
         check.rules()
         where = check.location(area, geocode)
+        check.settle()
         sid = check.source_id(where)
         if sid is not None:
             if sid in first_row:

@@ -28,6 +28,8 @@ from maps._layers import catchment_geojson
 from maps._layers import hexagon_features
 from maps._layers import marker
 from maps._layers import point_layer
+from maps._panels import SitePanel
+from maps._panels import WhatIf
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -66,6 +68,7 @@ def build_coverage_map(
     sites: Sequence[Mapping[str, Any]] | None = None, m: folium.Map | None = None,
     hex_by: str = "covered_share", max_gaps: int = 500,
     cluster_from: int = DEFAULT_CLUSTER_FROM, catchment: bool = True,
+    what_if_url: str | None = None,
 ) -> folium.Map:
     """Draw coverage: where meetings reach people and where they do not.
 
@@ -84,8 +87,10 @@ def build_coverage_map(
         sized by population; the ``max_gaps`` most populous are drawn.
     sites
         Suggested sites (``name``, ``lat``, ``lon``, ``added_population`` and
-        ``devolve_from`` with ``name``, ``distance_km``, ``lat``, ``lon``): a marker and a
-        dashed line to the organisation that would devolve it.
+        ``devolve_from`` with ``name``, ``distance_km``, ``lat``, ``lon``; optionally ``at``,
+        ``places`` and ``devolve_from.reasons``): a numbered marker, a dashed line to the
+        organisation that would devolve it, and a panel listing each site's places and
+        reasons.
     m
         A map to add the layers to (default: a new map of Great Britain).
     hex_by
@@ -96,6 +101,9 @@ def build_coverage_map(
         Meetings past this number are clustered.
     catchment
         Draw the catchment (the union of ``radius_km`` discs around the meetings).
+    what_if_url
+        A URL answering ``?lat=&lon=`` with the people a new group there would add: clicking
+        the map asks it and shows the answer (``None``: no what-if box).
 
     Returns
     -------
@@ -164,8 +172,11 @@ def build_coverage_map(
     site_rows = list(sites or [])
     if site_rows:
         _sites_layer(site_rows).add_to(m)
+        SitePanel(site_rows, title=f"Suggested sites ({radius_km:g} km reach)").add_to(m)
         lats += [float(s["lat"]) for s in site_rows]
         lons += [float(s["lon"]) for s in site_rows]
+    if what_if_url is not None:
+        WhatIf(what_if_url, radius_km=radius_km).add_to(m)
 
     LayerList(collapsed=False).add_to(m)
     _legend(radius_km, hex_by, bool(hex_rows), bool(gap_rows), bool(site_rows)).add_to(m)
@@ -201,6 +212,8 @@ def _sites_layer(site_rows: list[Mapping[str, Any]]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=LAYER_NAMES["sites"])
     for rank, s in enumerate(site_rows, start=1):
         dev = s.get("devolve_from") or None
+        if dev and dev.get("organisation_id") is None and dev.get("lat") is None:
+            dev = None  # nobody ready within reach: the panel says who is nearest
         tip = (f"{rank}. {text(s['name'])}: adds {fmt_int(s['added_population'])} people")
         if dev:
             tip += (f"<br>devolve from {text(dev.get('name'))} "

@@ -20,11 +20,14 @@ from typing import TYPE_CHECKING
 from typing import Protocol
 from typing import runtime_checkable
 
+import pandas as pd
+
+from geo.index import PointIndex
+
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
     import numpy as np
-    import pandas as pd
     from numpy.typing import NDArray
 
 OPPORTUNITY_COLUMNS = (
@@ -33,6 +36,9 @@ OPPORTUNITY_COLUMNS = (
     "status", "lat", "lon",
 )
 """Columns of :meth:`CandidateSource.opportunities`."""
+OPTIONAL_COLUMNS = ("starts_on", "ends_on", "commitment", "accessibility")
+"""Columns a source may add: dates (``datetime.date`` or ``None``; without them every listing
+runs), commitment (text) and accessibility (list of text)."""
 MEETING_COLUMNS = ("id", "name", "organisation_id", "organisation", "lat", "lon",
                    "distance_km")
 """Columns of :meth:`CandidateSource.meetings_within` (and ``meetings_of``, without km)."""
@@ -102,5 +108,75 @@ class CandidateSource(Protocol):
         ...
 
 
+class FrameCandidates:
+    """A read-only :class:`CandidateSource` over an opportunities frame (evaluation, tests).
+
+    ``in_process`` is true: the recommender answers radius questions from its catalogue.
+    There are no meetings, links or organisations.
+
+    Parameters
+    ----------
+    frame
+        Rows with :data:`OPPORTUNITY_COLUMNS` (extra columns are dropped, so that nothing
+        else, such as an evaluation label, can reach the engine).
+    """
+
+    in_process = True
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        keep = [*OPPORTUNITY_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in frame.columns)]
+        self._frame = frame[keep].sort_values("id").reset_index(drop=True)
+
+    def version(self) -> Hashable:
+        """Always the same: the frame never changes."""
+        return 0
+
+    def opportunities(self) -> pd.DataFrame:
+        """The frame (a copy)."""
+        return self._frame.copy()
+
+    def opportunities_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Open rows within ``radius_km``, nearest first (ties by id)."""
+        f = self._frame[self._frame["status"] == "open"]
+        return PointIndex(f["id"], f["lat"], f["lon"]).within(latlon, radius_km)
+
+    def linked_associations(self, organisation_id: int) -> frozenset[int]:
+        """None."""
+        del organisation_id
+        return frozenset()
+
+    def meetings_within(self, latlon: tuple[float, float], radius_km: float) -> pd.DataFrame:
+        """None."""
+        del latlon, radius_km
+        return pd.DataFrame(columns=list(MEETING_COLUMNS))
+
+    def meetings_of(self, organisation_id: int) -> pd.DataFrame:
+        """None."""
+        del organisation_id
+        return pd.DataFrame(columns=list(MEETING_COLUMNS[:-1]))
+
+    def associations_within(
+        self, latlon: tuple[float, float], radius_km: float
+    ) -> pd.DataFrame:
+        """None."""
+        del latlon, radius_km
+        return pd.DataFrame(columns=list(ASSOCIATION_COLUMNS))
+
+    def links(
+        self, *, organisation_ids: list[int] | None = None,
+        association_ids: list[int] | None = None,
+    ) -> pd.DataFrame:
+        """None."""
+        del organisation_ids, association_ids
+        return pd.DataFrame(columns=list(LINK_COLUMNS))
+
+    def organisation(self, organisation_id: int) -> dict[str, object] | None:
+        """None."""
+        del organisation_id
+        return None
+
+
 __all__ = ["ASSOCIATION_COLUMNS", "LINK_COLUMNS", "MEETING_COLUMNS", "OPPORTUNITY_COLUMNS",
-           "CandidateSource"]
+           "OPTIONAL_COLUMNS", "CandidateSource", "FrameCandidates"]

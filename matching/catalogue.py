@@ -5,11 +5,15 @@ The frame from a :class:`~matching.candidates.CandidateSource` becomes row-align
 model of the opportunities' texts. Nothing here changes after construction, so many threads
 can read one catalogue.
 
-With ``spatial=True`` the catalogue also indexes its open listings in a k-d tree on unit-sphere
-vectors, exactly as the embedded store's spatial index does (:class:`geo.index.PointIndex`):
-the tree is searched by chord length with the same slack and the cut is the same
-:func:`geo.distance.haversine_km` on the same stored floats, so it finds the same listings at
-the same distances, without a round trip or an id lookup per request.
+With ``spatial=True`` the catalogue also indexes the listings it may recommend (open, with
+places left) in :class:`geo.index.PointIndex`, the one spatial index of the project and the
+embedded store's: the same chord-length search and the same
+:func:`geo.distance.haversine_km` cut on the same stored floats, so it finds the same listings
+at the same distances, without a round trip or an id lookup per request.
+
+Dates: a listing that has ended, or starts more than :data:`STARTS_SOON_DAYS` days after
+the day asked about, is never recommended (:meth:`Catalogue.live`); the catalogue is built
+once per data version, and the day is applied per request, so a new day needs no rebuild.
 """
 
 from __future__ import annotations
@@ -20,26 +24,31 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
+import pandas as pd
 
-from geo.distance import chord_from_km
-from geo.distance import haversine_km
-from geo.distance import unit_vectors
+from geo.index import PointIndex
 from matching.candidates import OPPORTUNITY_COLUMNS
+from matching.query import COMMITMENTS
+from matching.query import GROUP_PLACES
 from matching.taxonomy import SLUGS
 from matching.taxonomy import term
 from matching.text import TextModel
 from matching.text import binary_rows
 
 if TYPE_CHECKING:
-    import pandas as pd
     from numpy.typing import NDArray
+
+    from matching.query import Filters
 
 TAG_BIT = {slug: np.uint64(1) << np.uint64(i) for i, slug in enumerate(SLUGS)}
 """Bit of each interest slug in the tag masks (the vocabulary has fewer than 64 terms)."""
 _NO_TIME = -1
-# As geo.index: widen the tree's search a hair, so that haversine alone decides the boundary.
-_CHORD_SLACK = 1e-9
+STARTS_SOON_DAYS = 30
+"""A listing that starts within this many days is shown, saying when it starts."""
+REMOTE_WORDS = frozenset({"remote", "online", "from_home", "home_based"})
+"""Accessibility values that make a listing remote: it is done from anywhere."""
+_NO_START = np.iinfo(np.int32).min
+_NO_END = np.iinfo(np.int32).max
 # A dense id -> row table is used while ids are at most this many times the row count.
 _DENSE_IDS = 4
 
@@ -63,6 +72,19 @@ def minutes(value: Any) -> int:
         return int(hours) * 60 + int(mins)
     except ValueError:
         return _NO_TIME
+
+
+def _ordinals(frame: pd.DataFrame, column: str, missing: int) -> NDArray[np.int32]:
+    """Day numbers (``date.toordinal``) of a date column, ``missing`` where absent."""
+    if column not in frame.columns:
+        return np.full(len(frame), missing, dtype=np.int32)
+    out = np.full(len(frame), missing, dtype=np.int32)
+    for i, v in enumerate(frame[column].tolist()):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+            continue
+        day = v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+        out[i] = day.toordinal()
+    return out
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -126,11 +148,14 @@ class Catalogue:
         self.tag_sets = np.unique(self.tags)
         """Every distinct tag mask (bounds how many tags any listing shares with a peer)."""
         self.has_skills = np.fromiter((bool(s) for s in skills), dtype=bool, count=n)
+        self.flexible = frame["flexible"].fillna(value=False).to_numpy(bool)
         capacity = frame["capacity"].to_numpy(np.float64, na_value=np.nan)
         taken = frame["places_taken"].fillna(0).to_numpy(np.float64)
         self.places_left = capacity - taken  # NaN: no stated capacity
         self.has_places = np.isnan(capacity) | (taken < capacity)
-        self.flexible = frame["flexible"].fillna(value=False).to_numpy(bool)
+        self.eligible = self.open & self.has_places
+        """Open with places left: the listings that may be recommended (dates aside)."""
+        self._read_filters(frame, capacity, taken)
         self.weekdays = np.fromiter(
             (sum(1 << int(d) for d in set(_as_tuple(w)) if 0 <= int(d) <= 6)  # noqa: PLR2004
              for w in frame["weekdays"]), dtype=np.uint8, count=n)
@@ -149,9 +174,36 @@ class Catalogue:
             self._lookup = np.full(int(self.ids[-1]) + 1, -1, dtype=np.int64)
             self._lookup[self.ids] = np.arange(n)
         self.spatial = spatial
-        self.open_rows = np.flatnonzero(self.open)
+        self.open_rows = np.flatnonzero(self.eligible & ~self.remote)
+        """Rows of the listings that may be recommended near a place (open, with places
+        left, not remote)."""
+        self.remote_rows = np.flatnonzero(self.eligible & self.remote)
+        """Rows of the remote listings that may be recommended (no distance)."""
         self._tree = self._index(self.open_rows)
         self._tagged = self._tag_indexes()
+
+    def _read_filters(self, frame: pd.DataFrame, capacity: NDArray[np.float64],
+                      taken: NDArray[np.float64]) -> None:
+        """Dates, accessibility bits, remote, commitment kind and room for a group."""
+        n = len(frame)
+        self.starts_on = _ordinals(frame, "starts_on", _NO_START)
+        self.ends_on = _ordinals(frame, "ends_on", _NO_END)
+        self.dated = bool((self.starts_on != _NO_START).any() or (self.ends_on != _NO_END).any())
+        access = ([tuple(str(a) for a in _as_tuple(v)) for v in frame["accessibility"]]
+                  if "accessibility" in frame.columns else [() for _ in range(n)])
+        self.access_bit = {a: np.uint64(1) << np.uint64(i) for i, a in
+                           enumerate(sorted({a for row in access for a in row})[:64])}
+        self.access = np.fromiter(
+            (sum((self.access_bit.get(a, np.uint64(0)) for a in row), np.uint64(0))
+             for row in access), dtype=np.uint64, count=n)
+        self.remote = np.fromiter((bool(REMOTE_WORDS & set(row)) for row in access),
+                                  dtype=bool, count=n)
+        commitment = (frame["commitment"].fillna("").astype(str).str.lower()
+                      if "commitment" in frame.columns else pd.Series([""] * n))
+        weekly = commitment.str.contains("week").to_numpy(bool)
+        self.commitment = np.where(self.flexible, 0, np.where(weekly, 1, 2)).astype(np.int8)
+        """0 flexible, 1 weekly, 2 occasional (fortnightly, monthly, one-off, unstated)."""
+        self.group_room = np.isnan(capacity) | (capacity - taken >= GROUP_PLACES)
 
     def __len__(self) -> int:
         """Return the number of opportunities."""
@@ -171,13 +223,13 @@ class Catalogue:
         pos_c = np.minimum(pos, len(self.ids) - 1)
         return pos_c, self.ids[pos_c] == ids
 
-    def _tag_indexes(self) -> dict[str, tuple[NDArray[np.intp], Any]]:
+    def _tag_indexes(self) -> dict[str, tuple[NDArray[np.intp], PointIndex | None]]:
         """One more tree per interest, over the open listings with that tag.
 
         The nearest listings a peer's interests point at are found without wading through
         the rest.
         """
-        tagged: dict[str, tuple[NDArray[np.intp], Any]] = {}
+        tagged: dict[str, tuple[NDArray[np.intp], PointIndex | None]] = {}
         if self.spatial:
             open_tags = self.tags[self.open_rows]
             for slug, bit in TAG_BIT.items():
@@ -186,20 +238,44 @@ class Catalogue:
                     tagged[slug] = (rows, self._index(rows))
         return tagged
 
-    def _index(self, rows: NDArray[np.intp]) -> Any:
+    def _index(self, rows: NDArray[np.intp]) -> PointIndex | None:
         if not self.spatial or not rows.size:
             return None
-        return cKDTree(unit_vectors(self.lat[rows], self.lon[rows]))
+        return PointIndex(rows, self.lat[rows], self.lon[rows])
 
-    def _tree_for(self, slug: str | None) -> tuple[NDArray[np.intp], Any]:
+    def live(self, rows: NDArray[np.intp], today: int) -> NDArray[np.bool_]:
+        """Which ``rows`` run on day ``today`` (an ordinal) or start within 30 days."""
+        if not self.dated:
+            return np.ones(len(rows), dtype=bool)
+        return ((self.ends_on[rows] >= today)
+                & (self.starts_on[rows] <= today + STARTS_SOON_DAYS))
+
+    def passes(self, rows: NDArray[np.intp], filters: Filters) -> NDArray[np.bool_]:
+        """Which ``rows`` pass the commitment, accessibility and group filters."""
+        keep = np.ones(len(rows), dtype=bool)
+        if filters.commitment is not None:
+            keep &= self.commitment[rows] == COMMITMENTS.index(filters.commitment)
+        if filters.accessibility:
+            need = np.uint64(0)
+            for a in filters.accessibility:
+                if a not in self.access_bit:
+                    return np.zeros(len(rows), dtype=bool)
+                need |= self.access_bit[a]
+            keep &= (self.access[rows] & need) == need
+        if filters.groups:
+            keep &= self.group_room[rows]
+        return keep
+
+    def starts(self, position: int, today: int) -> dt.date | None:
+        """The start date of a listing that has not started on ``today``, else ``None``."""
+        start = int(self.starts_on[position])
+        return dt.date.fromordinal(start) if start > today else None
+
+    def _tree_for(self, slug: str | None) -> PointIndex | None:
         if slug is None:
-            return self.open_rows, self._tree
-        return self._tagged.get(slug, (self.open_rows[:0], None))
-
-    def _rows_km(
-        self, rows: NDArray[np.intp], latlon: tuple[float, float]
-    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        return rows, haversine_km(latlon[0], latlon[1], self.lat[rows], self.lon[rows])
+            return self._tree
+        found = self._tagged.get(slug)
+        return None if found is None else found[1]
 
     def rows_within(
         self, latlon: tuple[float, float], radius_km: float, *, tag: str | None = None
@@ -209,15 +285,11 @@ class Catalogue:
         Only those tagged ``tag`` when given. Needs ``spatial=True``; ``latlon`` must be
         validated floats (an ``Origin``'s).
         """
-        pool, tree = self._tree_for(tag)
+        tree = self._tree_for(tag)
         if tree is None:
             return np.empty(0, np.intp), np.empty(0)
-        query = unit_vectors([latlon[0]], [latlon[1]])[0]
-        found = tree.query_ball_point(query, chord_from_km(radius_km) + _CHORD_SLACK,
-                                      return_sorted=False)
-        rows, km = self._rows_km(pool[np.asarray(found, dtype=np.intp)], latlon)
-        keep = km <= radius_km
-        return rows[keep], km[keep]
+        rows, km = tree.within(latlon, radius_km, ordered=False)
+        return rows.astype(np.intp), km
 
     def rows_nearest(
         self, latlon: tuple[float, float], k: int, *, tag: str | None = None
@@ -227,12 +299,11 @@ class Catalogue:
         Fewer when there are not that many; only those tagged ``tag`` when given. Needs
         ``spatial=True``.
         """
-        pool, tree = self._tree_for(tag)
+        tree = self._tree_for(tag)
         if tree is None or k <= 0:
             return np.empty(0, np.intp), np.empty(0)
-        query = unit_vectors([latlon[0]], [latlon[1]])[0]
-        _, found = tree.query(query, k=min(k, pool.size))
-        return self._rows_km(pool[np.atleast_1d(found).astype(np.intp)], latlon)
+        rows, km = tree.nearest_unordered(latlon, k)
+        return rows.astype(np.intp), km
 
     def row(self, position: int) -> dict[str, Any]:
         """One opportunity as a plain dict (for answers)."""
@@ -248,4 +319,4 @@ class Catalogue:
         }
 
 
-__all__ = ["TAG_BIT", "Catalogue", "minutes", "tag_mask"]
+__all__ = ["REMOTE_WORDS", "STARTS_SOON_DAYS", "TAG_BIT", "Catalogue", "minutes", "tag_mask"]

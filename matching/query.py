@@ -6,6 +6,7 @@ show the value and say what is allowed; the scoring code then trusts its input.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,6 +28,8 @@ MAX_RADIUS_KM = 100.0
 """The largest radius accepted."""
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
+MAX_DEPTH = 500
+"""Results reachable by paging: ``page x limit`` at most."""
 DEFAULT_PER_ASSOCIATION = 2
 """Diversity cap: results per association in one list, unless one association is asked for."""
 MAX_PER_ASSOCIATION = 10
@@ -180,6 +183,54 @@ def split_interests(text: str) -> tuple[tuple[str, ...], str]:
     return tuple(known), " ".join(unknown)
 
 
+COMMITMENTS = ("flexible", "weekly", "occasional")
+"""Commitment filter values: flexible (any time), weekly, occasional (fortnightly, monthly,
+one-off)."""
+GROUP_PLACES = 4
+"""A listing is suitable for a group with this many places left (or no stated capacity)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard filters: a listing that fails one is not shown at all.
+
+    Parameters
+    ----------
+    fits_week
+        Only listings that fit the peer's ``days`` and ``times`` (or are flexible).
+    commitment
+        One of :data:`COMMITMENTS`, or ``None`` for any.
+    accessibility
+        Features every listing shown must have (``"wheelchair"``, ``"step_free"``, ...).
+    groups
+        Only listings with room for a group (:data:`GROUP_PLACES` places left, or no cap).
+    remote
+        ``True``: only remote (online, from home) listings; ``False``: none of them;
+        ``None``: both (remote ones in their own group).
+    """
+
+    fits_week: bool = False
+    commitment: str | None = None
+    accessibility: tuple[str, ...] = ()
+    groups: bool = False
+    remote: bool | None = None
+
+    def __post_init__(self) -> None:
+        """Validate the commitment."""
+        if self.commitment is not None and self.commitment not in COMMITMENTS:
+            msg = (f"commitment={self.commitment!r} is not known; use one of "
+                   f"{', '.join(COMMITMENTS)}")
+            raise BadParameterError(msg, param="commitment")
+        object.__setattr__(self, "accessibility",
+                           tuple(dict.fromkeys(str(a).strip().lower().replace(" ", "_")
+                                               for a in self.accessibility if str(a).strip())))
+
+    @property
+    def any(self) -> bool:
+        """Whether a filter other than ``remote`` is set."""
+        return bool(self.fits_week or self.commitment or self.accessibility or self.groups)
+
+
 @dataclass(frozen=True)
 class PeerQuery:
     """A peer's question: validated on construction.
@@ -204,6 +255,19 @@ class PeerQuery:
         Weekdays the peer is free (0 = Sunday); empty: any.
     times
         Windows the peer is free, minutes after midnight; empty: any time.
+    ignore
+        Interests the engine understood from ``text`` that the peer removed (slugs).
+    today
+        The day asked about (default: the real date when the question is answered): listings
+        that ended before it, or start more than 30 days after it, are never recommended.
+    page
+        Which page of ``limit`` results (1 = the best ``limit``); ``page x limit`` at most
+        :data:`MAX_DEPTH`.
+    with_total
+        Also count every listing the list could show (``Recommendations.total``): costs a
+        look at the whole radius.
+    filters
+        Hard filters (:class:`Filters`).
     """
 
     origin: Origin
@@ -215,20 +279,37 @@ class PeerQuery:
     association_id: int | None = None
     days: frozenset[int] = field(default_factory=frozenset)
     times: tuple[tuple[int, int], ...] = ()
+    ignore: tuple[str, ...] = ()
+    today: dt.date | None = None
+    page: int = 1
+    with_total: bool = False
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def depth(self) -> int:
+        """Results the search must rank: every page up to this one."""
+        return self.page * self.limit
+
+    def day(self) -> dt.date:
+        """:attr:`today`, or the real date."""
+        return self.today or dt.date.today()
 
     def __post_init__(self) -> None:
         """Check every bound; raise :class:`BadParameterError` naming the parameter."""
-        bad = [s for s in self.interests if s not in SLUGS]
-        if bad:
-            msg = (f"interests={list(self.interests)!r}: {', '.join(map(repr, bad))} not in the "
-                   f"vocabulary; valid slugs: {', '.join(SLUGS)}")
-            raise BadParameterError(msg, param="interests")
-        object.__setattr__(self, "interests", tuple(dict.fromkeys(self.interests)))
+        for name in ("interests", "ignore"):
+            given = tuple(getattr(self, name))
+            bad = [s for s in given if s not in SLUGS]
+            if bad:
+                msg = (f"{name}={list(given)!r}: {', '.join(map(repr, bad))} not in the "
+                       f"vocabulary; valid slugs: {', '.join(SLUGS)}")
+                raise BadParameterError(msg, param=name)
+            object.__setattr__(self, name, tuple(dict.fromkeys(given)))
         if not isinstance(self.text, str) or len(self.text) > MAX_TEXT_CHARS:
             msg = f"text is longer than {MAX_TEXT_CHARS} characters; shorten it"
             raise BadParameterError(msg, param="text")
         object.__setattr__(self, "radius_km", check_radius(self.radius_km))
         object.__setattr__(self, "limit", check_limit(self.limit))
+        object.__setattr__(self, "page", _int_in(self.page, "page", 1, MAX_DEPTH // self.limit))
         object.__setattr__(self, "per_association",
                            _int_in(self.per_association, "per_association", 1,
                                    MAX_PER_ASSOCIATION))
@@ -251,13 +332,17 @@ class PeerQuery:
 
 
 __all__ = [
+    "COMMITMENTS",
     "DAY_NAMES",
     "DEFAULT_LIMIT",
     "DEFAULT_PER_ASSOCIATION",
     "DEFAULT_RADIUS_KM",
+    "GROUP_PLACES",
+    "MAX_DEPTH",
     "MAX_LIMIT",
     "MAX_RADIUS_KM",
     "PARTS_OF_DAY",
+    "Filters",
     "Origin",
     "PeerQuery",
     "check_id",

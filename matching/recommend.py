@@ -24,6 +24,7 @@ a city.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,12 +36,14 @@ import numpy as np
 from domain.schedule import format_days
 from domain.schedule import format_time_range
 from matching.catalogue import Catalogue
+from matching.query import MAX_DEPTH
 from matching.scoring import ScoringParams
 from matching.scoring import profile
 from matching.scoring import score_rows
 from matching.search import Finder
 from matching.search import Found
 from matching.search import score_everything
+from matching.search import scored
 from matching.search import search
 from matching.taxonomy import term
 
@@ -51,9 +54,10 @@ if TYPE_CHECKING:
     from matching.query import PeerQuery
     from matching.scoring import PeerProfile
     from matching.scoring import Scores
+    from matching.text import Understood
 
-Method = Literal["engine", "nearest", "interest"]
-METHODS: tuple[Method, ...] = ("engine", "nearest", "interest")
+Method = Literal["engine", "nearest", "interest", "tags"]
+METHODS: tuple[Method, ...] = ("engine", "nearest", "interest", "tags")
 _MAX_REASON_SKILLS = 3
 
 
@@ -66,7 +70,8 @@ class Recommendation:
     association_id: int
     association: str
     category: str
-    distance_km: float
+    distance_km: float | None
+    """``None`` for a remote listing (done from anywhere)."""
     score: float
     reasons: tuple[str, ...]
     lat: float
@@ -74,6 +79,8 @@ class Recommendation:
     interests: tuple[str, ...] = ()
     skills: tuple[str, ...] = ()
     places_left: int | None = None
+    starts_on: str | None = None
+    """ISO date when the listing has not started yet (it starts within 30 days)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ARCHITECTURE.md (plus ids, interests, skills, places)."""
@@ -83,7 +90,7 @@ class Recommendation:
             "category": self.category, "distance_km": self.distance_km,
             "score": self.score, "reasons": list(self.reasons), "lat": self.lat,
             "lon": self.lon, "interests": list(self.interests), "skills": list(self.skills),
-            "places_left": self.places_left,
+            "places_left": self.places_left, "starts_on": self.starts_on,
         }
 
 
@@ -101,6 +108,38 @@ class Recommendations:
     """Open listings scored."""
     looks: int = 1
     """Searches made (1: the first look settled the list)."""
+    understood: tuple[Understood, ...] = ()
+    """Interests understood from the text, with the words each came from."""
+    total: int | None = None
+    """How many listings the whole list could show (when ``query.with_total``)."""
+    remote: list[Recommendation] = dataclasses.field(default_factory=list)
+    """Remote listings (online, from home): their own group, best first, no distances; on
+    the first page only."""
+
+    @property
+    def first(self) -> int:
+        """Rank of the first result of this page (1-based)."""
+        return (self.query.page - 1) * self.query.limit + 1
+
+    @property
+    def more(self) -> bool:
+        """Whether a next page may have results."""
+        if self.total is not None:
+            return self.first - 1 + len(self.results) < self.total
+        return len(self.results) == self.query.limit
+
+    def extras(self) -> dict[str, Any]:
+        """What the JSON answer adds to ``results``: understanding, paging, remote group.
+
+        ``understood``: ``[{"interest", "label", "from", "related"}]``; ``page``,
+        ``page_size``, ``total`` (``None`` unless counted), ``remote``: results without
+        distances.
+        """
+        return {
+            "understood": [u.to_dict() | {"label": term(u.slug).label} for u in self.understood],
+            "page": self.query.page, "page_size": self.query.limit, "total": self.total,
+            "remote": [r.to_dict() for r in self.remote],
+        }
 
 
 class Recommender:
@@ -157,13 +196,48 @@ class Recommender:
         org = query.origin.organisation_id
         linked = self.source.linked_associations(org) if org is not None else frozenset()
         peer = profile(query, catalogue, linked=linked, params=self.params)
-        found = search(catalogue, query, peer, self.params, self.finder(catalogue, query))
+        finder = self.finder(catalogue, query)
+        remote = (self._remote(catalogue, query, peer, finder)
+                  if query.filters.remote is not False and query.page == 1 else [])
+        if query.filters.remote is True:
+            return Recommendations(query=query, results=[], interests_used=peer.tags,
+                                   understood=peer.understood, remote=remote,
+                                   total=0 if query.with_total else None)
+        found = search(catalogue, query, peer, self.params, finder)
         rows, km, scores = found.rows, found.km, found.scores
+        page = found.picked[(query.page - 1) * query.limit:]
         results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i)
-                   for i in found.picked]
+                   for i in page]
+        total = None
+        if query.with_total:
+            every = (rows if found.edge_km >= query.radius_km
+                     else finder.within(query.radius_km)[0])
+            total = self._count(catalogue, query, every)
         return Recommendations(query=query, results=results, interests_used=peer.tags,
                                searched_km=found.reach_km, candidates=len(rows),
-                               looks=found.looks)
+                               looks=found.looks, understood=peer.understood, total=total,
+                               remote=remote)
+
+    def _remote(self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
+                finder: Finder) -> list[Recommendation]:
+        """The best remote listings: scored as if at the door (no distance), same order rules."""
+        if not catalogue.remote_rows.size:
+            return []
+        rows, km = finder.allowed((catalogue.remote_rows, np.zeros(catalogue.remote_rows.size)))
+        if not rows.size:
+            return []
+        scores, picked = scored(catalogue, dataclasses.replace(query, page=1), peer,
+                                self.params, (rows, km))
+        return [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i,
+                             remote=True) for i in picked]
+
+    @staticmethod
+    def _count(catalogue: Catalogue, query: PeerQuery, rows: NDArray[np.intp]) -> int:
+        """How many of ``rows`` a list can show: at most ``per_association`` of each."""
+        if query.association_id is not None:
+            return len(rows)
+        _, counts = np.unique(catalogue.association_id[rows], return_counts=True)
+        return min(int(np.minimum(counts, query.per_association).sum()), MAX_DEPTH)
 
     def score_everything(self, query: PeerQuery) -> Found:
         """Every open listing in the radius scored and the list picked, without early stop.
@@ -181,7 +255,9 @@ class Recommender:
         """Opportunity ids, best first, by the engine or a baseline (for evaluation).
 
         ``nearest`` orders the same open candidates by distance only; ``interest`` by
-        relevance only (ties by id). Baselines have no diversity cap and no boosts.
+        relevance only (ties by id); ``tags`` is the two-line rule "shares an interest with
+        the peer, then nearest" (the interests the engine understood). Baselines have no
+        diversity cap and no boosts.
         """
         if method == "engine":
             return [r.opportunity_id for r in self.recommend(query).results]
@@ -194,6 +270,9 @@ class Recommender:
         ids = catalogue.ids[rows]
         if method == "nearest":
             order = np.lexsort((ids, km))
+        elif method == "tags":
+            shares = (catalogue.tags[rows] & peer.tag_bits) != 0
+            order = np.lexsort((ids, km, ~shares))
         else:
             scores = score_rows(catalogue, rows, km, peer, self.params)
             order = np.lexsort((ids, -scores.relevance))
@@ -205,13 +284,18 @@ class Recommender:
     def _result(
         self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile, *,
         rows: NDArray[np.intp], km: NDArray[np.float64], scores: Scores, i: int,
+        remote: bool = False,
     ) -> Recommendation:
         p = int(rows[i])
         info = catalogue.row(p)
-        reasons = [f"{km[i]:.1f} km from {query.origin.label}"]
+        reasons = (["remote: from home or online"] if remote
+                   else [f"{km[i]:.1f} km from {query.origin.label}"])
         shared = [s for s in peer.tags if s in catalogue.interests[p]]
         if shared:
-            reasons.append("matches: " + ", ".join(term(s).label.lower() for s in shared))
+            heard = {u.slug: u.phrase for u in peer.understood}
+            reasons.append("matches: " + ", ".join(
+                term(s).label.lower() + (f" (from '{heard[s]}')" if s in heard else "")
+                for s in shared))
         elif query.text.strip() and scores.text[i] > 0:
             matched = catalogue.text.matched_words([p], query.text)[0]
             if matched:
@@ -229,15 +313,17 @@ class Recommender:
             reasons.append(self._schedule_reason(catalogue, p, float(scores.schedule[i])))
         left = info["places_left"]
         if left is not None:
-            reasons.append(f"{left} place{'s' if left != 1 else ''} left" if left > 0
-                           else "no places left just now")
+            reasons.append(f"{left} place{'s' if left != 1 else ''} left")
+        starts = catalogue.starts(p, query.day().toordinal())
+        if starts is not None:
+            reasons.append(f"starts {starts.day} {starts:%b}")
         return Recommendation(
             opportunity_id=info["opportunity_id"], title=info["title"],
             association_id=info["association_id"], association=info["association"],
-            category=info["category"], distance_km=float(km[i]),
+            category=info["category"], distance_km=None if remote else float(km[i]),
             score=float(scores.score[i]), reasons=tuple(reasons), lat=info["lat"],
             lon=info["lon"], interests=tuple(info["interests"]), skills=tuple(info["skills"]),
-            places_left=left,
+            places_left=left, starts_on=None if starts is None else starts.isoformat(),
         )
 
     def _schedule_reason(self, catalogue: Catalogue, p: int, fit: float) -> str:

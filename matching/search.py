@@ -28,13 +28,16 @@ returns (the same as in-process, since both hold the same stored floats).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 
+from matching.scoring import ScoringParams
 from matching.scoring import score_rows
+from matching.scoring import week_fit
 from matching.scoring import with_tops
 
 if TYPE_CHECKING:
@@ -45,7 +48,6 @@ if TYPE_CHECKING:
     from matching.query import PeerQuery
     from matching.scoring import PeerProfile
     from matching.scoring import Scores
-    from matching.scoring import ScoringParams
 
 FIRST_LOOK = 64
 """Open listings looked at first, in-process."""
@@ -59,6 +61,7 @@ MIN_STEP_KM = 0.25
 distance plus this."""
 FEW = 512
 """Fewer listings than this in a look: the next look goes all the way at once."""
+_WEEK_PARAMS = ScoringParams()
 _EDGE = 1e-9  # km: keeps a look strictly inside its edge despite rounding
 _MARGIN = 1e-9
 
@@ -126,32 +129,45 @@ class Finder:
     """Open listings near an origin, in-process or from a source, as catalogue rows."""
 
     def __init__(self, catalogue: Catalogue, query: PeerQuery, *,
-                 source: CandidateSource | None) -> None:
+                 source: CandidateSource | None, today: int | None = None) -> None:
         self.catalogue = catalogue
         self.query = query
         self.source = source
         self.latlon = query.origin.latlon
+        self.today = query.day().toordinal() if today is None else today
 
     @property
     def in_process(self) -> bool:
         """Whether the catalogue's own trees answer (no source round trips)."""
         return self.source is None
 
-    def _asked(self, found: Rows) -> Rows:
+    def allowed(self, found: Rows) -> Rows:
+        """Only listings running on the day (or starting soon), and of the association asked."""
         rows, km = found
+        keep = self.catalogue.live(rows, self.today)
+        filters = self.query.filters
+        if filters.any:
+            keep &= self.catalogue.passes(rows, filters)
+            if filters.fits_week:
+                days = sum(1 << d for d in self.query.days)
+                keep &= week_fit(self.catalogue, rows, days, self.query.times,
+                                 _WEEK_PARAMS) >= 1.0
         if self.query.association_id is not None:
-            keep = self.catalogue.association_id[rows] == self.query.association_id
-            return rows[keep], km[keep]
-        return rows, km
+            keep &= self.catalogue.association_id[rows] == self.query.association_id
+        if keep.all():
+            return rows, km
+        return rows[keep], km[keep]
 
     def within(self, radius_km: float, *, tag: str | None = None) -> Rows:
         """Open listings within ``radius_km`` (tagged ``tag``: in-process only)."""
         if self.source is None:
-            return self._asked(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
+            return self.allowed(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
         ids, km = self.source.opportunities_within(self.latlon, radius_km)
         rows, known = self.catalogue.positions(ids)
-        keep = known & self.catalogue.open[rows]  # closed, filled and paused never appear
-        return self._asked((rows[keep], np.asarray(km, dtype=np.float64)[keep]))
+        # Closed, filled, paused and full never appear (the source answers status only);
+        # remote listings form their own group.
+        keep = known & self.catalogue.eligible[rows] & ~self.catalogue.remote[rows]
+        return self.allowed((rows[keep], np.asarray(km, dtype=np.float64)[keep]))
 
     def nearest(self, k: int, *, tag: str | None = None) -> tuple[Rows, float]:
         """The ``k`` nearest open listings, and the distance within which they are all.
@@ -165,16 +181,28 @@ class Finder:
             # Listings not returned are at least as far as the farthest one returned.
             edge = min(self.query.radius_km, float(km.max()) - _EDGE)
         keep = km <= edge
-        return self._asked((rows[keep], km[keep])), edge
+        return self.allowed((rows[keep], km[keep])), edge
 
 
-def _scored(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
+def tiered(peer: PeerProfile, params: ScoringParams) -> bool:
+    """Whether listings sharing the peer's interests all rank above the others."""
+    return params.matched_first and bool(peer.tags) and peer.personalised
+
+
+def scored(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
             params: ScoringParams, found: Rows) -> tuple[Scores, list[int]]:
+    """Score ``found`` and pick the list (``query.depth`` long, capped per association)."""
     rows, km = found
     scores = score_rows(catalogue, rows, km, peer, params)
     cap = None if query.association_id is not None else query.per_association
-    picked = select((catalogue.ids[rows], km, -scores.score), scores.score,
-                    catalogue.association_id[rows], query.limit, cap)
+    keys: tuple[NDArray[Any], ...] = (catalogue.ids[rows], km, -scores.score)
+    rank_score = scores.score
+    if tiered(peer, params):
+        keys = (*keys, ~scores.matched)
+        # select() keeps rows above a score threshold: lift matched rows above every other.
+        rank_score = scores.score + np.where(scores.matched, 1.0 + scores.score.max(initial=0),
+                                             0.0)
+    picked = select(keys, rank_score, catalogue.association_id[rows], query.depth, cap)
     return scores, picked
 
 
@@ -197,10 +225,19 @@ def _first(finder: Finder, query: PeerQuery, peer: PeerProfile, params: ScoringP
 
 
 def _unseen(params: ScoringParams, peer: PeerProfile, edge: float, tag_edge: float,
-            radius: float) -> float:
-    """The best score a listing not looked at yet could have."""
-    return max(params.bound(edge, peer, tagged=False) if edge < radius else 0.0,
-               params.bound(tag_edge, peer) if tag_edge < radius else 0.0)
+            radius: float, *, last_matched: bool | None = None) -> float:
+    """The best score a listing not looked at yet could have, as the list's last sees it.
+
+    With matched-first ranking (``last_matched`` given), an unmatched listing cannot pass a
+    matched last, and any matched listing passes an unmatched last (``inf``).
+    """
+    untagged = params.bound(edge, peer, tagged=False) if edge < radius else 0.0
+    tagged = params.bound(tag_edge, peer) if tag_edge < radius else 0.0
+    if last_matched is True:
+        untagged = 0.0
+    elif last_matched is False and tag_edge < radius:
+        tagged = math.inf
+    return max(untagged, tagged)
 
 
 def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
@@ -214,11 +251,11 @@ def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     if finder.in_process:
         return _search(catalogue, query, peer, params, finder)
     plan = _search(catalogue, query, peer, params,
-                   Finder(catalogue, query, source=None))
+                   Finder(catalogue, query, source=None, today=finder.today))
     # Every listing the plan needed: all within its edge, and tagged ones it scored beyond.
     reach = max(plan.edge_km, float(plan.km.max(initial=0.0)))
     found = finder.within(min(query.radius_km, reach + _EDGE))
-    scores, picked = _scored(catalogue, query, peer, params, found)
+    scores, picked = scored(catalogue, query, peer, params, found)
     return Found(found[0], found[1], scores, picked, plan.reach_km, edge_km=reach)
 
 
@@ -227,26 +264,31 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     radius = query.radius_km
     tags = peer.tags
     found, edge, tag_edge = _first(finder, query, peer, params, tags)
+    tier = tiered(peer, params)
     exact_text = False
     looks = 1
     while True:
-        scores, picked = _scored(catalogue, query, peer, params, found)
+        scores, picked = scored(catalogue, query, peer, params, found)
         if edge >= radius and tag_edge >= radius:
             break
-        if len(picked) == query.limit:
+        if len(picked) == query.depth:
             last = float(scores.score[picked[-1]])
             edges = (edge, tag_edge, radius)
-            if last <= _unseen(params, peer, *edges) and not exact_text and len(peer.query[0]):
+            last_matched = bool(scores.matched[picked[-1]]) if tier else None
+            if (last <= _unseen(params, peer, *edges, last_matched=last_matched)
+                    and not exact_text and len(peer.query[0])):
                 # The cheap bound of the text cosine was not enough: pay for the exact one.
                 peer = with_tops(peer, catalogue, params,
                                  text_top=catalogue.text.cosine_max(peer.query))
                 exact_text = True
-            if last > _unseen(params, peer, *edges):
+            if last > _unseen(params, peer, *edges, last_matched=last_matched):
                 break
             # From these distances on nothing can reach `last`; a hair more for rounding.
-            need = min(radius, params.radius_for(last, peer, tagged=False)
-                       * (1 + _MARGIN) + _MARGIN)
-            need_tagged = min(radius, params.radius_for(last, peer) * (1 + _MARGIN) + _MARGIN)
+            need = (edge if last_matched is True else
+                    min(radius, params.radius_for(last, peer, tagged=False)
+                        * (1 + _MARGIN) + _MARGIN))
+            need_tagged = (radius if last_matched is False else
+                           min(radius, params.radius_for(last, peer) * (1 + _MARGIN) + _MARGIN))
             if len(found[0]) < FEW:  # sparse here: going all the way costs little
                 edge, tag_edge = max(edge, need), max(edge, tag_edge, need_tagged)
             else:  # dense: step by step, the list improves on the way and the bound shrinks
@@ -270,10 +312,19 @@ def score_everything(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
                      params: ScoringParams, finder: Finder) -> Found:
     """Every open listing in the radius scored: what :func:`search` must equal."""
     found = finder.within(query.radius_km)
-    scores, picked = _scored(catalogue, query, peer, params, found)
+    scores, picked = scored(catalogue, query, peer, params, found)
     return Found(found[0], found[1], scores, picked, query.radius_km,
                  edge_km=query.radius_km)
 
 
-__all__ = ["FIRST_LOOK", "TAG_LOOK", "Finder", "Found", "score_everything", "search",
-           "select"]
+__all__ = [
+    "FIRST_LOOK",
+    "TAG_LOOK",
+    "Finder",
+    "Found",
+    "score_everything",
+    "scored",
+    "search",
+    "select",
+    "tiered",
+]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 from typing import cast
@@ -26,6 +27,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
+from matching.taxonomy import RELATED
 from matching.taxonomy import TERMS
 
 if TYPE_CHECKING:
@@ -106,23 +108,89 @@ def _phrase_key(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in _WORD.findall(fold(text)) if w != "and")
 
 
-def _build_phrases() -> dict[tuple[str, ...], str]:
-    """Stemmed phrase -> slug, from every slug, label and synonym (first claim wins)."""
-    phrases: dict[tuple[str, ...], str] = {}
+def _build_phrases() -> dict[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """Stemmed phrase -> ``(slug, related)`` pairs.
+
+    Slugs, labels and synonyms name an interest (``related=False``; first claim wins); the
+    taxonomy's related words point at one or more interests more loosely (``related=True``)
+    and never override a name.
+    """
+    named: dict[tuple[str, ...], str] = {}
     for t in TERMS:
         for text in (t.slug.replace("-", " "), t.label, *t.synonyms):
             key = _phrase_key(text)
             if key:
-                phrases.setdefault(key, t.slug)
-    return phrases
+                named.setdefault(key, t.slug)
+    phrases: dict[tuple[str, ...], list[tuple[str, bool]]] = {
+        k: [(v, False)] for k, v in named.items()}
+    for t in TERMS:
+        for text in RELATED.get(t.slug, ()):
+            key = _phrase_key(text)
+            hits = phrases.setdefault(key, [])
+            if key and all(slug != t.slug for slug, _ in hits):
+                hits.append((t.slug, True))
+    return {k: tuple(v) for k, v in phrases.items() if k and v}
 
 
 _PHRASES = _build_phrases()
 _LONGEST = max(len(k) for k in _PHRASES)
 
 
+@dataclass(frozen=True)
+class Understood:
+    """An interest understood from free text, and the words it came from."""
+
+    slug: str
+    phrase: str
+    """The peer's words, folded (``"near water"``)."""
+    related: bool = False
+    """From a related word rather than the interest's name or a synonym."""
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"interest", "from", "related"}``."""
+        return {"interest": self.slug, "from": self.phrase, "related": self.related}
+
+
+def understand(text: str) -> list[Understood]:
+    """The interests that free text points at, with the words each came from.
+
+    Longest phrase first, left to right; a phrase may point at several interests ("bikes":
+    DIY & repair and sport). Named interests (labels, synonyms) and related words
+    (``matching/data/interests.json``) are both understood; each interest once, first
+    mention.
+
+    Examples
+    --------
+    >>> [(u.slug, u.phrase) for u in understand("I like being outdoors near water")]
+    [('outdoors', 'outdoors'), ('waterways', 'near water')]
+    >>> [u.slug for u in understand("keeping lonely older people company")]
+    ['befriending-care']
+    """
+    raw = _WORD.findall(fold(text))
+    tokens = [stem(w) for w in raw]
+    found: list[Understood] = []
+    seen: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
+            hits = _PHRASES.get(tuple(t for t in tokens[i:i + n] if t != "and"))
+            if hits is not None and "and" not in (tokens[i], tokens[i + n - 1]):
+                phrase = " ".join(raw[i:i + n])
+                for slug, related in hits:
+                    if slug not in seen:
+                        seen.add(slug)
+                        found.append(Understood(slug, phrase, related))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
 def spot_interests(text: str) -> list[str]:
     """Interest slugs named in free text by a label or synonym, longest phrase first.
+
+    Related words are not enough here (see :func:`understand`).
 
     Examples
     --------
@@ -131,20 +199,7 @@ def spot_interests(text: str) -> list[str]:
     >>> spot_interests("painting and decorating, then a choir")
     ['diy-repair', 'music']
     """
-    tokens = [stem(w) for w in _WORD.findall(fold(text))]
-    found: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(_LONGEST, len(tokens) - i), 0, -1):
-            slug = _PHRASES.get(tuple(t for t in tokens[i:i + n] if t != "and"))
-            if slug is not None and tokens[i] != "and":
-                if slug not in found:
-                    found.append(slug)
-                i += n
-                break
-        else:
-            i += 1
-    return found
+    return [u.slug for u in understand(text) if not u.related]
 
 
 class TextModel:
@@ -284,5 +339,5 @@ def binary_rows(texts: Iterable[str], vocabulary: dict[str, int]) -> tuple[
     return np.asarray(codes, dtype=np.int64), sparse.csc_matrix(matrix)
 
 
-__all__ = ["STOP_WORDS", "TextModel", "analyse", "binary_rows", "fold", "spot_interests",
-           "stem", "words"]
+__all__ = ["STOP_WORDS", "TextModel", "Understood", "analyse", "binary_rows", "fold",
+           "spot_interests", "stem", "understand", "words"]

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 #: A postcode district of a demo town, placed by the offline geocoder, and two interests.
-SEARCH = {"postcode": "WN1", "interests": ("gardening", "outdoors")}
+SEARCH = {"postcode": "WN1", "interests": ("gardening",), "text": "I like being near water"}
 
 
 def offline_helpers() -> Any:
@@ -280,6 +280,9 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     peer_search(page, base, **SEARCH)
     wait_for_maps(page)
     shots["search"] = take(page, out / "page-search.png", bottom=".results .map-frame")
+    page.set_viewport_size({"width": 375, "height": 812})
+    shots["search-375"] = take(page, out / "page-search-375.png", bottom=".result-list")
+    page.set_viewport_size(DESKTOP)
     with page.expect_navigation():
         page.click("ol.result-list li.result h3 a")
     wait_for_maps(page)
@@ -309,7 +312,7 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     page = watch.attach(phone.new_page())
     peer_search(page, base, **SEARCH)
     wait_for_maps(page)
-    shots["search-mobile"] = take(page, out / "page-search-mobile.png", top="#results-heading")
+    shots["search-mobile"] = take(page, out / "page-search-mobile.png", top=".search-summary")
     frame = page.query_selector(".results .map-frame")
     frame.scroll_into_view_if_needed()
     shots["map-phone"] = out / "page-map-phone.png"

@@ -12,8 +12,11 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     maps) go to them; a replica that fails is left out and its reads go to the primary.
 ``REDIS_URL``
     Default empty (one machine: in-process counters, cookie-only sessions). ``redis://host:
-    6379/0``: sign-in rate-limit counters and server-side staff sessions shared by every
-    worker and host.
+    6379/0``: sign-in rate-limit counters, server-side staff sessions and computed coverage
+    answers shared by every worker and host.
+``COMMONGROUND_RESULT_CACHE_TTL``
+    Default ``3600``. Seconds a computed answer (coverage, sites, map pages) is kept in Redis
+    for every worker when ``REDIS_URL`` is set; ``0`` keeps answers per worker only.
 ``SECRET_KEY``
     Default: random per process (development only). Signs sessions and CSRF tokens; set it in
     production, the same on every worker.
@@ -23,8 +26,13 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``<instance>``. Folder for caches and user-loaded reference data.
 ``COMMONGROUND_SERVICE_AREA``
     Default ``GB``. Named area or ``west,south,east,north`` box that ingest accepts.
+``COMMONGROUND_DEVOLVE_MAX_KM``
+    Default ``40``. Farthest (great-circle km) an organisation may be to devolve a new group.
 ``COMMONGROUND_LOG_LEVEL``
     Default ``INFO``. Log level of the service.
+``COMMONGROUND_BUSY_TIMEOUT``
+    Default ``30``. Seconds a SQLite writer (a load, a page or API edit) waits for the one
+    before it; then it fails with "another load is running".
 ``RATELIMIT_STORAGE_URI``
     Default ``REDIS_URL`` when set, else ``memory://`` (one process). Where sign-in
     rate-limit counters live; with several workers or hosts use a shared one, e.g.
@@ -33,6 +41,10 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     Default ``5 per minute; 20 per hour``. Failed sign-ins allowed per client address.
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
     Default ``10 per hour``. Failed sign-ins allowed per account.
+``COMMONGROUND_ANONYMOUS_RATE_LIMIT``
+    Default ``60 per minute``. Requests per client address to the computed coverage answers
+    (``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``, ``/maps/coverage``)
+    without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
 ``COMMONGROUND_MAP_TILES``
@@ -71,14 +83,27 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "DATABASE_REPLICA_URLS": (
         "DATABASE_REPLICA_URLS", "", "comma-separated URLs of streaming read replicas",
     ),
-    "REDIS_URL": ("REDIS_URL", "", "Redis for shared rate limits and server-side sessions"),
+    "REDIS_URL": (
+        "REDIS_URL", "", "Redis for shared rate limits, server-side sessions and answers",
+    ),
+    "RESULT_CACHE_TTL": (
+        "COMMONGROUND_RESULT_CACHE_TTL", "3600",
+        "seconds computed answers are shared through Redis (0 = per worker)",
+    ),
     "SECRET_KEY": ("SECRET_KEY", "random per process", "signs sessions and CSRF tokens"),
     "GEOCODER": ("COMMONGROUND_GEOCODER", "offline", "offline or nominatim"),
     "DATA_DIR": ("COMMONGROUND_DATA_DIR", "<instance>", "caches and user-loaded reference data"),
     "SERVICE_AREA": (
         "COMMONGROUND_SERVICE_AREA", "GB", "named area or west,south,east,north box for ingest",
     ),
+    "DEVOLVE_MAX_KM": (
+        "COMMONGROUND_DEVOLVE_MAX_KM", "40", "farthest km an organisation devolves a group",
+    ),
     "LOG_LEVEL": ("COMMONGROUND_LOG_LEVEL", "INFO", "log level of the service"),
+    "BUSY_TIMEOUT": (
+        "COMMONGROUND_BUSY_TIMEOUT", "30",
+        "seconds a SQLite writer (a load, a page edit) waits for the one before it",
+    ),
     "RATELIMIT_STORAGE_URI": (
         "RATELIMIT_STORAGE_URI", "REDIS_URL or memory://",
         "where sign-in rate-limit counters live",
@@ -89,6 +114,10 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     ),
     "LOGIN_ACCOUNT_RATE_LIMIT": (
         "COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT", "10 per hour", "failed sign-ins per account",
+    ),
+    "ANONYMOUS_RATE_LIMIT": (
+        "COMMONGROUND_ANONYMOUS_RATE_LIMIT", "60 per minute",
+        "anonymous requests per address to the computed coverage answers",
     ),
     "SECURE_COOKIES": (
         "COMMONGROUND_SECURE_COOKIES", "auto", "Secure flag on session cookies (0 = off)",
@@ -110,7 +139,7 @@ def default_instance_path() -> Path:
     return Path.cwd() / "instance"
 
 
-def load_settings(
+def load_settings(  # noqa: PLR0912 - one check per setting, in order
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -129,6 +158,7 @@ def load_settings(
         "DATABASE_URL": f"sqlite:///{instance / 'commonground.db'}",
         "DATABASE_REPLICA_URLS": "",
         "REDIS_URL": "",
+        "RESULT_CACHE_TTL": 3600,
         "SECRET_KEY": None,
         "GEOCODER": "offline",
         "DATA_DIR": str(instance),
@@ -136,6 +166,9 @@ def load_settings(
         "LOG_LEVEL": "INFO",
         "MAP_TILES": "openstreetmap",
         "MAX_BODY": 1024 * 1024,
+        "BUSY_TIMEOUT": "30",
+        "DEVOLVE_MAX_KM": 40.0,
+        "ANONYMOUS_RATE_LIMIT": "60 per minute",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -147,6 +180,29 @@ def load_settings(
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = secrets.token_hex(32)
         settings["SECRET_KEY_IS_RANDOM"] = True
+    try:
+        settings["BUSY_TIMEOUT"] = float(settings["BUSY_TIMEOUT"])
+    except (TypeError, ValueError):
+        settings["BUSY_TIMEOUT"] = -1.0
+    if not 0 <= settings["BUSY_TIMEOUT"] <= 3600:  # noqa: PLR2004 - an hour at most
+        msg = "COMMONGROUND_BUSY_TIMEOUT must be a number of seconds from 0 to 3600"
+        raise ValueError(msg)
+    try:
+        settings["DEVOLVE_MAX_KM"] = float(settings["DEVOLVE_MAX_KM"])
+        if not 0 < settings["DEVOLVE_MAX_KM"] <= 500:  # noqa: PLR2004
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_DEVOLVE_MAX_KM={settings['DEVOLVE_MAX_KM']!r} must be a "
+               f"number of km above 0 and at most 500")
+        raise ValueError(msg) from None
+    try:
+        settings["RESULT_CACHE_TTL"] = int(settings["RESULT_CACHE_TTL"])
+        if settings["RESULT_CACHE_TTL"] < 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        msg = (f"COMMONGROUND_RESULT_CACHE_TTL={settings['RESULT_CACHE_TTL']!r} must be a "
+               f"whole number of seconds, 0 or more")
+        raise ValueError(msg) from None
     if settings["GEOCODER"] not in GEOCODERS:
         msg = (
             f"COMMONGROUND_GEOCODER={settings['GEOCODER']!r} is not known; "

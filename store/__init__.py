@@ -24,12 +24,15 @@ from store import models
 from store.engine import DEFAULT_SQLITE_URL
 from store.engine import backend_of
 from store.engine import check_connection
+from store.engine import explain_db_error
 from store.engine import make_engine
 from store.engine import make_sessionmaker
 from store.engine import redact_url
 from store.engine import transaction
 from store.errors import NotFoundError
+from store.errors import StoreBusyError
 from store.errors import StoreError
+from store.errors import StoreNotInitialisedError
 from store.errors import StoreUnavailableError
 from store.migrate import current_revision
 from store.migrate import head_revision
@@ -126,6 +129,13 @@ class Store:
         """Raise :class:`StoreUnavailableError` (one line, URL named) unless the store answers."""
         check_connection(self.engine)
 
+    def explain(self, exc: BaseException) -> StoreError | None:
+        """A one-line store error for a database failure a user can act on, else ``None``.
+
+        (Cannot connect, not initialised, another writer still busy.)
+        """
+        return explain_db_error(exc, self.url)
+
     def init_db(self) -> str | None:
         """Apply the migrations; return the schema revision reached."""
         self.check()
@@ -142,6 +152,10 @@ class Store:
         if self._head is None:  # reading the migration scripts is slow: once per process
             self._head = head_revision(self.engine)
         return current_revision(self.engine) == self._head
+
+    def is_initialised(self) -> bool:
+        """Whether ``init-db`` has run here (cheap: no migration script is read)."""
+        return current_revision(self.engine) is not None
 
     def healthy(self) -> bool:
         """Whether the store answers a trivial query and its schema is current."""
@@ -242,8 +256,11 @@ __all__ = [
     "UNAVAILABLE_ERRORS",
     "NotFoundError",
     "Store",
+    "StoreBusyError",
     "StoreError",
+    "StoreNotInitialisedError",
     "StoreUnavailableError",
+    "explain_db_error",
     "is_connection_error",
     "models",
     "redact_url",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 CATALOGUE_TABLES = ("opportunities", "associations")
 _OPP_COLUMNS = ("id", "association_id", "title", "description", "interests", "skills",
                 "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
-                "status", "lat", "lon")
+                "status", "lat", "lon", "starts_on", "ends_on", "commitment", "accessibility")
 _MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon"]
 _VERSION = select(DataVersion.table_name, DataVersion.version).where(
     DataVersion.table_name.in_(CATALOGUE_TABLES))
@@ -91,7 +91,7 @@ class StoreCandidates:
             rows = conn.execute(stmt).all()
         frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
                                                          "category"])
-        for column in ("interests", "skills", "weekdays"):
+        for column in ("interests", "skills", "weekdays", "accessibility"):
             frame[column] = [list(v) if v else [] for v in frame[column]]
         return frame
 
@@ -113,11 +113,14 @@ class StoreCandidates:
 
     @replica_read
     def _meetings(self, *conditions: Any) -> pd.DataFrame:
+        # Online meetings have no distance: they are never "within" anything, and a group's
+        # links are measured from the rooms it meets in.
         stmt = (
             select(Meeting.id, Meeting.name, Meeting.organisation_id,
                    PeerOrganisation.name.label("organisation"), Meeting.lat, Meeting.lon)
             .outerjoin(PeerOrganisation, Meeting.organisation_id == PeerOrganisation.id)
-            .where(Meeting.active.is_(True), Meeting.lat.is_not(None), *conditions)
+            .where(Meeting.active.is_(True), Meeting.lat.is_not(None),
+                   Meeting.attendance != "online", *conditions)
             .order_by(Meeting.id)
         )
         with self.router.connect() as conn:
@@ -125,7 +128,7 @@ class StoreCandidates:
         return pd.DataFrame.from_records(rows, columns=_MEETING_COLUMNS)
 
     def meetings_within(self, latlon: tuple[float, float], radius_km: float) -> pd.DataFrame:
-        """Active meetings within ``radius_km``, nearest first, with ``distance_km``."""
+        """Active in-room meetings within ``radius_km``, nearest first, with ``distance_km``."""
         ids, km = self.store.spatial.within("meetings", latlon, radius_km,
                                             filters={"active": True})
         if not len(ids):
@@ -133,7 +136,7 @@ class StoreCandidates:
         return _ordered(self._meetings(Meeting.id.in_(ids.tolist())), ids, km)
 
     def meetings_of(self, organisation_id: int) -> pd.DataFrame:
-        """The active meetings of one organisation, by id."""
+        """The active in-room (in-person or hybrid) meetings of one organisation, by id."""
         return self._meetings(Meeting.organisation_id == int(organisation_id))
 
     @replica_read

@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import func
 from sqlalchemy import select
 
 from store.models import Association
+from store.models import DataVersion
 from store.models import Meeting
 from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import Region
+from store.models import Volunteer
 from store.replicas import replica_read
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Sequence
 
     from store import Store
@@ -77,6 +81,31 @@ def meetings_frame(
     return _frame(rows, MEETING_COLUMNS)
 
 
+def serving_meetings_frame(store: Store, *, on: dt.date) -> pd.DataFrame:
+    """The meetings that serve people on ``on``, filtered in SQL (one query, few columns).
+
+    The rule of :func:`matching.coverage.serving_meetings` (the tests check both agree):
+    active, in a room, with a position, of an approved organisation that has a volunteer
+    whose licence is valid on ``on``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id``, ``organisation_id``, ``lat``, ``lon``, ``attendance``, ``active``, by id.
+    """
+    m, o, v = Meeting, PeerOrganisation, Volunteer
+    licensed = (select(v.id).where(v.organisation_id == o.id, v.licence_valid_until >= on)
+                .exists())
+    stmt = (select(m.id, m.organisation_id, m.lat, m.lon, m.attendance, m.active)
+            .join(o, m.organisation_id == o.id)
+            .where(m.active.is_(True), m.attendance.in_(list(IN_PERSON)),
+                   m.lat.is_not(None), m.lon.is_not(None), o.status == "approved", licensed)
+            .order_by(m.id))
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return _frame(rows, ("id", "organisation_id", "lat", "lon", "attendance", "active"))
+
+
 @replica_read
 def organisations_frame(store: Store) -> pd.DataFrame:
     """Every peer organisation with its parent, status, founding date and region, by id.
@@ -96,6 +125,40 @@ def organisations_frame(store: Store) -> pd.DataFrame:
     frame = _frame(rows, ORGANISATION_COLUMNS)
     frame["is_hotspot"] = frame["is_hotspot"].astype(bool)
     return frame
+
+
+def volunteers_frame(store: Store) -> pd.DataFrame:
+    """Each volunteer's organisation and licence end date, no names.
+
+    Columns ``organisation_id`` and ``licence_valid_until`` (a date or ``None``).
+    """
+    stmt = select(Volunteer.organisation_id, Volunteer.licence_valid_until).order_by(Volunteer.id)
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return _frame(rows, ("organisation_id", "licence_valid_until"))
+
+
+def coverage_fingerprint(store: Store) -> tuple[Any, ...]:
+    """A cheap value that changes whenever what coverage reads changes.
+
+    The trigger-maintained change counters of ``meetings`` and ``peer_organisations``, and
+    count / id sum / latest ``updated_at`` of ``volunteers`` and count / id sum / text length of
+    ``regions`` (those two have no counter). Three small queries, no table scan beyond the
+    two small tables' aggregates. Always asked of the primary, as are the serving meetings
+    and the volunteers, so an answer is never cached under a newer key than its data.
+    """
+    v, r = Volunteer, Region
+    with store.engine.connect() as conn:
+        versions = tuple(conn.execute(
+            select(DataVersion.table_name, DataVersion.version)
+            .where(DataVersion.table_name.in_(("meetings", "peer_organisations")))
+            .order_by(DataVersion.table_name)).all())
+        vols = tuple(conn.execute(select(func.count(), func.sum(v.id), func.max(v.updated_at),
+                                         func.max(v.licence_valid_until))).one())
+        regs = tuple(conn.execute(select(
+            func.count(), func.sum(r.id), func.sum(func.length(r.name)),
+            func.sum(func.length(func.coalesce(r.boundary_geojson, ""))))).one())
+    return (versions, vols, regs)
 
 
 @replica_read
@@ -135,8 +198,11 @@ __all__ = [
     "IN_PERSON",
     "MEETING_COLUMNS",
     "ORGANISATION_COLUMNS",
+    "coverage_fingerprint",
     "meetings_frame",
     "opportunity_rows",
     "organisations_frame",
     "regions_frame",
+    "serving_meetings_frame",
+    "volunteers_frame",
 ]

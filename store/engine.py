@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -13,9 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
 
+from store.errors import StoreBusyError
+from store.errors import StoreError
+from store.errors import StoreNotInitialisedError
 from store.errors import StoreUnavailableError
 
 if TYPE_CHECKING:
@@ -54,15 +59,33 @@ def backend_of(url: str) -> str:
     raise StoreUnavailableError(msg)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+#: How long a SQLite writer waits for another one to finish before giving up (seconds).
+SQLITE_BUSY_TIMEOUT = 30.0
+_IMMEDIATE = "commonground_immediate"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (_sqlite_begin): pysqlite's own deferred BEGIN cannot take
+        # the write lock up front, and a deferred reader that later writes gets "database is
+        # locked" at once instead of waiting.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """``BEGIN IMMEDIATE`` for write transactions (one writer at a time, waiting its turn)."""
+    immediate = conn.get_execution_options().get(_IMMEDIATE)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs: Any) -> Engine:
     """Create an engine for a CommonGround database URL.
 
     Parameters
@@ -70,6 +93,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url
         ``sqlite:///file.db`` or ``postgresql+psycopg://...``. A plain ``postgresql://`` URL
         is taken to mean the psycopg 3 driver.
+    busy_timeout
+        SQLite only: seconds a writer waits for the one before it.
     **kwargs
         Passed to :func:`sqlalchemy.create_engine`.
 
@@ -98,7 +123,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     # prepare_threshold=None: no server-side prepared statements. Their generic plans turned
@@ -127,6 +153,43 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextlib.contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any exception."""
+    """A write session in one transaction: committed on success, rolled back on any exception.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock at
+    once, waiting up to the busy timeout for another writer, so two writers never meet
+    half-way (the cause of "database is locked" answers).
+    """
     with factory() as session, session.begin():
+        session.connection(execution_options={_IMMEDIATE: True})
         yield session
+
+
+_NOT_INITIALISED = re.compile(r"no such table|relation \S+ does not exist|UndefinedTable")
+_LOCKED = re.compile(r"database is locked|database table is locked")
+
+
+def explain_db_error(exc: BaseException, url: str) -> StoreError | None:
+    """A one-line store error for a database failure a user can act on, else ``None``.
+
+    Cannot connect -> :class:`StoreUnavailableError`; missing tables ->
+    :class:`StoreNotInitialisedError`; SQLite's lock still held after the busy timeout ->
+    :class:`StoreBusyError`. The URL is shown without its password.
+    """
+    if isinstance(exc, StoreError):
+        return exc
+    if not isinstance(exc, DBAPIError):
+        return None
+    safe = redact_url(url)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    if _NOT_INITIALISED.search(reason) or _NOT_INITIALISED.search(type(exc.orig).__name__):
+        return StoreNotInitialisedError(
+            f"the store {safe} is not initialised: run `commonground init-db`")
+    if _LOCKED.search(reason):
+        return StoreBusyError(
+            f"another load is running (or an edit is writing) on {safe} and did not finish "
+            "within the busy timeout (COMMONGROUND_BUSY_TIMEOUT): try again when it is done")
+    if exc.connection_invalidated or (isinstance(exc, OperationalError) and (
+        "connect" in reason or "unable to open" in reason
+    )):
+        return StoreUnavailableError(f"cannot connect to database {safe}: {reason}")
+    return None

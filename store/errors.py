@@ -17,6 +17,19 @@ class StoreUnavailableError(StoreError):
     code = "store_unavailable"
 
 
+class StoreNotInitialisedError(StoreUnavailableError):
+    """The database answers but has no CommonGround schema: ``init-db`` was never run."""
+
+    code = "store_not_initialised"
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the database longer than the busy timeout (SQLite)."""
+
+    status = 503
+    code = "store_busy"
+
+
 class NotFoundError(StoreError, LookupError):
     """A record that does not exist."""
 

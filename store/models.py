@@ -216,6 +216,10 @@ class Association(Timestamped, Located, Sourced, Base):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     charity_number: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default="approved")
+    opening_times: Mapped[str | None] = mapped_column(Text)
+    """Opening times as the source gave them."""
+    schedule: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
+    """What could be read from them: ``[{"weekdays", "start", "end"}]`` (see migration 0006)."""
     geom: Mapped[Any] = _geom_column()
 
     opportunities: Mapped[list[Opportunity]] = relationship(back_populates="association")
@@ -332,7 +336,7 @@ class DataVersion(Base):
     table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    """UTC time of the last write, set by the same triggers (see 0005)."""
+    """UTC time of the last write, set by the same triggers (see migration 0006)."""
 
 
 class PostcodeRow(Base):

@@ -136,6 +136,52 @@ def same_name_nearby(
     return out
 
 
+class NameIndex:
+    """Stored records of one kind by normalised name and position, to find the same thing.
+
+    Built once per load (inside its transaction, after its lock), so a record another load
+    has just committed is found.
+    """
+
+    def __init__(self, session: Session, kind: str) -> None:
+        model = MODELS[kind]
+        rows = session.execute(
+            select(_name_col(model), model.lat, model.lon, model.source, model.source_id,
+                   model.location_precision)
+            .where(model.lat.is_not(None), model.lon.is_not(None))
+        ).all()
+        self._rows = [(normalise_name(r[0]), r[3], r[4], r[5]) for r in rows]
+        self._index = PointIndex(np.arange(len(rows)), [r[1] for r in rows],
+                                 [r[2] for r in rows]) if rows else None
+
+    def find(self, name: str, lat: float, lon: float, *, within_m: float
+             ) -> tuple[str, str, float, str] | None:
+        """``(source, source_id, metres away, stored precision)`` of the nearest same name."""
+        if self._index is None:
+            return None
+        key = normalise_name(name)
+        near, dist_km = self._index.within((lat, lon), within_m / 1000.0)
+        best = None
+        for i, d in zip(near.tolist(), np.asarray(dist_km).tolist(), strict=True):
+            name_i, source, sid, precision = self._rows[i]
+            if name_i == key and sid and (best is None or d < best[2]):
+                best = (source, sid, d * 1000.0, precision)
+        return best
+
+
+def lock_for_load(session: Session, kinds: Iterable[str]) -> None:
+    """Serialise loads of the same kinds: a PostgreSQL advisory lock held to the commit.
+
+    SQLite needs none: its write transactions begin ``IMMEDIATE`` and so run one at a time.
+    Locks are taken in name order, so two loads never wait for each other in a circle.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for kind in sorted(set(kinds)):
+        session.execute(select(func.pg_advisory_xact_lock(
+            func.hashtext(f"commonground-load:{kind}"))))
+
+
 def record_ingest_run(session: Session, **fields: Any) -> int:
     """Write an :class:`IngestRun` row in the caller's transaction; return its id."""
     run = IngestRun(**fields)
@@ -170,6 +216,23 @@ def column_names(kind: str) -> frozenset[str]:
     return frozenset(c.name for c in MODELS[kind].__table__.columns)
 
 
+def by_name_and_postcode(
+    session: Session, kind: str, names: Iterable[str]
+) -> dict[str, list[tuple[int, str | None]]]:
+    """Lower-case name -> ``[(id, postcode), ...]`` of the stored records of those names."""
+    model = MODELS[kind]
+    name = _name_col(model)
+    wanted = sorted({str(n).lower() for n in names})
+    out: dict[str, list[tuple[int, str | None]]] = {}
+    for start in range(0, len(wanted), 500):
+        for nm, rid, pc in session.execute(
+            select(func.lower(name), model.id, model.postcode)
+            .where(func.lower(name).in_(wanted[start:start + 500])).order_by(model.id)
+        ):
+            out.setdefault(nm, []).append((rid, pc))
+    return out
+
+
 def known_source_ids(
     session: Session, kind: str, ids: Iterable[str], *, source: str
 ) -> set[str]:
@@ -188,6 +251,9 @@ def known_source_ids(
 def upsert_records(
     session: Session, kind: str, rows: Iterable[Mapping[str, Any]], *,
     key: tuple[str, ...] = ("source", "source_id"),
+    keep_precise_locations: bool = False,
+    kept: list[tuple[Any, ...]] | None = None,
 ) -> list[tuple[Outcome, Any]]:
     """:func:`store.upsert.upsert_rows` for a kind (a key of :data:`MODELS`)."""
-    return upsert_rows(session, MODELS[kind], rows, key=key)
+    return upsert_rows(session, MODELS[kind], rows, key=key, kept=kept,
+                       keep_precise_locations=keep_precise_locations)

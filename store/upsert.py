@@ -31,6 +31,15 @@ Outcome = Literal["inserted", "updated", "unchanged"]
 # Fields the ORM maintains; a difference in them alone is not a change.
 _IGNORED = frozenset({"id", "created_at", "updated_at", "geom"})
 _CHUNK = 500
+_LOCATION = frozenset({"lat", "lon", "location_precision"})
+_RANK = {p: i for i, p in enumerate(("exact", "postcode", "district", "area", "town"))}
+
+
+def _less_precise(old: Any, new: Any) -> bool:
+    """Whether a ``new`` location precision would downgrade the stored ``old`` one."""
+    if old is None or new is None:
+        return False
+    return _RANK.get(str(new), 0) > _RANK.get(str(old), 0)
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -86,6 +95,8 @@ def upsert_rows(
     rows: Iterable[Mapping[str, Any]],
     *,
     key: tuple[str, ...] = ("source", "source_id"),
+    keep_precise_locations: bool = False,
+    kept: list[tuple[Any, ...]] | None = None,
 ) -> list[tuple[Outcome, Any]]:
     """Insert new rows, update changed ones, leave identical ones alone.
 
@@ -101,6 +112,13 @@ def upsert_rows(
         Column name -> value. Every row must carry all the ``key`` columns.
     key
         The natural key; ``(source, source_id)`` by default.
+    keep_precise_locations
+        Never replace a stored position by a less precise one (``location_precision``
+        ``exact`` < ``postcode`` < ``district`` < ``area`` < ``town``): the row's ``lat``,
+        ``lon`` and ``location_precision`` are then ignored, its other fields still apply.
+    kept
+        When given, the keys of the rows whose less precise position was ignored are
+        appended to it.
 
     Returns
     -------
@@ -150,9 +168,17 @@ def upsert_rows(
             if old is None:
                 results.append(("inserted", next(new_iter)))
                 continue
+            ignored = _IGNORED
+            if keep_precise_locations and _less_precise(old.get("location_precision"),
+                                                        row.get("location_precision")):
+                ignored = _IGNORED | _LOCATION
+                if kept is not None and any(
+                    not _same(old[n], row[n]) for n in _LOCATION if n in row
+                ):
+                    kept.append(kv)
             changed = {
                 name: value for name, value in row.items()
-                if name not in _IGNORED and not _same(old[name], value)
+                if name not in ignored and not _same(old[name], value)
             }
             if changed:
                 if has_updated_at:  # the source's own change time when it gives one

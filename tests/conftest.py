@@ -30,9 +30,11 @@ from testing.throwaway import start_replica
 from testing.throwaway import wait_replayed
 
 BACKENDS = ("sqlite", "postgis")
-# ``../shared/data`` beside the checkout; COMMONGROUND_SHARED_DATA names it elsewhere (a worktree).
-SHARED_DATA = Path(os.environ.get("COMMONGROUND_SHARED_DATA")
-                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+# ``../shared/data`` beside the checkout (a git worktree under wt/ looks one level higher);
+# COMMONGROUND_SHARED_DATA names it elsewhere.
+SHARED_DATA = Path(os.environ.get("COMMONGROUND_SHARED_DATA") or next(
+    (p for p in (Path(__file__).resolve().parents[i] / "shared" / "data" for i in (2, 3))
+     if p.is_dir()), Path(__file__).resolve().parents[2] / "shared" / "data"))
 _outcomes: Counter[tuple[str, str]] = Counter()
 _db_counter = itertools.count()
 

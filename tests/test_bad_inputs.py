@@ -137,9 +137,11 @@ def test_postcode_not_a_code(store: Store, tmp_path: Path, geocoder: OfflineGeoc
     path = tmp_path / "pc.csv"
     path.write_text(HEADER + GOOD + "p1,Bad Postcode Trust,charity,NOT A CODE,53.5,-2.3\n")
     report = run(store, path, geocoder)
-    assert report.inserted == 1
-    assert [(r["row"], r["field"]) for r in report.rejected] == [(3, "postcode")]
-    assert "'NOT A CODE' is not a UK postcode" in report.rejected[0]["reason"]
+    # The row has coordinates: its bad postcode is left out, with a warning (issue 10, pt 2)
+    assert report.inserted == 2
+    assert report.rejected == []
+    assert any(w.startswith("row 3: postcode 'NOT A CODE' left out:")
+               and "is not a UK postcode" in w for w in report.warnings)
 
 
 def test_duplicate_slugs(store: Store, tmp_path: Path, geocoder: OfflineGeocoder) -> None:

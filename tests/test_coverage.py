@@ -15,14 +15,13 @@ import pandas as pd
 import pytest
 
 from geo.service_area import service_area_from_text
+from ingest.demand import DemandFileError
+from ingest.demand import demand_from_frame
+from ingest.demand import district_demand
 from matching.coverage import CoverageInputError
 from matching.coverage import compute_coverage
-from matching.coverage import demand_from_frame
-from matching.coverage import demand_from_places
-from matching.coverage import fold_districts
 from matching.coverage import hexagons
 from matching.coverage import root_of
-from matching.coverage import town_demand
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
@@ -43,7 +42,7 @@ def brute_km(lat1, lon1, lat2, lon2):
 
 @pytest.fixture(scope="module")
 def gb_demand() -> pd.DataFrame:
-    return town_demand(service_area_from_text("GB"))
+    return district_demand(service_area_from_text("GB"))
 
 
 def _brute_force(store, demand: pd.DataFrame, radius_km: float, territory_km: float = 30.0):
@@ -123,7 +122,7 @@ def test_gaps_are_the_most_populous_uncovered_towns(demo_store, gb_demand):
     for g, d in zip(gaps, expected["d"].head(25), strict=True):
         assert g["distance_km"] == pytest.approx(d, abs=1e-3)
         assert g["distance_km"] > 10.0
-        assert set(g) == {"name", "lat", "lon", "population", "distance_km"}
+        assert set(g) == {"name", "place", "lat", "lon", "population", "distance_km"}
 
 
 def test_both_backends_give_the_same_coverage(demo_stores, gb_demand):
@@ -141,8 +140,9 @@ def test_json_shape_is_exactly_the_issue_s(demo_store, gb_demand):
     body = compute_coverage(gb_demand, meetings_frame(demo_store),
                             organisations=organisations_frame(demo_store),
                             regions=regions_frame(demo_store)).to_dict()
-    assert list(body) == ["radius_km", "population", "covered_population", "covered_share",
-                          "by_region", "by_hotspot", "gaps"]
+    assert list(body) == ["radius_km", "on", "meetings", "population", "population_source",
+                          "covered_population", "covered_share", "by_region", "by_hotspot",
+                          "gaps"]
     json.dumps(body, allow_nan=False)  # no NaN or Infinity in the answer
     assert {"id", "name", "population", "covered_population", "covered_share"} <= set(
         body["by_region"][0])
@@ -153,48 +153,12 @@ def test_json_shape_is_exactly_the_issue_s(demo_store, gb_demand):
 # -- demand ---------------------------------------------------------------------------------
 
 
-def _brute_fold(frame: pd.DataFrame, density: float, share: float) -> set[str]:
-    f = frame.sort_values(["population", "name"], ascending=[False, True]).reset_index(drop=True)
-    d = brute_km(f["lat"], f["lon"], f["lat"], f["lon"])
-    pop = f["population"].to_numpy(float)
-    folded = np.zeros(len(f), bool)
-    for i in range(len(f)):
-        if folded[i]:
-            continue
-        r = math.sqrt(pop[i] / (math.pi * density))
-        hit = (d[i] <= r) & (np.arange(len(f)) > i) & ~folded & (pop <= share * pop[i])
-        folded |= hit
-    return set(f.loc[~folded, "name"] + "@" + f.loc[~folded, "lat"].astype(str))
-
-
-def test_folding_districts_matches_a_brute_force_and_fixes_the_double_count():
-    from geo.gazetteer import Gazetteer
-
-    gb = service_area_from_text("GB")
-    raw = demand_from_places(Gazetteer.from_geonames("GB").places, area=gb, fold=False)
-    folded = fold_districts(raw)
-    # The brute force is O(n^2) in memory: compare on the places between London, the West
-    # Midlands and Manchester (about 2,000 of them), where most districts are.
-    box = raw[raw["lat"].between(51.2, 53.6) & raw["lon"].between(-2.5, 0.3)]
-    part = fold_districts(box)
-    assert len(box) > 1500
-    assert len(part) < len(box)
-    assert set(part["name"] + "@" + part["lat"].astype(str)) == _brute_fold(box, 4000, 0.2)
-    names = set(folded["name"])
-    assert {"London", "Manchester", "Birmingham", "Salford", "Glasgow"} <= names
-    assert not {"Islington", "Brent", "Croydon", "Moss Side"} & names
-    # 73.0 million listed for the UK; about 61.5 million once districts are folded.
-    assert raw["population"].sum() > 72_000_000
-    assert 58_000_000 < folded["population"].sum() < 64_000_000
-    assert int(folded["folded"].sum()) == len(raw) - len(folded)
-
-
-def test_town_demand_stays_in_the_service_area():
-    wales = town_demand(service_area_from_text("wales"))
-    assert "Cardiff" in set(wales["name"])
-    assert "Manchester" not in set(wales["name"])
+def test_district_demand_stays_in_the_service_area():
+    wales = district_demand(service_area_from_text("wales"))
+    assert "Cardiff" in set(wales["place"])
+    assert "Manchester" not in set(wales["place"])
     box = service_area_from_text("-3.5,51.3,-3.0,51.7")
-    inside = town_demand(box)
+    inside = district_demand(box)
     assert len(inside) > 5
     assert inside["lat"].between(51.3, 51.7).all()
     assert inside["lon"].between(-3.5, -3.0).all()
@@ -210,11 +174,11 @@ def test_user_loaded_demand_in_bng_and_degrees_and_its_errors():
     degrees = demand_from_frame(pd.DataFrame({"name": ["a"], "latitude": [53.0],
                                               "longitude": [-2.0], "pop": [10]}))
     assert degrees.loc[0, "population"] == 10
-    with pytest.raises(CoverageInputError, match="population column"):
+    with pytest.raises(DemandFileError, match="population column"):
         demand_from_frame(pd.DataFrame({"lat": [1.0], "lon": [1.0]}))
-    with pytest.raises(CoverageInputError, match="position"):
+    with pytest.raises(DemandFileError, match="position"):
         demand_from_frame(pd.DataFrame({"name": ["a"], "population": [1]}))
-    with pytest.raises(CoverageInputError, match=r"first data rows: \[3\]"):
+    with pytest.raises(DemandFileError, match=r"first data rows: \[3\]"):
         demand_from_frame(pd.DataFrame({"lat": [53.0, "north"], "lon": [-2.0, -2.0],
                                         "population": [1, 2]}))
 

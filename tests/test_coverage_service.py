@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from click.testing import CliRunner
 
 from geo.service_area import service_area_from_text
+from ingest.demand import DISTRICT_SOURCE
+from ingest.demand import district_demand
 from matching.coverage import compute_coverage
-from matching.coverage import town_demand
+from matching.coverage import serving_meetings
 from service.cli import main
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
+from store.coverage import volunteers_frame
 
 ERROR_KEYS = {"error", "detail", "status"}
 
@@ -54,9 +58,14 @@ def test_api_coverage_is_the_in_process_answer(demo_app, demo_store):
     response = demo_app.test_client().get("/api/coverage?radius_km=12")
     assert response.status_code == 200
     body = response.get_json()
+    orgs = organisations_frame(demo_store)
+    today = dt.date.today()
+    serving = serving_meetings(meetings_frame(demo_store), orgs, volunteers_frame(demo_store),
+                               on=today)
     expected = compute_coverage(
-        town_demand(service_area_from_text("GB")), meetings_frame(demo_store), radius_km=12,
-        organisations=organisations_frame(demo_store), regions=regions_frame(demo_store),
+        district_demand(service_area_from_text("GB")), serving, radius_km=12,
+        organisations=orgs, regions=regions_frame(demo_store),
+        population_source=DISTRICT_SOURCE, on=today,
     ).to_dict(gaps=20)
     assert body == json.loads(json.dumps(expected))
     assert body["radius_km"] == 12.0
@@ -78,14 +87,21 @@ def test_cli_json_prints_what_the_api_answers(demo_app, demo_store):
     assert json.loads(sites_cli.output) == sites_api
     assert len(sites_api["sites"]) == 3
     for site in sites_api["sites"]:
-        assert set(site) == {"name", "lat", "lon", "added_population", "devolve_from"}
-        assert set(site["devolve_from"]) == {"organisation_id", "name", "distance_km"}
+        assert set(site) == {"name", "at", "lat", "lon", "added_population", "places",
+                             "devolve_from"}
+        assert set(site["devolve_from"]) == {"organisation_id", "name", "distance_km",
+                                             "readiness", "reasons"}
+        assert site["places"]
+        assert site["places"][0]["name"] == site["name"]
 
 
 @pytest.mark.parametrize(("url", "detail"), [
     ("/api/coverage?radius_km=abc", "radius_km='abc' is not a number"),
     ("/api/coverage?radius_km=0", "radius_km='0' is out of range: use a number from 0.1 to 100"),
-    ("/api/coverage?radius=5", "unknown parameter 'radius'; allowed: radius_km"),
+    ("/api/coverage?radius=5", "unknown parameter 'radius'; allowed: radius_km, on"),
+    ("/api/coverage?on=yesterday", "on='yesterday' is not a date: use YYYY-MM-DD"),
+    ("/api/coverage/what-if?lat=53.5", "lat and lon are required"),
+    ("/api/coverage/what-if?lat=95&lon=-2", "lat='95' is out of range"),
     ("/api/sites/suggest?count=0", "count='0' is out of range: use a whole number from 1 to 50"),
     ("/api/sites/suggest?count=2.5", "count='2.5' is not a whole number"),
     ("/api/sites/suggest?count=many", "count='many'"),
@@ -104,24 +120,27 @@ def test_bad_parameters_answer_400_with_the_error_body(client, url, detail):
 def test_an_empty_store_covers_nobody(client):
     body = client.get("/api/coverage").get_json()
     assert body["covered_population"] == 0
-    assert body["population"] > 50_000_000
+    assert body["population"] == 67_596_281  # ONS mid-2022, the whole UK
+    assert body["population_source"] == DISTRICT_SOURCE
     assert body["by_region"] == []
     assert body["by_hotspot"] == []
-    assert body["gaps"][0]["name"] == "London"
+    assert body["gaps"][0]["population"] == max(g["population"] for g in body["gaps"])
     assert body["gaps"][0]["distance_km"] is None
     sites = client.get("/api/sites/suggest?count=2").get_json()["sites"]
-    assert [s["devolve_from"] for s in sites] == [None, None]
+    assert [s["devolve_from"]["organisation_id"] for s in sites] == [None, None]
+    assert sites[0]["devolve_from"]["reasons"] == "no approved organisation to devolve from"
 
 
 def test_cli_text_and_bad_usage(demo_store):
     text = _cli(demo_store.url, "coverage", "--gaps", "3")
     assert text.exit_code == 0, text.output
-    assert "Coverage within 10 km" in text.output
-    assert "Largest uncovered towns" in text.output
+    assert "within 10 km of the" in text.output
+    assert "Largest uncovered places" in text.output
     assert "Wigan Peer Recovery Network" in text.output
     sites = _cli(demo_store.url, "suggest-sites", "--count", "2")
     assert sites.exit_code == 0
-    assert "devolve from" in sites.output
+    assert "reaches " in sites.output
+    assert "devolve from" in sites.output or "none ready within" in sites.output
     bad = _cli(demo_store.url, "coverage", "--radius-km", "-1")
     assert bad.exit_code == 2
     assert "radius_km=-1.0 is out of range" in bad.output
@@ -204,7 +223,7 @@ def test_openapi_paths_describe_both_endpoints():
     paths = openapi_document()["paths"]
     assert {"/api/coverage", "/api/sites/suggest"} <= set(paths)
     names = [p["name"] for p in paths["/api/sites/suggest"]["get"]["parameters"]]
-    assert names == ["radius_km", "count"]
+    assert names == ["radius_km", "count", "on"]
 
 
 def test_map_pages_escape_names_from_the_store(app, client, sqlite_store):
@@ -228,3 +247,27 @@ def test_map_pages_escape_names_from_the_store(app, client, sqlite_store):
                 or "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page), url
     body = client.get("/api/coverage").get_json()
     assert body["by_hotspot"][0]["name"] == evil  # JSON carries the text as it is
+
+
+def test_anonymous_clients_are_rate_limited_on_computed_answers(sqlite_store, tmp_path):
+    from service import create_app
+    from service import get_store
+
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_store.url, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path), "ANONYMOUS_RATE_LIMIT": "2 per minute"})
+    try:
+        client = app.test_client()
+        assert client.get("/api/coverage").status_code == 200
+        assert client.get("/api/coverage?radius_km=5").status_code == 200
+        refused = client.get("/api/coverage")
+        assert refused.status_code == 429
+        assert set(refused.get_json()) == ERROR_KEYS
+        assert int(refused.headers["Retry-After"]) > 0
+        page = client.get("/maps/coverage")
+        assert page.status_code == 200  # its own budget
+        # The cached page is served compressed to browsers, plain to others.
+        again = client.get("/maps/coverage", headers={"Accept-Encoding": "gzip"})
+        assert again.headers["Content-Encoding"] == "gzip"
+        assert client.get("/maps/coverage").status_code == 429
+    finally:
+        get_store(app).dispose()

@@ -214,6 +214,20 @@ def test_load_twice_is_idempotent(tmp_path: Path, gazetteer: Gazetteer, demo: De
         opp = s.query(models.Opportunity).first()
         assert opp is not None
         assert opp.association_id is not None
+
+
+def test_need_dates_follow_the_load_day(tmp_path: Path, gazetteer: Gazetteer) -> None:
+    """Loaded on any day, no open need has ended and some start soon (issue 12)."""
+    store = _store(tmp_path)
+    load_day = DEMO_TODAY + dt.timedelta(days=333)
+    load_demo(store, gazetteer=gazetteer, today=load_day)
+    with store.session() as s:
+        needs = s.query(models.Opportunity).filter(models.Opportunity.status == "open").all()
+        assert needs
+        assert not [o.id for o in needs if o.ends_on is not None and o.ends_on < load_day]
+        soon = [o for o in needs if o.starts_on and load_day < o.starts_on]
+        assert soon
+        assert all(o.starts_on <= load_day + dt.timedelta(days=75) for o in soon)
         assert all(m.organisation_id for m in s.query(models.Meeting))
     store.dispose()
 

@@ -21,9 +21,10 @@ import pytest
 from _browser import load_script
 
 from geo.service_area import service_area_from_text
+from ingest.demand import district_demand
 from ingest.demo import load_demo
 from matching.coverage import compute_coverage
-from matching.coverage import town_demand
+from matching.coverage import serving_meetings
 from service import create_app
 from service import get_store
 from service.cli import interest_rows
@@ -39,6 +40,7 @@ from store import models
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
+from store.coverage import volunteers_frame
 from store.hotspots import organisation_scope
 from store.hotspots import volunteers_of
 from store.users import create_user
@@ -144,7 +146,9 @@ def expected_coverage(store: Store, radius_km: float, *, root: int | None = None
     orgs = organisations_frame(store)
     if root is not None:
         orgs.loc[orgs["id"] == root, "parent_id"] = None
-    return compute_coverage(town_demand(service_area_from_text("GB")), meetings_frame(store),
+    meetings = serving_meetings(meetings_frame(store), orgs, volunteers_frame(store),
+                                on=dt.date.today())
+    return compute_coverage(district_demand(service_area_from_text("GB")), meetings,
                             radius_km=radius_km, organisations=orgs,
                             regions=regions_frame(store))
 
@@ -222,7 +226,7 @@ def test_a_lead_sees_their_subtree_only_and_an_admin_sees_all(demo_app) -> None:
         assert {r["hotspot"] for r in rows_of(page, "growth")} == {scope[0]["name"]}
         assert {r["organisation"] for r in rows_of(page, "links")} <= {o["name"] for o in scope}
         assert {r["devolve_from"] for r in rows_of(page, "sites")} <= \
-            {o["name"] for o in scope} | {"no approved organisation of yours"}
+            {o["name"] for o in scope} | {"none of yours ready within reach"}
         shown = {r["licence_number"] for r in rows_of(page, "volunteers")}
         assert shown == {v["licence_number"] for v in everyone if v["organisation_id"] in mine}
         for v in everyone:
@@ -298,7 +302,7 @@ def _same(kind: str, page_text: str, value: str, key: str) -> bool:  # noqa: PLR
     if key == "able_to_deliver_meetings":
         return page_text.startswith(value.capitalize())
     if key == "devolve_from" and value == "":
-        return page_text == "no approved organisation of yours"
+        return page_text == "none of yours ready within reach"
     return page_text == value.removeprefix("'")
 
 
@@ -377,7 +381,7 @@ def test_a_new_lead_without_meetings_or_volunteers_gets_a_working_page(app) -> N
     assert number(tree["population"]) > 0  # the towns around it, none within reach
     assert all(r["distance_km"] == "no meeting" for r in rows_of(page, "gaps"))
     assert {r["devolve_from"] for r in rows_of(page, "sites")} == \
-        {"no approved organisation of yours"}  # a pending organisation does not devolve
+        {"none of yours ready within reach"}  # a pending organisation does not devolve
     assert "No licensed volunteers recorded." in response.text
     assert len(page.iframes) == 2
     body = client.get("/hotspots/volunteers.csv").text

@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 
 from geo.service_area import service_area_from_text
+from ingest.demand import district_demand
 from maps import build_coverage_map
 from maps import build_growth_map
 from maps import build_opportunities_map
 from maps._common import text
 from matching.coverage import compute_coverage
 from matching.coverage import hexagons
-from matching.coverage import town_demand
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -168,7 +168,7 @@ def test_coverage_map_clusters_many_meetings(tmp_path):
 
 def test_coverage_map_of_national_data_stays_small(tmp_path):
     """20,000 meetings and every GB town: under 5 MB of HTML."""
-    demand = town_demand(service_area_from_text("GB"))
+    demand = district_demand(service_area_from_text("GB"))
     rng = np.random.default_rng(7)
     pick = rng.choice(len(demand), 20_000, p=demand["population"] / demand["population"].sum())
     meetings = pd.DataFrame({

@@ -1,77 +1,45 @@
-"""Offline evaluation on the demo data: the engine must beat nearest-first and interest-only.
+"""Offline evaluation on the frozen sets (``tests/data/eval``): metrics, intervals, README.
 
-The labelled set is built here, from a rule that does not look at the engine's score:
-
-* peers: at every active meeting of the demo, two peers, each with one or two interests
-  drawn (seeded) from the interests that the *association categories* near the meeting
-  stand for; each peer asks once with interest tags and once in free text written from a
-  synonym of each interest;
-* labels: a person would accept a listing that is open with places left, within a travel
-  limit of 10 km, at an association whose category stands for one of their interests (the
-  first two interests of the category in ``ingest._demo_vocab.CATEGORIES``: a canal trust
-  stands for waterways and outdoors, a food bank for cooking & food and befriending & care);
-  grade 2 within 5 km, grade 1 beyond.
-
-The engine never sees categories' interests: it scores each listing's own tags (drawn, per
-listing, from its need and category) and its text. Labels are made on the demo data, which
-is synthetic, so the figures say the engine ranks sensibly, not how it does with real people.
+The sets and their labels are described in ``tests/data/eval/README.md`` and
+:mod:`matching.evaluate`; the labels never come from the engine's tag map.
 """
 
 from __future__ import annotations
 
-import random
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from geo.distance import haversine_km
-from ingest._demo_vocab import CATEGORIES
-from matching.evaluate import LabelledPeer
-from matching.evaluate import MethodScore
+from matching.candidates import FrameCandidates
+from matching.evaluate import SETS
+from matching.evaluate import Interval
+from matching.evaluate import Report
 from matching.evaluate import dcg
 from matching.evaluate import evaluate
+from matching.evaluate import evaluate_set
 from matching.evaluate import format_table
 from matching.evaluate import ndcg_at
 from matching.evaluate import precision_at
-from matching.query import Origin
-from matching.query import PeerQuery
+from matching.evaluate import read_set
 from matching.recommend import Recommender
-from matching.taxonomy import term
-from store import Store
-from store.candidates import StoreCandidates
 
-TRAVEL_KM = 10.0
-NEAR_KM = 5.0
-CORE = {slug: set(cat.interests[:2]) for slug, cat in CATEGORIES.items()}
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def labelled_peers(source: StoreCandidates, *, seed: int = 7) -> list[LabelledPeer]:
-    opps = source.opportunities()
-    meetings = source._meetings()
-    rng = random.Random(seed)  # noqa: S311 - labels, not secrets
-    acceptable = ((opps["status"] == "open")
-                  & (opps["capacity"].isna() | (opps["places_taken"] < opps["capacity"])))
-    peers = []
-    for m in meetings.itertuples():
-        d = haversine_km(m.lat, m.lon, opps["lat"].to_numpy(), opps["lon"].to_numpy())
-        near = acceptable.to_numpy() & (d <= TRAVEL_KM)
-        pool = sorted({i for c in opps["category"][near] for i in CORE.get(c, ())})
-        if not pool:
-            continue
-        origin = Origin((m.lat, m.lon), label="your meeting", kind="meeting",
-                        organisation_id=int(m.organisation_id), meeting_id=int(m.id))
-        for _ in range(2):
-            wants = rng.sample(pool, min(len(pool), rng.choice((1, 2))))
-            relevant = {int(opps["id"].iloc[j]): 2 if d[j] <= NEAR_KM else 1
-                        for j in np.flatnonzero(near)
-                        if CORE.get(opps["category"].iloc[j], set()) & set(wants)}
-            peers.append(LabelledPeer(f"meeting {m.id}: {wants}",
-                                      PeerQuery(origin, interests=tuple(wants)), relevant))
-            words = [rng.choice(term(w).synonyms) for w in wants]
-            text = "I would enjoy " + " and ".join(words)
-            peers.append(LabelledPeer(f"meeting {m.id}: {text!r}",
-                                      PeerQuery(origin, text=text), relevant))
-    return peers
+def _bench() -> object:
+    spec = importlib.util.spec_from_file_location("bench_evaluate", ROOT / "bench" / "evaluate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, Report]:
+    return {name: evaluate_set(name) for name in SETS}
 
 
 def test_metrics_by_hand() -> None:
@@ -83,33 +51,52 @@ def test_metrics_by_hand() -> None:
         (1 + 3 / np.log2(3)) / (3 + 1 / np.log2(3)))
 
 
-def test_engine_beats_both_baselines(demo_stores: dict[str, Store],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    source = StoreCandidates(demo_stores["sqlite"])
-    peers = labelled_peers(source)
-    assert len(peers) >= 100
-    assert sum(len(p.relevant) for p in peers) > 1000
-    rec = Recommender(source)
-    tables = {}
-    for name, subset in (("tags", [p for p in peers if not p.query.text]),
-                         ("free text", [p for p in peers if p.query.text]),
-                         ("all", peers)):
-        scores = {s.method: s for s in evaluate(rec, subset)}
-        tables[name] = scores
-        with capsys.disabled():
-            print(f"\nmatching evaluation, {name} peers (demo data):")
-            print(format_table(list(scores.values())))
-        engine = scores["engine"]
-        for baseline in ("nearest", "interest"):
-            assert engine.precision > scores[baseline].precision, (name, baseline)
-            assert engine.ndcg > scores[baseline].ndcg, (name, baseline)
-    assert tables["all"]["engine"].peers == len(peers)
+def test_labels_stop_at_the_search_radius() -> None:
+    frame, peers = read_set("everyday", radius_km=5.0)
+    lat = dict(zip(frame["id"], frame["lat"], strict=True))
+    assert peers
+    for peer in peers[:50]:
+        assert peer.query.radius_km == 5.0
+        for i in peer.relevant:
+            assert abs(lat[i] - peer.query.origin.latlon[0]) < 0.05
 
 
-def test_evaluate_needs_labels(demo_stores: dict[str, Store]) -> None:
-    rec = Recommender(StoreCandidates(demo_stores["sqlite"]))
-    empty = LabelledPeer("nobody", PeerQuery(Origin((53.0, -2.0))), {})
+def test_the_engine_never_sees_the_labels() -> None:
+    frame, _ = read_set("trafford")
+    assert "label" not in FrameCandidates(frame).opportunities().columns
+
+
+def test_unjudged_listings_are_dropped_from_rankings() -> None:
+    frame, peers = read_set("trafford")
+    rec = Recommender(FrameCandidates(frame))
+    peer = peers[0]
+    assert peer.judged is not None
+    assert len(peer.judged) < len(frame)
+    report = evaluate(rec, peers[:5], methods=("engine", "ceiling"), bootstrap=50)
+    assert report.score("ceiling").precision.mean > 0
+
+
+def test_evaluate_needs_labels() -> None:
+    frame, peers = read_set("everyday")
+    rec = Recommender(FrameCandidates(frame))
+    empty = [type(peers[0])("nobody", peers[0].query, {})]
     with pytest.raises(ValueError, match="undefined"):
-        evaluate(rec, [empty])
-    assert format_table([MethodScore("x", 1.0, 0.5, 3)]).splitlines()[1].split() == [
-        "x", "1.000", "0.500", "3"]
+        evaluate(rec, empty)
+    with pytest.raises(ValueError, match="set='nope'"):
+        read_set("nope")
+
+
+def test_format_table() -> None:
+    iv = Interval(0.5, 0.25, 0.75)
+    from matching.evaluate import MethodScore
+
+    table = format_table(Report("x", 2, 4, 15.0, [MethodScore("tags", iv, iv)], iv, iv))
+    assert "| shares a tag, then nearest | 0.500 [0.25, 0.75] |" in table
+
+
+def test_readme_shows_what_the_command_prints(reports: dict[str, Report]) -> None:
+    bench = _bench()
+    shown = bench.readme_tables((ROOT / "README.md").read_text())  # type: ignore[attr-defined]
+    for name, report in reports.items():
+        assert shown.get(name) == format_table(report), (
+            f"README's {name} table is stale: run python bench/evaluate.py --write-readme")

@@ -111,3 +111,34 @@ def test_search_map_shows_only_the_meetings_within_the_radius(demo_client, app) 
 
     assert any(marker(m) in frame for m in near)
     assert not any(marker(m) in frame for m in far)
+
+
+def test_results_first_understood_paging_and_errors_at_their_field(demo_client) -> None:
+    """Issue 12: results before the folded form, what was understood, pages, field errors."""
+    page = demo_client.get("/?place=Wigan&text=I+like+being+outdoors+near+water"
+                           "&radius_km=25").get_data(as_text=True)
+    assert page.index('id="results-heading"') < page.index('id="search-form"')
+    assert "Near Wigan, outdoors, waterways -" in page
+    assert "waterways, from 'near water'" in page
+    remove = re.search(r'href="([^"]*ignore=waterways[^"]*)"', page)
+    assert remove is not None
+    assert re.search(r"\d+ found within 25 km of Wigan, showing 1-10", page)
+    assert '<details class="search-details" id="search-details" >' in page  # folded
+    after = demo_client.get(remove.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "from 'near water'" not in after
+    assert 'name="ignore" value="waterways"' in after
+    more = re.search(r'href="([^"]*page=2[^"]*)">Show more', page)
+    assert more is not None
+    second = demo_client.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert re.search(r"showing 11-\d+", second)
+    assert '<ol class="result-list" start="11">' in second
+    bad = demo_client.get("/?postcode=NOT+A+CODE&interests=gardening")
+    text = bad.get_data(as_text=True)
+    assert 'id="postcode-error"' in text
+    assert re.search(r'id="postcode"[^>]*aria-invalid="true"[^>]*autofocus', text)
+    nowhere = demo_client.get("/?interests=gardening")
+    assert nowhere.status_code == 400
+    assert "Say where from" in nowhere.get_data(as_text=True)
+    filtered = demo_client.get("/?place=Wigan&interests=gardening&commitment=flexible"
+                               "&groups=1").get_data(as_text=True)
+    assert 'option value="flexible" selected' in filtered

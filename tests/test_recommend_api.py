@@ -61,8 +61,13 @@ def test_contract(demo_client: FlaskClient, origin: str) -> None:
         assert set(r) >= RESULT_KEYS
         assert r["reasons"][0].startswith(f"{r['distance_km']:.1f} km from ")
         assert r["distance_km"] <= 15.0
-    scores = [r["score"] for r in results]
-    assert scores == sorted(scores, reverse=True)
+    # Listings sharing an interest come first; the score orders each group.
+    used = set(body["query"]["interests_used"])
+    matched = [bool(used & set(r["interests"])) for r in results]
+    assert matched == sorted(matched, reverse=True)
+    for group in (True, False):
+        scores = [r["score"] for r, m in zip(results, matched, strict=True) if m is group]
+        assert scores == sorted(scores, reverse=True)
 
 
 def test_origins_are_described(demo_client: FlaskClient) -> None:
@@ -83,7 +88,8 @@ def test_interests_and_text(demo_client: FlaskClient) -> None:
                            "&text=outdoors").get_json()
     assert body["query"]["interests"] == ["gardening"]
     assert body["query"]["text"] == "outdoors bikes"
-    assert body["query"]["interests_used"] == ["gardening", "outdoors"]
+    # "bikes" is understood as DIY & repair (a related word of the taxonomy).
+    assert body["query"]["interests_used"] == ["gardening", "outdoors", "diy-repair"]
     first = body["results"][0]
     assert any(r.startswith("matches: ") for r in first["reasons"])
 

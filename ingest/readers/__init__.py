@@ -34,6 +34,7 @@ Shapefile.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import zipfile
@@ -51,6 +52,7 @@ from ingest.readers.hsds import read_hsds
 from ingest.readers.meeting_guide import read_meeting_guide
 from ingest.readers.tabular import read_table
 from ingest.readers.tabular import sniff_delimiter
+from ingest.readers.tabular import stream_table
 from ingest.readers.tsml import looks_like_tsml
 from ingest.readers.tsml import read_tsml
 from ingest.readers.vds import mentions_vds
@@ -62,8 +64,9 @@ from ingest.records import ReadResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Iterator
 
-__all__ = ["FORMATS", "detect_format", "read_file"]
+__all__ = ["FORMATS", "detect_format", "open_records", "read_file"]
 
 _READERS: dict[str, Callable[..., ReadResult]] = {
     "csv": partial(read_table, fmt="csv"),
@@ -193,6 +196,42 @@ def _json_format(path: Path) -> str:
     raise _unknown(path, f"JSON with keys {keys!r} is none of GeoJSON, Meeting Guide, HSDS, VDS")
 
 
+def _resolve_format(path: Path, kind: Kind, format: str | None) -> str:
+    if kind not in KINDS:
+        msg = f"kind {kind!r} is not one of {', '.join(KINDS)}"
+        raise IngestError(msg)
+    if format is None:
+        fmt = detect_format(path)
+        if fmt == "tsml-csv" and kind != "meetings":
+            fmt = "csv"  # a meetings-like table of other records: plain aliases
+        return fmt
+    if format in FORMATS:
+        return format
+    msg = f"format {format!r} is not one of {', '.join(FORMATS)}"
+    raise IngestError(msg)
+
+
+@contextlib.contextmanager
+def open_records(
+    path: Path, kind: Kind, *, format: str | None = None, id_column: str | None = None,
+) -> Iterator[ReadResult]:
+    """Like :func:`read_file`, but ``records`` is an iterator read as it is consumed.
+
+    CSV and XLSX tables stream (bounded memory: see
+    :func:`ingest.readers.tabular.stream_table`); the other formats are documents read
+    whole. ``errors`` and ``warnings`` are complete once ``records`` is exhausted.
+    """
+    path = Path(path)
+    fmt = _resolve_format(path, kind, format)
+    if fmt in ("csv", "xlsx"):
+        with stream_table(path, kind, fmt=fmt, id_column=id_column) as result:
+            yield result
+        return
+    result = _READERS[fmt](path, kind, id_column=id_column)
+    result.records = iter(result.records)  # type: ignore[assignment]
+    yield result
+
+
 def read_file(
     path: Path,
     kind: Kind,
@@ -225,16 +264,5 @@ def read_file(
         read at all.
     """
     path = Path(path)
-    if kind not in KINDS:
-        msg = f"kind {kind!r} is not one of {', '.join(KINDS)}"
-        raise IngestError(msg)
-    if format is None:
-        fmt = detect_format(path)
-        if fmt == "tsml-csv" and kind != "meetings":
-            fmt = "csv"  # a meetings-like table of other records: plain aliases
-    elif format in FORMATS:
-        fmt = format
-    else:
-        msg = f"format {format!r} is not one of {', '.join(FORMATS)}"
-        raise IngestError(msg)
+    fmt = _resolve_format(path, kind, format)
     return _READERS[fmt](path, kind, id_column=id_column)

@@ -172,6 +172,10 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "charity_number": ("charity_number", "registered_charity_number", "charity_no",
                            "charity_reg_number", "charity_registration_number"),
         "status": ("status",),
+        "contact": ("contact", "contact_details", "contact_info", "contact_information",
+                    "contacts"),
+        "opening_times": ("opening_times", "opening_hours", "opening", "hours", "open",
+                          "when_open", "times"),
     },
     "opportunities": _COMMON | _SCHEDULE | {
         "address": (*_COMMON["address"], "location"),
@@ -190,6 +194,8 @@ ALIASES: dict[Kind, dict[str, tuple[str, ...]]] = {
         "association_name": ("association_name", "organisation_name", "organization_name"),
         "association_category": ("association_category", "organisation_category",
                                  "organization_category"),
+        "association_postcode": ("association_postcode", "organisation_postcode",
+                                 "organization_postcode"),
         "association_website": ("association_website", "organisation_website",
                                 "organization_website", "website", "url"),
     },
@@ -442,10 +448,73 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
+_STREAM_CHUNK = 5_000
+
+
+@contextmanager
+def stream_table(
+    path: Path, kind: Kind, *, fmt: str = "csv", id_column: str | None = None
+) -> Iterator[ReadResult]:
+    """Open a CSV or XLSX table of ``kind`` records as a stream (bounded memory).
+
+    The result's ``records`` is an iterator that reads the file as it is consumed, in
+    chunks of 5,000 rows (British National Grid columns converted per chunk); ``errors`` and
+    ``warnings`` grow while it is read, so look at them after the records.
+
+    Raises
+    ------
+    IngestError
+        When the whole file is unreadable (see the module docstring).
+    """
+    with open_table(path, fmt) as table:
+        columns = map_columns(table.header, kind, id_column=id_column)
+        if not set(columns.fields) - {"_easting", "_northing"}:
+            expected = sorted({a for aliases in ALIASES[kind].values() for a in aliases[:2]})
+            msg = (f"{path.name!r}: no column is known for {kind}: found {table.header!r}; "
+                   f"expected names such as {expected!r}")
+            raise IngestError(msg)
+        result = ReadResult([], fmt, [*table.warnings, *columns.warnings()], table.errors)
+        result.records = _records(path, table, columns, kind, result)  # type: ignore[assignment]
+        yield result
+
+
+def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
+             result: ReadResult) -> Iterator[RawRecord]:
+    width = len(table.header)
+    items = list(columns.fields.items())
+    allowed = set(FIELDS[kind])
+    chunk: list[RawRecord] = []
+    count = 0
+    for row, cells in table.rows:
+        n = len(cells)
+        data = {name: clean(cells[i]) if i < n else None for name, i in items}
+        record = RawRecord(row, data)
+        if n > width and any(clean(c) is not None for c in cells[width:]):
+            record.warnings.append(
+                f"row has {n} cells but the header has {width}: extra cells ignored")
+        chunk.append(record)
+        if len(chunk) >= _STREAM_CHUNK:
+            count += len(chunk)
+            yield from _finalised(chunk, allowed)
+            chunk = []
+    count += len(chunk)
+    yield from _finalised(chunk, allowed)
+    if not count:
+        result.warnings.append(f"{path.name!r} has a header but no data rows")
+
+
+def _finalised(records: list[RawRecord], allowed: set[str]) -> list[RawRecord]:
+    bng_records_to_lonlat(records)
+    for record in records:
+        for key in [k for k in record.data if k not in allowed]:
+            del record.data[key]
+    return records
+
+
 def read_table(
     path: Path, kind: Kind, *, fmt: str = "csv", id_column: str | None = None
 ) -> ReadResult:
-    """Read a CSV or XLSX table of ``kind`` records.
+    """Read a CSV or XLSX table of ``kind`` records (all at once; see :func:`stream_table`).
 
     Parameters
     ----------
@@ -468,28 +537,8 @@ def read_table(
     IngestError
         When the whole file is unreadable (see the module docstring).
     """
-    with open_table(path, fmt) as table:
-        columns = map_columns(table.header, kind, id_column=id_column)
-        if not set(columns.fields) - {"_easting", "_northing"}:
-            expected = sorted({a for aliases in ALIASES[kind].values() for a in aliases[:2]})
-            msg = (f"{path.name!r}: no column is known for {kind}: found {table.header!r}; "
-                   f"expected names such as {expected!r}")
-            raise IngestError(msg)
-        width = len(table.header)
-        records = []
-        items = list(columns.fields.items())
-        for row, cells in table.rows:
-            n = len(cells)
-            data = {name: clean(cells[i]) if i < n else None for name, i in items}
-            record = RawRecord(row, data)
-            if n > width and any(clean(c) is not None for c in cells[width:]):
-                record.warnings.append(
-                    f"row has {n} cells but the header has {width}: extra cells ignored")
-            records.append(record)
-        result = ReadResult(records, fmt, [*table.warnings, *columns.warnings()], table.errors)
-    finalise_records(result, kind)
-    if not records:
-        result.warnings.append(f"{path.name!r} has a header but no data rows")
+    with stream_table(path, kind, fmt=fmt, id_column=id_column) as result:
+        result.records = list(result.records)
     return result
 
 

@@ -16,9 +16,11 @@ from flask import render_template
 from domain.status import ATTENDANCE
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
+from matching.query import COMMITMENTS
 from matching.taxonomy import SLUGS
 from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
+from service.usecases.search import REMOTE_CHOICES
 
 bp = Blueprint("openapi", __name__)
 
@@ -64,6 +66,8 @@ ERRORS = {
 }
 RADIUS_KM = {"type": "number", "minimum": MIN_RADIUS_KM, "maximum": MAX_RADIUS_KM}
 RADIUS = _param("radius_km", RADIUS_KM, "search radius in km (default 15)")
+ON_DATE = _param("on", {"type": "string", "format": "date"},
+                 "count meetings that serve people on this date (default today)")
 LISTING = [
     _param("lat", {"type": "number", "minimum": -90, "maximum": 90}),
     _param("lon", {"type": "number", "minimum": -180, "maximum": 180}),
@@ -80,10 +84,17 @@ SCHEMAS: dict[str, Any] = {
                     "precision": STR}),
     "Recommendation": _obj({
         "opportunity_id": INT, "title": STR, "association": STR, "association_id": INT,
-        "category": STR, "distance_km": NUM, "score": NUM, "reasons": STRS, "lat": NUM,
-        "lon": NUM, "interests": STRS, "skills": STRS, "places_left": _nullable(INT)}),
-    "Recommendations": _obj({"origin": _ref("Origin"), "query": {"type": "object"},
-                             "results": {"type": "array", "items": _ref("Recommendation")}}),
+        "category": STR, "distance_km": _nullable(NUM), "score": NUM, "reasons": STRS,
+        "lat": NUM, "lon": NUM, "interests": STRS, "skills": STRS,
+        "places_left": _nullable(INT), "starts_on": _nullable(STR)}),
+    "Understood": _obj({"interest": STR, "label": STR, "from": STR,
+                        "related": {"type": "boolean"}}),
+    "Recommendations": _obj({
+        "origin": _ref("Origin"), "query": {"type": "object"},
+        "results": {"type": "array", "items": _ref("Recommendation")},
+        "understood": {"type": "array", "items": _ref("Understood")},
+        "page": INT, "page_size": INT, "total": _nullable(INT),
+        "remote": {"type": "array", "items": _ref("Recommendation")}}),
     "Feature": _obj({"type": {"type": "string", "enum": ["Feature"]}, "id": INT,
                      "geometry": _nullable({"type": "object"}),
                      "properties": {"type": "object"}}),
@@ -118,17 +129,29 @@ SCHEMAS: dict[str, Any] = {
                          "covered_share": _nullable(NUM)},
                         required=["name", "population", "covered_population"]),
     "Coverage": _obj({
-        "radius_km": NUM, "population": INT, "covered_population": INT,
+        "radius_km": NUM, "on": _nullable(STR), "meetings": INT, "population": INT,
+        "population_source": _nullable(STR), "covered_population": INT,
         "covered_share": _nullable(NUM),
         "by_region": {"type": "array", "items": _ref("CoverageRow")},
         "by_hotspot": {"type": "array", "items": _ref("CoverageRow")},
         "gaps": {"type": "array", "items": _obj({
-            "name": STR, "lat": NUM, "lon": NUM, "population": INT,
+            "name": STR, "place": STR, "lat": NUM, "lon": NUM, "population": INT,
             "distance_km": _nullable(NUM)})}}),
-    "Sites": _obj({"sites": {"type": "array", "items": _obj({
-        "name": STR, "lat": NUM, "lon": NUM, "added_population": INT,
-        "devolve_from": _nullable(_obj({"organisation_id": INT, "name": STR,
-                                        "distance_km": NUM}))})}}),
+    "Sites": _obj({
+        "radius_km": NUM, "method": STR, "added_population": INT,
+        "uncovered_population": INT, "greedy_population": INT,
+        "optimal_population": _nullable(INT), "gap": _nullable(NUM), "note": STR,
+        "sites": {"type": "array", "items": _obj({
+            "name": STR, "at": STR, "lat": NUM, "lon": NUM, "added_population": INT,
+            "places": {"type": "array", "items": _obj({"name": STR, "population": INT})},
+            "devolve_from": _nullable(_obj({
+                "organisation_id": _nullable(INT), "name": _nullable(STR),
+                "distance_km": _nullable(NUM), "readiness": _nullable(NUM),
+                "reasons": STR}))})}}),
+    "WhatIf": _obj({"lat": NUM, "lon": NUM, "radius_km": NUM, "added_population": INT,
+                    "places": {"type": "array", "items": _obj({"name": STR,
+                                                               "population": INT})}},
+                   required=["added_population", "places"]),
     "PartnerOpportunity": {"type": "object", "properties": {
         "id": INT, "title": STR, "description": _nullable(STR),
         "interests": {"type": "array", "items": {"type": "string", "enum": list(SLUGS)}},
@@ -157,6 +180,18 @@ def _paths() -> dict[str, Any]:
         _param("association_id", INT), _param("organisation_id", INT),
         _param("days", STR, "e.g. sat,sun or weekdays"),
         _param("times", STR, "morning, afternoon, evening or HH:MM-HH:MM"),
+        _param("page", {"type": "integer", "minimum": 1}, "page of page_size results"),
+        _param("page_size", {"type": "integer", "minimum": 1, "maximum": 50},
+               "results per page (default 10; same as limit)"),
+        _param("ignore", STR, "interests understood from text that the peer removed"),
+        _param("fits_week", {"type": "string", "enum": ["0", "1", "true", "false"]},
+               "only listings that fit days and times"),
+        _param("commitment", {"type": "string", "enum": list(COMMITMENTS)}),
+        _param("accessibility", STR, "comma-separated features every listing must have"),
+        _param("groups", {"type": "string", "enum": ["0", "1", "true", "false"]},
+               "only listings with room for a group"),
+        _param("remote", {"type": "string", "enum": list(REMOTE_CHOICES)},
+               "remote listings in their own group (include), only, or exclude"),
     ]
     geo = {"application/geo+json": {"schema": _ref("FeatureCollection")},
            "application/json": {"schema": _ref("FeatureCollection")}}
@@ -223,13 +258,23 @@ def _paths() -> dict[str, Any]:
         "/api/coverage": {"get": {
             "summary": "Covered population overall, per region and per hotspot tree; gaps",
             "parameters": [_param("radius_km", RADIUS_KM,
-                                  "reach of a meeting in km (default 10)")],
+                                  "reach of a meeting in km (default 10)"), ON_DATE],
             "responses": {"200": _json(_ref("Coverage")), "400": ERRORS["400"]}}},
+        "/api/coverage/what-if": {"get": {
+            "summary": "The people a new group at lat/lon would add, and where they live",
+            "parameters": [
+                _param("lat", {"type": "number", "minimum": -90, "maximum": 90},
+                       required=True),
+                _param("lon", {"type": "number", "minimum": -180, "maximum": 180},
+                       required=True),
+                _param("radius_km", RADIUS_KM, "reach of a meeting in km (default 10)"),
+                ON_DATE],
+            "responses": {"200": _json(_ref("WhatIf")), "400": ERRORS["400"]}}},
         "/api/sites/suggest": {"get": {
             "summary": "Sites for new groups that newly cover the most people",
             "parameters": [
                 _param("radius_km", RADIUS_KM, "reach of a meeting in km (default 10)"),
-                _param("count", {"type": "integer", "minimum": 1, "maximum": 50})],
+                _param("count", {"type": "integer", "minimum": 1, "maximum": 50}), ON_DATE],
             "responses": {"200": _json(_ref("Sites")), "400": ERRORS["400"]}}},
         "/api/partner/opportunities": {
             "get": {"summary": "The partner's opportunities", "security": bearer,

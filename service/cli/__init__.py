@@ -26,8 +26,10 @@ from service.context import get_context
 from service.context import get_store
 from service.usecases.accounts import create_demo_users
 from service.web.app import create_app
+from store import DEFAULT_SQLITE_URL
 from store import Store
 from store import StoreUnavailableError
+from store import explain_db_error
 
 if TYPE_CHECKING:
     from service.usecases.context import Context
@@ -56,6 +58,14 @@ def _context(ctx: click.Context) -> Context:
 
 #: Longest request line the development server reads (as gunicorn: gunicorn.conf.py).
 MAX_REQUEST_LINE = 4094
+def ready_store(ctx: click.Context) -> Store:
+    """The store, checked to answer and to be initialised (before any file is read)."""
+    store = _store(ctx)
+    store.check()
+    if not store.is_initialised():
+        msg = f"the store {store.safe_url} is not initialised: run `commonground init-db`"
+        raise click.ClickException(msg)
+    return store
 
 
 class PrivateRequestHandler(WSGIRequestHandler):
@@ -113,7 +123,29 @@ def _emit(data: Any, *, as_json: bool, text: str) -> None:
         click.echo(text)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a store failure a user can fix ends in one line and exit 1.
+
+    Every command gets this, present and future: a database that cannot be reached, one
+    where ``init-db`` was never run, or a writer that held it too long (password hidden).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            obj = ctx.ensure_object(dict)
+            url = (obj["app"].config.get("DATABASE_URL") if "app" in obj else None) \
+                or obj.get("database_url") or DEFAULT_SQLITE_URL
+            explained = explain_db_error(exc, url)
+            if explained is None:
+                raise
+            raise click.ClickException(str(explained)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url", envvar="DATABASE_URL", default=None, show_envvar=True,
     help="Store to use (default: sqlite:///instance/commonground.db).",
@@ -213,6 +245,7 @@ class _Context:
     app = staticmethod(_app)
     store = staticmethod(_store)
     context = staticmethod(_context)
+    ready_store = staticmethod(ready_store)
 
 
 ingest_cli.register(main, _Context)

@@ -50,12 +50,24 @@ def _recommend_lines(body: dict[str, Any]) -> list[str]:
     origin, query = body["origin"], body["query"]
     used = ", ".join(query["interests_used"]) or "anything"
     lines = [f"Within {query['radius_km']:g} km of {origin['label']}, for {used}; best first:"]
-    if not body["results"]:
+    understood = body.get("understood") or []
+    if understood:
+        lines.insert(0, "Understood: " + "; ".join(
+            f"{u['label'].lower()}, from '{u['from']}'" for u in understood))
+    if not body["results"] and body.get("associations_near"):
+        lines.append(f"  no needs listed near {origin['label']} yet: "
+                     f"{body['associations_near']} associations are here; partners list needs "
+                     "at /partner/ or with `ingest opportunities`")
+    elif not body["results"]:
         lines.append("  nothing open within reach: try a larger --radius-km")
     for n, r in enumerate(body["results"], 1):
         lines.append(f"{n:>3}. {r['title']} - {r['association']} ({r['category']})"
                      f"  score {r['score']:.3f}")
         lines.append("     " + "; ".join(r["reasons"]))
+    if body.get("remote"):
+        lines.append("Remote or online:")
+        lines += [f"  - {r['title']} - {r['association']}  score {r['score']:.3f}"
+                  for r in body["remote"]]
     return lines
 
 
@@ -102,7 +114,12 @@ def register(main: click.Group, context: Any) -> None:
         search_ctx = context.context(ctx)
 
         def run() -> dict[str, Any]:
-            return recommend_case(search_ctx, request).to_dict(full=False)
+            body = recommend_case(search_ctx, request).to_dict(full=False)
+            if not body["results"]:  # say whether associations are here, only without needs
+                origin = (body["origin"]["lat"], body["origin"]["lon"])
+                body["associations_near"] = len(search_ctx.store.spatial.within(
+                    "associations", origin, body["query"]["radius_km"])[0])
+            return body
 
         body = _call(run)
         _emit(body, as_json=as_json, lines=_recommend_lines(body))

@@ -1,42 +1,58 @@
-"""Coverage, gaps, sites and growth.
+"""Coverage, gaps, sites, what-if, demand and growth.
 
-Who lives within reach of a meeting, where new groups would reach the most people, and how
-the hotspot trees grew.
+Who lives within reach of a meeting that serves them, where new groups would reach the most
+people (and which places each reaches, and who is ready to devolve it), what a group at a
+chosen point would add, which demand is in use, and how the hotspot trees grew.
 
-The one wiring behind ``/api/coverage``, ``/api/sites/suggest``, ``/maps/coverage``,
-``/maps/growth``, ``commonground coverage``, ``suggest-sites`` and ``map coverage|growth``:
-the store hands out frames (:mod:`store.coverage`); :mod:`matching.coverage`,
-:mod:`matching.sites` and :mod:`matching.growth` compute in-process on both backends;
-:mod:`maps` draws.
+The one wiring behind ``/api/coverage``, ``/api/coverage/what-if``, ``/api/sites/suggest``,
+``/maps/coverage``, ``/maps/growth``, the dashboard, ``commonground coverage``,
+``suggest-sites``, ``ingest demand``, ``export demand`` and ``map coverage|growth``: the store
+hands out frames (:mod:`store.coverage`), the demand comes from :mod:`ingest.demand`;
+:mod:`matching.coverage`, :mod:`matching.sites`, :mod:`matching.devolution` and
+:mod:`matching.growth` compute in-process on both backends; :mod:`maps` draws. Answers are
+computed once per data change and parameters (:mod:`service.usecases.coverage_cache`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
 from typing import TYPE_CHECKING
 from typing import Any
 
 import pandas as pd
 
+from ingest.demand import demand_in_use
+from ingest.demand import loaded_fingerprint
+from ingest.demand import read_demand_file
+from ingest.demand import save_demand
 from maps import build_coverage_map
 from maps import build_growth_map
 from matching.coverage import DEFAULT_RADIUS_KM
 from matching.coverage import CoverageResult
 from matching.coverage import compute_coverage
-from matching.coverage import demand_from_frame
 from matching.coverage import hexagons
-from matching.coverage import town_demand
+from matching.coverage import serving_meetings
+from matching.devolution import DEFAULT_MAX_KM
+from matching.devolution import readiness
 from matching.growth import growth_trees
 from matching.sites import DEFAULT_COUNT
+from matching.sites import METHODS
 from matching.sites import SiteSuggestion
 from matching.sites import suggest_sites
 from service.usecases import params
 from service.usecases import wiring
+from service.usecases.coverage_cache import cache_for
 from service.usecases.errors import BadParameterError
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
 from store.coverage import regions_frame
+from store.coverage import serving_meetings_frame
+from store.coverage import volunteers_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Hashable
     from pathlib import Path
 
     from store import Store
@@ -44,6 +60,7 @@ if TYPE_CHECKING:
 DEFAULT_GAPS = 20
 MAX_SITES = 50
 HEX_BY = ("covered_share", "distance_km")
+USER_DEMAND = "user-loaded demand points"
 
 
 def coverage_radius(raw: Any) -> float:
@@ -56,30 +73,41 @@ def site_count(raw: Any, *, default: int = DEFAULT_COUNT, lo: int = 1) -> int:
     return params.count(raw, default=default, lo=lo, hi=MAX_SITES)
 
 
+def on_date(raw: Any) -> dt.date:
+    """The date asked (``on=YYYY-MM-DD``; default today)."""
+    if isinstance(raw, dt.date):
+        return raw
+    return params.date(raw, name="on") or dt.date.today()
+
+
+def site_method(raw: Any) -> str:
+    """``auto`` (exact MCLP within its budget, else greedy), ``mclp`` or ``greedy``."""
+    return str(params.choice(raw, "method", choices=METHODS, default="auto"))
+
+
 def read_demand(path: Path, area: str) -> pd.DataFrame:
-    """User-loaded demand points from a CSV file (lat/lon or BNG x/y, population, name).
+    """Demand points from a CSV file for one run (:func:`ingest.demand.read_demand_file`).
 
     Raises
     ------
     service.usecases.errors.BadParameterError
-        When the file cannot be read or has no usable rows (``param="demand"``).
+        When the file cannot be read or has bad rows (``param="demand"``).
     """
     try:
-        frame = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read {path.name} as CSV: {exc}"
-        raise BadParameterError(msg, param="demand") from None
-    try:
-        return demand_from_frame(frame, area=wiring.service_area(area))
+        return read_demand_file(path, area=wiring.service_area(area))
     except ValueError as exc:
         raise BadParameterError(str(exc), param="demand") from None
 
 
 def coverage_result(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB",
-    demand: pd.DataFrame | None = None,
+    demand: pd.DataFrame | None = None, on: Any = None, reroot: int | None = None,
+    data_dir: str | None = None,
 ) -> CoverageResult:
-    """Coverage of the service area's towns (or of ``demand``) by the active meetings.
+    """Coverage of the service area's people (or of ``demand``) by the meetings that serve.
+
+    Computed once per data change and parameters unless ``demand`` is given; the result is
+    shared, treat it as read-only.
 
     Parameters
     ----------
@@ -90,37 +118,103 @@ def coverage_result(
     area
         The service area (``COMMONGROUND_SERVICE_AREA``): named or a box.
     demand
-        User-loaded demand points (``name``, ``lat``, ``lon``, ``population``) instead of
-        the gazetteer's towns.
+        Demand points for this run (``name``, ``lat``, ``lon``, ``population``) instead of
+        the demand in use.
+    on
+        The date licences are judged on (default today).
+    reroot
+        Make this organisation a root (a lead's dashboard counts their subtree as a tree).
+    data_dir
+        ``COMMONGROUND_DATA_DIR``: finer demand loaded there replaces the districts it
+        covers (:func:`ingest.demand.demand_in_use`).
 
     Returns
     -------
     matching.coverage.CoverageResult
         The result.
     """
-    if demand is None:
+    day = on_date(on)
+    if demand is not None:
+        return _coverage(store, demand, radius=radius_km, source=USER_DEMAND, day=day,
+                         reroot=reroot)
+    cache = cache_for(store)
+    key = ("coverage", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir), area,
+           float(radius_km), day, reroot)
+
+    def compute() -> CoverageResult:
         try:
             service_area = wiring.service_area(area)
         except ValueError as exc:
             raise BadParameterError(str(exc), param="service_area", value=area) from None
-        demand = town_demand(service_area)
-    return compute_coverage(
-        demand, meetings_frame(store), radius_km=radius_km,
-        organisations=organisations_frame(store), regions=regions_frame(store),
-    )
+        used, source = demand_in_use(service_area, data_dir)
+        result = _coverage(store, used, radius=radius_km, source=source, day=day,
+                           reroot=reroot)
+        result.cache_key = key  # type: ignore[attr-defined]
+        return result
+
+    return cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
-def approved_organisations(store: Store) -> pd.DataFrame:
-    """The organisations that may devolve a new group: the approved partners."""
+def _organisations(store: Store, reroot: int | None) -> pd.DataFrame:
     orgs = organisations_frame(store)
-    return orgs.loc[orgs["status"] == "approved"]
+    if reroot is not None:
+        orgs.loc[orgs["id"] == reroot, "parent_id"] = pd.NA
+    return orgs
 
 
-def site_suggestion(store: Store, result: CoverageResult, *, count: int = DEFAULT_COUNT
-                    ) -> SiteSuggestion:
-    """Sites for ``count`` new groups given ``result``, each with the organisation to devolve it."""
-    return suggest_sites(result.demand, radius_km=result.radius_km, count=count,
-                         devolvers=approved_organisations(store))
+def _coverage(store: Store, demand: pd.DataFrame, *, radius: float, source: str,
+              day: dt.date, reroot: int | None) -> CoverageResult:
+    orgs = _organisations(store, reroot)
+    return compute_coverage(demand, serving_meetings_frame(store, on=day), radius_km=radius,
+                            organisations=orgs, regions=regions_frame(store),
+                            population_source=source, on=day)
+
+
+def what_if(result: CoverageResult, lat: float, lon: float) -> dict[str, Any]:
+    """The people a new group at ``lat``/``lon`` would add, and the places they live in."""
+    return result.what_if(lat, lon)
+
+
+def devolvers(store: Store, on: dt.date) -> pd.DataFrame:
+    """The readiness of every approved organisation on ``on`` (:mod:`matching.devolution`)."""
+    orgs = organisations_frame(store)
+    return readiness(orgs, serving_meetings_frame(store, on=on), volunteers_frame(store), on=on)
+
+
+def site_suggestion(
+    store: Store, result: CoverageResult, *, count: int = DEFAULT_COUNT,
+    devolve_max_km: float = DEFAULT_MAX_KM, organisation_ids: Any = None,
+    demand: pd.DataFrame | None = None, territory: Any = None, method: str = "auto",
+) -> SiteSuggestion:
+    """Sites for ``count`` new groups given ``result``, each with who is ready to devolve it.
+
+    Cached with ``result`` when ``result`` came from the cache and ``demand`` is either not
+    given or named by ``territory``.
+
+    Parameters
+    ----------
+    organisation_ids
+        Only these organisations may devolve (a lead's tree); ``None``: any approved one.
+    demand
+        The demand to cover (default ``result.demand``; the dashboard passes its territory).
+    territory
+        A hashable name of ``demand`` (the dashboard's scope) for the cache key.
+    """
+    ids = None if organisation_ids is None else tuple(sorted(int(i) for i in organisation_ids))
+
+    def compute() -> SiteSuggestion:
+        table = devolvers(store, result.on or dt.date.today())
+        if ids is not None:
+            table = table.loc[table["id"].isin(list(ids))]
+        return suggest_sites(result.demand if demand is None else demand,
+                             radius_km=result.radius_km, count=count, devolvers=table,
+                             devolve_max_km=devolve_max_km, method=method)  # type: ignore[arg-type]
+
+    base = getattr(result, "cache_key", None)
+    if base is None or (demand is not None and territory is None):
+        return compute()
+    key = ("sites", base, count, float(devolve_max_km), ids, territory, method)
+    return cache_for(store).get_or_compute(key, compute)  # type: ignore[no-any-return]
 
 
 def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
@@ -128,7 +222,7 @@ def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
     rows = []
     for site in suggestion.sites:
         row = site.to_dict()
-        if site.devolve_from is not None and row["devolve_from"] is not None:
+        if site.devolve_from is not None and site.devolve_from.organisation_id is not None:
             row["devolve_from"] |= {"lat": site.devolve_from.lat, "lon": site.devolve_from.lon}
         rows.append(row)
     return rows
@@ -136,20 +230,54 @@ def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
 
 def coverage_map(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB", count: int = 5,
-    hex_by: str = "covered_share", resolution: int = 5,
+    hex_by: str = "covered_share", resolution: int = 5, what_if_url: str | None = None,
+    on: Any = None, data_dir: str | None = None, devolve_max_km: float = DEFAULT_MAX_KM,
 ) -> Any:
-    """The coverage map of the store; ``count=0`` draws no sites."""
-    result = coverage_result(store, radius_km=radius_km, area=area)
-    sites = sites_for_map(site_suggestion(store, result, count=count)) if count else []
-    orgs = organisations_frame(store).set_index("id")["name"]
-    meetings = meetings_frame(store)
-    meetings["organisation"] = [None if pd.isna(o) else orgs.get(int(o))
+    """The coverage map of the store; ``count=0`` draws no sites.
+
+    The meetings drawn are those coverage counts (:func:`matching.coverage.serving_meetings`);
+    with ``what_if_url`` a click on the map asks it what a group there would add.
+    """
+    result = coverage_result(store, radius_km=radius_km, area=area, on=on, data_dir=data_dir)
+    sites = (sites_for_map(site_suggestion(store, result, count=count,
+                                           devolve_max_km=devolve_max_km))
+             if count else [])
+    orgs = organisations_frame(store)
+    names = orgs.set_index("id")["name"]
+    meetings = serving_meetings(meetings_frame(store), orgs, volunteers_frame(store),
+                                on=result.on or on_date(on))
+    meetings["organisation"] = [None if pd.isna(o) else names.get(int(o))
                                 for o in meetings["organisation_id"]]
     return build_coverage_map(
         meetings, radius_km=result.radius_km, hexagons=hexagons(result.demand,
                                                                 resolution=resolution),
-        gaps=result.gaps(None), sites=sites, hex_by=hex_by,
+        gaps=result.gaps(None), sites=sites, hex_by=hex_by, what_if_url=what_if_url,
     )
+
+
+def coverage_page(
+    store: Store, *, radius_km: float, area: str, count: int, hex_by: str, what_if_url: str,
+    data_dir: str | None, devolve_max_km: float = DEFAULT_MAX_KM,
+    render: Callable[[Any], str] | None = None, variant: Hashable = None,
+) -> bytes:
+    """The public coverage map page, gzipped, rendered once per data change and parameters.
+
+    ``render`` turns the map into the document (default folium's own); ``variant`` is what
+    else it depends on (the web face's tile setting), part of the cache key.
+    """
+    cache = cache_for(store)
+    key = ("coverage-page", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir),
+           area, float(radius_km), count, hex_by, dt.date.today(), what_if_url,
+           float(devolve_max_km), variant)
+
+    def page() -> bytes:
+        m = coverage_map(store, radius_km=radius_km, area=area, count=count, hex_by=hex_by,
+                         what_if_url=what_if_url, data_dir=data_dir,
+                         devolve_max_km=devolve_max_km)
+        html = str(m.get_root().render()) if render is None else render(m)
+        return gzip.compress(html.encode("utf-8"), compresslevel=6)
+
+    return cache.get_or_compute(key, page)  # type: ignore[no-any-return]
 
 
 def growth_map(store: Store) -> Any:
@@ -158,17 +286,40 @@ def growth_map(store: Store) -> Any:
     return build_growth_map([t.to_dict() for t in trees])
 
 
+def load_demand(path: Path, *, area: str, data_dir: str, name: str,
+                dry_run: bool = False) -> dict[str, Any]:
+    """``commonground ingest demand``: read a demand table and keep it for coverage."""
+    frame = read_demand(path, area)
+    saved = None if dry_run else save_demand(frame, data_dir, name=name)
+    return {"demand": len(frame), "population": int(frame["population"].sum()),
+            "file": path.name, "name": name, "saved_as": None if saved is None else str(saved)}
+
+
+def demand_table(*, area: str, data_dir: str | None) -> tuple[pd.DataFrame, str]:
+    """``commonground export demand``: the demand in use and its description."""
+    frame, source = demand_in_use(wiring.service_area(area), data_dir)
+    columns = [c for c in ("name", "place", "district", "lat", "lon", "population", "source")
+               if c in frame.columns]
+    return frame[columns], source
+
+
 __all__ = [
     "DEFAULT_GAPS",
     "DEFAULT_RADIUS_KM",
     "HEX_BY",
-    "approved_organisations",
     "coverage_map",
+    "coverage_page",
     "coverage_radius",
     "coverage_result",
+    "demand_table",
+    "devolvers",
     "growth_map",
+    "load_demand",
+    "on_date",
     "read_demand",
     "site_count",
+    "site_method",
     "site_suggestion",
     "sites_for_map",
+    "what_if",
 ]

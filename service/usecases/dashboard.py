@@ -5,10 +5,11 @@ every organisation devolved from it (:func:`store.hotspots.organisation_scope`);
 sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km):
 
 * coverage per region and per hotspot tree (:func:`matching.coverage.compute_coverage` over
-  the GeoNames towns, wired as :mod:`service.usecases.coverage` wires it) and the coverage map;
-* the largest uncovered towns of their territory and sites for new groups, each with the
-  approved organisation of theirs to devolve it (:func:`matching.sites.suggest_sites`,
-  greedy, so that the page stays quick);
+  the demand in use, counting the meetings that serve people today, wired as
+  :mod:`service.usecases.coverage` wires it) and the coverage map;
+* the largest uncovered places of their territory and sites for new groups, each with the
+  places it reaches and the ready organisation of theirs to devolve it, with its reasons
+  (:func:`matching.sites.suggest_sites`, :mod:`matching.devolution`);
 * the growth map and a growth table (per generation and per year);
 * "links worth making" for each of their organisations (:mod:`matching.reverse`);
 * their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
@@ -22,8 +23,9 @@ A lead's organisation is made the root of its own tree before coverage is comput
 lead's subtree even when the lead's organisation was itself devolved from another one.
 Territories are unchanged by that: a town belongs to the tree of its nearest organisation.
 
-Nothing is cached across requests: coverage of the demo takes some 20 ms; the maps most of
-the page's time.
+Coverage, sites and the coverage map are computed once per data change, scope and radius
+(:mod:`service.usecases.coverage_cache`): a later visit only checks the store's change
+counters.
 """
 
 
@@ -40,23 +42,24 @@ import pandas as pd
 from maps import build_coverage_map
 from maps import build_growth_map
 from matching.coverage import CoverageResult
-from matching.coverage import compute_coverage
 from matching.coverage import hexagons
-from matching.coverage import town_demand
+from matching.coverage import serving_meetings
+from matching.devolution import DEFAULT_MAX_KM
 from matching.growth import growth_trees
 from matching.reverse import links_worth_making
 from matching.sites import SiteSuggestion
-from matching.sites import suggest_sites
 from service.usecases import params
-from service.usecases import wiring
 from service.usecases.context import Context
+from service.usecases.coverage import coverage_result
+from service.usecases.coverage import site_suggestion
 from service.usecases.coverage import sites_for_map
+from service.usecases.coverage_cache import cache_for
 from service.usecases.search import recommender
 from service.usecases.tables import TABLES
 from service.usecases.tables import Table
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
-from store.coverage import regions_frame
+from store.coverage import volunteers_frame
 from store.hotspots import organisation_scope
 from store.hotspots import volunteers_of
 
@@ -149,7 +152,7 @@ class Dashboard:
     area
         The service area (``COMMONGROUND_SERVICE_AREA``) whose towns are the demand.
     today
-        The day licences are judged on.
+        The day licences are judged on (and coverage counted for).
     context
         The app's use-case context, whose recommender the links table shares (default: a
         context of ``store`` alone).
@@ -172,11 +175,10 @@ class Dashboard:
 
     @cached_property
     def coverage(self) -> CoverageResult:
-        """Coverage of the service area's towns, per region and per tree."""
-        demand = town_demand(wiring.service_area(self.area))
-        return compute_coverage(demand, meetings_frame(self.store), radius_km=self.radius_km,
-                                organisations=self.organisations,
-                                regions=regions_frame(self.store))
+        """Coverage of the service area's people, per region and per tree (cached)."""
+        return coverage_result(self.store, radius_km=self.radius_km, area=self.area,
+                               on=self.today, data_dir=self.context.settings.get("DATA_DIR"),
+                               reroot=None if self.scope.everything else self.scope.root_id)
 
     @cached_property
     def territory(self) -> CoverageResult:
@@ -184,25 +186,39 @@ class Dashboard:
         demand = self.coverage.demand
         if not self.scope.everything:
             demand = demand.loc[demand["hotspot_id"].isin([self.scope.root_id]).to_numpy(bool)]
-        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True))
+        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True),
+                              population_source=self.coverage.population_source,
+                              on=self.today)
 
     @cached_property
     def suggestion(self) -> SiteSuggestion:
-        """Sites in the territory, each devolved by the nearest approved organisation in scope."""
+        """Sites in the territory, each devolved by the best ready organisation in scope."""
         demand = self.territory.demand
         if demand.empty or not (~demand["covered"]).any():
             return SiteSuggestion(radius_km=self.radius_km)
-        orgs = self.organisations
-        devolvers = orgs.loc[(orgs["status"] == "approved") & orgs["id"].isin(self.scope.ids)]
-        return suggest_sites(demand, radius_km=self.radius_km, count=SITES,
-                             devolvers=devolvers, method="greedy")
+        return site_suggestion(
+            self.store, self.coverage, count=SITES, demand=demand,
+            organisation_ids=self.scope.ids,
+            devolve_max_km=float(self.context.settings.get("DEVOLVE_MAX_KM", DEFAULT_MAX_KM)),
+            territory=("tree", None if self.scope.everything else self.scope.root_id))
 
     @cached_property
     def trees(self) -> list[Any]:
-        """Growth trees in scope (the lead's subtree, or all)."""
-        trees = growth_trees(self.organisations,
-                             meetings_frame(self.store, attendance=None))
-        return [t for t in trees if self.scope.everything or t.root_id == self.scope.root_id]
+        """Growth trees in scope (the lead's subtree, or all); once per data change."""
+        def build() -> list[Any]:
+            trees = growth_trees(self.organisations,
+                                 meetings_frame(self.store, attendance=None))
+            return [t for t in trees
+                    if self.scope.everything or t.root_id == self.scope.root_id]
+
+        cache = cache_for(self.store)
+        return cache.get_or_compute(("trees", *self._key()), build)  # type: ignore[no-any-return]
+
+    def _key(self) -> tuple[Any, ...]:
+        """What the dashboard's figures depend on: data, scope, radius and day."""
+        fingerprint = cache_for(self.store).fingerprint(self.store)
+        return (self.store.url, fingerprint, self.scope.everything,
+                self.scope.root_id, self.radius_km, self.today)
 
     def headline(self) -> dict[str, Any]:
         """People in the territory, those within reach, and the share."""
@@ -238,11 +254,17 @@ class Dashboard:
         rows = []
         for rank, s in enumerate(self.suggestion.sites, start=1):
             dev = s.devolve_from
+            found = dev is not None and dev.organisation_id is not None
             rows.append({
-                "rank": rank, "name": s.name, "added_population": s.added_population,
+                "rank": rank, "name": s.name, "at": s.at,
+                "added_population": s.added_population,
+                "places": "; ".join(f"{n} {p:,}" for n, p in s.places),
                 "devolve_from_id": dev.organisation_id if dev else None,
-                "devolve_from": dev.name if dev else None,
-                "devolve_from_label": dev.name if dev else "no approved organisation of yours",
+                "devolve_from": dev.name if found else None,
+                "devolve_from_label": (dev.name if found else
+                                       "none of yours ready within reach"),
+                "devolve_reasons": (dev.reasons if dev else
+                                    "no approved organisation of yours"),
                 "devolve_distance_km": dev.distance_km if dev else None,
                 "lat": s.lat, "lon": s.lon,
             })
@@ -264,6 +286,12 @@ class Dashboard:
         return rows
 
     def _links(self) -> list[dict[str, Any]]:
+        versions = tuple(self.store.data_version(t) for t in (
+            "associations", "opportunities", "mutual_interest_links"))
+        return cache_for(self.store).get_or_compute(  # type: ignore[no-any-return]
+            ("links", *self._key(), versions), self._links_now)
+
+    def _links_now(self) -> list[dict[str, Any]]:
         engine = recommender(self.context)
         rows = []
         for org in self.scope.organisations:
@@ -290,8 +318,18 @@ class Dashboard:
     # -- the maps -----------------------------------------------------------------------------
 
     def coverage_map(self) -> Any:
-        """The coverage map of the territory (the web face renders it into a frame)."""
-        meetings = meetings_frame(self.store)
+        """The coverage map of the territory (the web face renders it into a frame).
+
+        The meetings drawn are those coverage counts on ``today``, worked out once per data
+        change (:mod:`service.usecases.coverage_cache`). The map itself is built per request:
+        each response draws it with its own CSP nonce.
+        """
+        base = getattr(self.coverage, "cache_key", None)
+        if base is None:
+            meetings = self._serving_meetings()
+        else:
+            meetings = cache_for(self.store).get_or_compute(("hotspots-map", base),
+                                                           self._serving_meetings)
         names = self.organisations.set_index("id")["name"]
         owned = meetings["organisation_id"]
         if not self.scope.everything:
@@ -306,8 +344,12 @@ class Dashboard:
         return m
 
     def growth_map(self) -> Any:
-        """The growth map of the trees in scope."""
+        """The growth map of the trees in scope (the trees are cached per data change)."""
         return build_growth_map([t.to_dict() for t in self.trees])
+
+    def _serving_meetings(self) -> pd.DataFrame:
+        return serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
+                                volunteers_frame(self.store), on=self.today)
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:

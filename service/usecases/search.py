@@ -19,16 +19,20 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from maps import build_opportunities_map
+from matching.query import COMMITMENTS
 from matching.query import DEFAULT_LIMIT
 from matching.query import DEFAULT_PER_ASSOCIATION
 from matching.query import DEFAULT_RADIUS_KM
+from matching.query import MAX_DEPTH
 from matching.query import MAX_LIMIT
 from matching.query import MAX_PER_ASSOCIATION
 from matching.query import MAX_TEXT_CHARS
+from matching.query import Filters
 from matching.query import Origin
 from matching.query import PeerQuery
 from matching.query import split_interests
 from matching.recommend import Recommender
+from matching.taxonomy import SLUGS
 from service.usecases import params
 from service.usecases.errors import BadParameterError
 from service.usecases.listings import when
@@ -48,7 +52,8 @@ DEFAULT_MAP_LIMIT = 20
 """Results drawn on a search map when the caller does not say."""
 RECOMMEND_PARAMS = ("lat", "lon", "postcode", "place", "meeting_id", "interests", "text",
                     "radius_km", "limit", "per_association", "association_id",
-                    "organisation_id", "days", "times")
+                    "organisation_id", "days", "times", "page", "page_size", "ignore",
+                    "fits_week", "commitment", "accessibility", "groups", "remote")
 """Query parameters of a search; any other is a 400."""
 
 
@@ -70,6 +75,51 @@ class SearchRequest:
     organisation_id: int | None = None
     days: frozenset[int] = field(default_factory=frozenset)
     times: tuple[tuple[int, int], ...] = ()
+    page: int = 1
+    ignore: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+
+
+_YES = ("1", "true", "yes", "on")
+_NO = ("0", "false", "no", "off")
+REMOTE_CHOICES = ("include", "only", "exclude")
+"""``remote``: remote listings in their own group (default), only them, or none."""
+
+
+def _flag(raw: Any, name: str) -> bool:
+    if not params.given(raw):
+        return False
+    value = str(raw).strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    msg = f"{name}={raw!r} is not allowed: use 1 or 0 (true or false)"
+    raise BadParameterError(msg, param=name, value=raw)
+
+
+def _slugs(raw: Any, name: str) -> tuple[str, ...]:
+    items = [s.strip() for s in str(raw or "").split(",") if s.strip()]
+    bad = [s for s in items if s not in SLUGS]
+    if bad:
+        msg = f"{name}={raw!r}: {', '.join(map(repr, bad))} not an interest; use slugs"
+        raise BadParameterError(msg, param=name, value=raw)
+    return tuple(items)
+
+
+def parse_filters(values: Mapping[str, Any]) -> Filters:
+    """The hard filters of a search.
+
+    ``fits_week``, ``commitment``, ``accessibility``, ``groups`` and ``remote``.
+    """
+    get = values.get
+    remote = params.choice(get("remote"), "remote", choices=REMOTE_CHOICES, default="include")
+    access = tuple(a.strip() for a in str(get("accessibility") or "").split(",") if a.strip())
+    return Filters(
+        fits_week=_flag(get("fits_week"), "fits_week"),
+        commitment=params.choice(get("commitment"), "commitment", choices=COMMITMENTS),
+        accessibility=access, groups=_flag(get("groups"), "groups"),
+        remote={"include": None, "only": True, "exclude": False}[remote or "include"])
 
 
 def parse_search(values: Mapping[str, Any], *, limit_default: int = DEFAULT_LIMIT
@@ -100,13 +150,24 @@ def parse_search(values: Mapping[str, Any], *, limit_default: int = DEFAULT_LIMI
         meeting_id=params.record_id(get("meeting_id"), name="meeting_id"),
         interests=slugs, text=text,
         radius_km=params.radius(get("radius_km"), default=DEFAULT_RADIUS_KM),
-        limit=params.limit(get("limit"), default=limit_default, hi=MAX_LIMIT),
+        limit=params.limit(get("page_size") if params.given(get("page_size")) else get("limit"),
+                           default=limit_default, hi=MAX_LIMIT,
+                           name="page_size" if params.given(get("page_size")) else "limit"),
         per_association=params.limit(get("per_association"), default=DEFAULT_PER_ASSOCIATION,
                                      hi=MAX_PER_ASSOCIATION, name="per_association"),
         association_id=params.record_id(get("association_id"), name="association_id"),
         organisation_id=params.record_id(get("organisation_id"), name="organisation_id"),
         days=params.days(get("days")), times=params.times(get("times")),
+        page=_page(get("page"), get("page_size"), get("limit"), limit_default),
+        ignore=_slugs(get("ignore"), "ignore"), filters=parse_filters(values),
     )
+
+
+def _page(raw: Any, size: Any, limit: Any, default: int) -> int:
+    """The page number, within :data:`MAX_DEPTH` results."""
+    per = params.limit(size if params.given(size) else limit, default=default, hi=MAX_LIMIT,
+                       name="page_size" if params.given(size) else "limit")
+    return params.whole(raw, "page", lo=1, hi=MAX_DEPTH // per, default=1) or 1
 
 
 def recommender(ctx: Context) -> Recommender:
@@ -140,7 +201,14 @@ class Found:
         if full:
             query |= {"per_association": q.per_association, "association_id": q.association_id,
                       "days": sorted(q.days), "times": [list(w) for w in q.times]}
-        return {"origin": self.origin, "query": query, "results": self.results}
+        if full:
+            f = q.filters
+            query |= {"ignore": list(q.ignore), "filters": {
+                "fits_week": f.fits_week, "commitment": f.commitment,
+                "accessibility": list(f.accessibility), "groups": f.groups,
+                "remote": {None: "include", True: "only", False: "exclude"}[f.remote]}}
+        return {"origin": self.origin, "query": query, "results": self.results,
+                **self.answer.extras()}
 
 
 def recommend(ctx: Context, request: SearchRequest) -> Found:
@@ -161,7 +229,8 @@ def recommend(ctx: Context, request: SearchRequest) -> Found:
                       radius_km=request.radius_km, limit=request.limit,
                       per_association=request.per_association,
                       association_id=request.association_id, days=request.days,
-                      times=request.times)
+                      times=request.times, page=request.page, ignore=request.ignore,
+                      filters=request.filters, with_total=True)
     return Found(query, recommender(ctx).recommend(query))
 
 
@@ -214,10 +283,12 @@ def search_on_map(ctx: Context, request: SearchRequest) -> MapSearch:
 __all__ = [
     "DEFAULT_MAP_LIMIT",
     "RECOMMEND_PARAMS",
+    "REMOTE_CHOICES",
     "Found",
     "MapSearch",
     "SearchRequest",
     "meetings_near",
+    "parse_filters",
     "parse_search",
     "recommend",
     "recommender",

@@ -55,10 +55,12 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
         _c("distance_km", "Nearest meeting", "km"),
         _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
     "sites": ("Suggested sites for new groups", (
-        _c("rank", "Order", "int"), _c("name", "Town"),
+        _c("rank", "Order", "int"), _c("name", "Named after"), _c("at", "Stands at"),
         _c("added_population", "People newly within reach", "int"),
+        _c("places", "Places it newly reaches"),
         _c("devolve_from_id", "Devolve from (id)", "int", page=False),
         _c("devolve_from", "Devolve from", display="devolve_from_label"),
+        _c("devolve_reasons", "Why"),
         _c("devolve_distance_km", "Distance from it", "km"),
         _c("lat", "Latitude", "coord", page=False), _c("lon", "Longitude", "coord", page=False))),
     "growth": ("Growth of each tree", (

@@ -75,7 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
 
-    store = Store(settings["DATABASE_URL"], replica_urls=settings["DATABASE_REPLICA_URLS"])
+    store = Store(settings["DATABASE_URL"], replica_urls=settings["DATABASE_REPLICA_URLS"],
+                  busy_timeout=settings["BUSY_TIMEOUT"])
     app.extensions[EXTENSION] = Context(store, app.config)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)

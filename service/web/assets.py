@@ -104,11 +104,23 @@ def tile_origin(app: Flask) -> str | None:
     return f"{parts.scheme}://{parts.netloc.replace('s-placeholder', '*')}"
 
 
-def map_document(m: Any) -> str:
-    """A folium map as an HTML document for a sandboxed frame (libraries from us, nonced)."""
+NONCE_SLOT = "cg-nonce-slot"
+"""The nonce of a map document rendered once and cached: :func:`with_nonce` fills it in."""
+
+
+def map_document(m: Any, *, nonce: str | None = None) -> str:
+    """A folium map as an HTML document for a sandboxed frame (libraries from us, nonced).
+
+    ``nonce`` defaults to this response's; :data:`NONCE_SLOT` renders a cacheable document.
+    """
     retile(m, current_app.config.get("MAP_TILES"))
     base = url_for("vendor.vendor", path="x").removesuffix("/x")
-    return render_map(m, assets=base, nonce=csp_nonce())
+    return render_map(m, assets=base, nonce=csp_nonce() if nonce is None else nonce)
+
+
+def with_nonce(document: str) -> str:
+    """A cached map document (rendered with :data:`NONCE_SLOT`) with this response's nonce."""
+    return document.replace(f'nonce="{NONCE_SLOT}"', f'nonce="{csp_nonce()}"')
 
 
 def partner_map_assets() -> dict[str, str | None]:
@@ -126,4 +138,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
 
-__all__ = ["bp", "csp_nonce", "init_app", "map_document", "partner_map_assets", "tile_origin"]
+__all__ = ["NONCE_SLOT", "bp", "csp_nonce", "init_app", "map_document", "partner_map_assets",
+           "tile_origin", "with_nonce"]

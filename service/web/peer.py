@@ -23,6 +23,7 @@ from domain.schedule import DAY_NAMES
 from domain.schedule import PARTS_OF_DAY
 from maps.meetings import build_meetings_map
 from maps.place import build_place_map
+from matching.query import COMMITMENTS
 from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
@@ -45,7 +46,8 @@ ORIGIN_FIELDS = ("meeting_id", "postcode", "place", "lat", "lon")
 
 #: What a search is made of: the only parameters "Back to your results" carries.
 SEARCH_KEYS = ("meeting_id", "postcode", "place", "lat", "lon", "text", "radius_km",
-               "interests")
+               "interests", "ignore", "accessibility", "days", "times", "fits_week",
+               "commitment", "groups", "remote", "page")
 
 
 def _map_html(m: Any) -> str:
@@ -73,36 +75,89 @@ def _no_store(response: Any) -> Any:
     return response
 
 
+FILTER_FIELDS = ("days", "times", "fits_week", "commitment", "groups", "remote")
+ERROR_FIELDS = ("meeting_id", "postcode", "place", "text")
+"""Fields whose errors the page shows at the field (others above the results)."""
+ACCESS_CHOICES = (("wheelchair", "Wheelchair access"), ("step_free", "Step-free"),
+                  ("accessible_toilet", "Accessible toilet"), ("hearing_loop", "Hearing loop"),
+                  ("seated_tasks", "Seated tasks"), ("quiet_space", "Quiet space"),
+                  ("near_public_transport", "Near public transport"), ("parking", "Parking"))
+"""Accessibility filters offered on the page (the API takes any feature)."""
+
+
+def _search_url(form: dict[str, Any], **changes: Any) -> str:
+    """The search page's URL for ``form`` with some values changed (``None`` drops one)."""
+    values = {**form, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        empty = value is None or (isinstance(value, (str, list)) and not value)
+        if empty or (key == "page" and value == 1):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((key, str(item)))
+    return url_for("peer.search") + ("?" + urlencode(pairs) if pairs else "")
+
+
 @bp.get("/")
 def search() -> ResponseReturnValue:
-    """The peer search: origin + interests -> ranked list with reasons and a map."""
+    """The peer search: origin + interests -> ranked list with reasons and a map.
+
+    After a search the results come first and the form folds to one line; an error sits at
+    its field; results come in pages ("show more"), with filters.
+    """
     args = request.args
     ctx = get_context()
     chosen = [s for s in args.getlist("interests") if s]
-    form = {
+    form: dict[str, Any] = {
         "meeting_id": args.get("meeting_id", ""), "postcode": args.get("postcode", ""),
         "place": args.get("place", ""), "lat": args.get("lat", ""), "lon": args.get("lon", ""),
         "text": args.get("text", ""), "radius_km": args.get("radius_km", "15"),
-        "interests": chosen,
+        "interests": chosen, "ignore": [s for s in args.getlist("ignore") if s],
+        "accessibility": [a for a in args.getlist("accessibility") if a],
+        "page": args.get("page", "1"),
+        **{k: args.get(k, "") for k in FILTER_FIELDS},
     }
     meetings = listings.active_meetings(ctx.store)
     context: dict[str, Any] = {
         "form": form, "terms": TERMS, "radii": RADII, "meetings": meetings,
         "has_demo": any(m["is_demo"] for m in meetings), "results": None, "error": None,
+        "error_param": None, "access_choices": ACCESS_CHOICES, "commitments": COMMITMENTS,
+        "searched": False,
     }
     status = 200
+    wants = chosen or form["text"] or any(form[k] for k in FILTER_FIELDS)
     if any(form[k] for k in ORIGIN_FIELDS):
+        context["searched"] = True
         try:
-            found = search_on_map(ctx, parse_search({**form, "interests": ",".join(chosen)}))
+            found = search_on_map(ctx, parse_search({
+                **form, "interests": ",".join(chosen), "ignore": ",".join(form["ignore"]),
+                "accessibility": ",".join(form["accessibility"])}))
         except KNOWN as exc:
             info = describe(exc)
             context["error"], status = info.detail, info.status
+            # The message sits at its field when the page has one; else above the results.
+            context["error_param"] = info.param if info.param in ERROR_FIELDS else None
         else:
-            context.update(results=found.results, origin=found.found.origin,
-                           radius_km=found.found.query.radius_km, map_html=_map_html(found.map),
-                           interests_used=found.found.answer.interests_used,
-                           search_query=search_query(args))
+            answer = found.found.answer
+            labels = {t.slug: t.label for t in TERMS}
+            context.update(
+                results=found.results, origin=found.found.origin,
+                radius_km=found.found.query.radius_km, map_html=_map_html(found.map),
+                interests_used=answer.interests_used, total=answer.total,
+                first=answer.first, more=answer.more, remote=answer.remote,
+                summary=", ".join(labels[s] for s in answer.interests_used),
+                understood=[{**u.to_dict(), "label": labels[u.slug],
+                             "remove": _search_url(form, ignore=[*form["ignore"], u.slug],
+                                                   page=None)}
+                            for u in answer.understood],
+                more_url=_search_url(form, page=found.found.query.page + 1),
+                search_query=search_query(request.args))
             context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
+    elif wants:
+        context["searched"] = True
+        context["error"], status = ("Say where from: choose your meeting, or type a postcode "
+                                    "or a town."), 400
+        context["error_param"] = "meeting_id"
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
 

@@ -12,7 +12,9 @@
   answer is 429 with ``Retry-After``. Counters live in ``RATELIMIT_STORAGE_URI``:
   ``memory://`` (one process: development) or Redis (``REDIS_URL``) so that every
   gunicorn worker and host shares them. Counters unreachable: sign-in answers 503 (fails
-  closed); nothing else uses them.
+  closed); the anonymous limit on computed coverage answers
+  (``COMMONGROUND_ANONYMOUS_RATE_LIMIT``) fails open (the answer is served uncounted, one
+  rate-limited log line), as peers' pages never depend on Redis.
 * Cookie flags: ``HttpOnly``, ``SameSite=Lax``, and ``Secure`` unless the app is in debug or
   testing mode (``COMMONGROUND_SECURE_COOKIES=0`` turns it off for plain-HTTP hosts).
 
@@ -31,7 +33,9 @@ Settings (``app.config`` first, then the environment, then the default):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import logging
 import os
 import time
 from typing import TYPE_CHECKING
@@ -45,7 +49,9 @@ from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from limits.errors import StorageError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.usecases.errors import BadParameterError
@@ -56,6 +62,7 @@ from service.web.auth import bearer_token
 from service.web.auth import load_user
 from service.web.auth import render_login
 from service.web.auth import unauthorized
+from service.web.logs import ThrottledLog
 from service.web.shared import SharedStateError
 from service.web.shared import limiter_storage_options
 
@@ -99,6 +106,34 @@ def _account_key() -> str:
     return f"account:{email or '-'}"
 
 
+EXPENSIVE_ENDPOINTS = ("api_coverage.coverage", "api_coverage.sites_suggest",
+                       "api_coverage.what_if", "maps_views.coverage_page")
+"""Views that compute coverage: limited per client address for anonymous clients
+(``COMMONGROUND_ANONYMOUS_RATE_LIMIT``)."""
+
+
+_UNCOUNTED = ThrottledLog(logging.getLogger("commonground.security"), interval_s=30.0)
+
+
+def _fails_open(limited: Any, view: Any) -> Any:
+    """``limited`` (``view`` under an anonymous limit), or ``view`` when counters are down."""
+    @functools.wraps(view)
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return limited(*args, **kwargs)
+        except StorageError as exc:
+            _UNCOUNTED.log(logging.WARNING, "anonymous-limit",
+                           f"rate-limit counters unreachable ({exc}): computed answers are "
+                           "served uncounted")
+            return view(*args, **kwargs)
+
+    return answer
+
+
+def _signed_in() -> bool:
+    return bool(current_user.is_authenticated) or bearer_token() is not None
+
+
 def _login_failed(_response: Any) -> bool:
     return bool(g.get("login_failed"))
 
@@ -111,6 +146,9 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     if request.path.startswith("/api/"):
         body = error_body(429, "too_many_requests", f"try again in {retry} seconds")
         return jsonify(body), 429, headers
+    if request.endpoint in EXPENSIVE_ENDPOINTS:
+        return (f"Too many requests: try again in {retry} seconds, or sign in.", 429,
+                headers | {"Content-Type": "text/plain; charset=utf-8"})
     minutes = max(1, round(retry / 60))
     message = (f"Too many failed sign-in attempts. Wait {minutes} minute"
                f"{'s' if minutes != 1 else ''} and try again.")
@@ -309,6 +347,12 @@ def init_app(app: Flask) -> None:
                          deduct_when=_login_failed,
                          error_message="too many failed sign-ins from this address")(view)
     app.view_functions["auth.login"] = view
+    for endpoint in EXPENSIVE_ENDPOINTS:  # computed answers: anonymous clients are limited
+        if endpoint in app.view_functions:
+            plain = app.view_functions[endpoint]
+            app.view_functions[endpoint] = _fails_open(limiter.limit(
+                app.config["ANONYMOUS_RATE_LIMIT"], exempt_when=_signed_in,
+                error_message="too many requests from this address")(plain), plain)
     app.register_error_handler(RateLimitExceeded, _too_many)
     if not storage_uri.startswith("memory://"):
         app.before_request(_check_counters)

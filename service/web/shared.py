@@ -9,6 +9,16 @@ Without Redis (one machine, as before), sessions are the signed cookie alone.
 Redis unreachable: a staff session cannot be confirmed, so it counts as signed out (fails
 closed); peers never touch Redis.
 
+Shared computed answers (:class:`RedisResults`): with ``REDIS_URL`` the app's coverage,
+sites and map answers (:mod:`service.usecases.coverage_cache`) are kept in Redis for
+``COMMONGROUND_RESULT_CACHE_TTL`` seconds under ``cg:result:<sha256 of the key>`` (the key
+holds the store URL, its coverage fingerprint and the parameters, so a data change is a new
+key for every worker). Values are pickles of answers this service computed, signed with
+``SECRET_KEY`` (HMAC-SHA256): a value that does not verify (written by anything else) is
+ignored, never unpickled. Answers larger than :data:`RESULT_MAX_BYTES` stay per worker.
+Redis unreachable: the worker computes the answer itself (a rate-limited log line), and
+leaves Redis alone for :data:`RESULT_BACKOFF_S` seconds.
+
 Read-your-writes (``DATABASE_REPLICA_URLS``): a request that wrote leaves the primary's WAL
 position in the signed session cookie (``cg_lsn``); the caller's next requests read from a
 replica only once it has replayed that far (``store.replicas``), and the cookie forgets it
@@ -18,13 +28,23 @@ once every replica has.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
+import pickle
 import secrets
+import threading
+import time
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import g
 from flask import session
+
+from service.usecases.coverage_cache import MISSING
+from service.usecases.coverage_cache import ResultCache
+from service.usecases.coverage_cache import use_cache
+from service.web.logs import ThrottledLog
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -35,6 +55,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("commonground.shared")
 #: Seconds a Redis call may take before it counts as failed: a lost Redis must not stall.
 REDIS_TIMEOUT_S = 0.5
+#: Largest shared answer (pickled); larger ones are kept by each worker only.
+RESULT_MAX_BYTES = 32 * 1024 * 1024
+#: Seconds a worker leaves Redis alone after a failed call (a lost Redis costs no waits).
+RESULT_BACKOFF_S = 5.0
+#: Seconds a claim ("this worker is computing the key") lives at most.
+RESULT_CLAIM_S = 60
+RESULT_PREFIX = "cg:result:"
 SESSION_KEY = "_cg_sid"
 LSN_KEY = "cg_lsn"
 
@@ -92,7 +119,7 @@ class RedisSessions:
         self.client = client
 
     def _call(self, fn: Any, *args: Any) -> Any:
-        import redis  # noqa: PLC0415
+        import redis  # noqa: PLC0415 - optional: only deployments with REDIS_URL load it
 
         try:
             return fn(*args)
@@ -131,6 +158,96 @@ class RedisSessions:
         return len(sids)
 
 
+class RedisResults:
+    """The shared tier of the computed-answer cache, on Redis.
+
+    A :class:`service.usecases.coverage_cache.SharedTier`. Every method fails soft: Redis
+    down means "absent".
+    """
+
+    def __init__(self, client: Any, *, secret: str, ttl_s: int, namespace: str = RESULT_PREFIX,
+                 max_bytes: int = RESULT_MAX_BYTES) -> None:
+        self.client = client
+        self.ttl_s = int(ttl_s)
+        self.namespace = namespace
+        self.max_bytes = max_bytes
+        self._secret = hashlib.sha256(f"cg-result:{secret}".encode()).digest()
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+        self._log = ThrottledLog(log, interval_s=30.0)
+
+    def redis_key(self, key: Any) -> str:
+        """``<namespace><sha256 of repr(key)>``: the same on every worker and host."""
+        return self.namespace + hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
+
+    def _sign(self, blob: bytes) -> bytes:
+        return hmac.new(self._secret, blob, hashlib.sha256).digest()
+
+    def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``fn(...)``, or ``MISSING`` when Redis fails (then left alone for a while)."""
+        import redis  # noqa: PLC0415 - optional at run time: only with REDIS_URL
+
+        with self._lock:
+            if time.monotonic() < self._down_until:
+                return MISSING
+        try:
+            return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            with self._lock:
+                self._down_until = time.monotonic() + RESULT_BACKOFF_S
+            self._log.log(logging.WARNING, "result-cache",
+                          f"shared answers: Redis unreachable ({type(exc).__name__}); "
+                          f"computing locally for {RESULT_BACKOFF_S:.0f} s")
+            return MISSING
+
+    def get(self, key: Any) -> Any:
+        """The shared answer under ``key``, or ``MISSING`` (absent, forged or unreachable)."""
+        raw = self._call(self.client.get, self.redis_key(key))
+        if raw is MISSING or raw is None or len(raw) <= hashlib.sha256().digest_size:
+            return MISSING
+        mac, blob = raw[:32], raw[32:]
+        if not hmac.compare_digest(mac, self._sign(blob)):
+            self._log.log(logging.WARNING, "result-forged",
+                          "shared answers: a value failed its signature; ignored")
+            return MISSING
+        try:
+            return pickle.loads(blob)  # noqa: S301 - signed by this service: we produced it
+        except Exception:  # e.g. written by an older release: compute it anew
+            self._log.log(logging.WARNING, "result-unpickle",
+                          "shared answers: a value could not be read; computing locally")
+            return MISSING
+
+    def put(self, key: Any, value: Any) -> None:
+        """Share ``value`` for ``ttl_s`` seconds (not when larger than ``max_bytes``)."""
+        try:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            self._log.log(logging.WARNING, "result-pickle",
+                          f"shared answers: a {type(value).__name__} cannot be shared")
+            return
+        if len(blob) > self.max_bytes:
+            return
+        self._call(self.client.set, self.redis_key(key), self._sign(blob) + blob, ex=self.ttl_s)
+
+    def claim(self, key: Any) -> bool:
+        """Whether this worker computes ``key`` now (True too when Redis cannot tell)."""
+        got = self._call(self.client.set, self.redis_key(key) + ":claim", b"1", nx=True,
+                         ex=RESULT_CLAIM_S)
+        return got is MISSING or bool(got)
+
+    def release(self, key: Any) -> None:
+        """Drop the claim on ``key``."""
+        self._call(self.client.delete, self.redis_key(key) + ":claim")
+
+
+def result_client(url: str) -> Any:
+    """A Redis client for binary values (the shared answers), with short timeouts."""
+    import redis  # noqa: PLC0415 - optional at run time: only with REDIS_URL
+
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S,
+                                socket_timeout=REDIS_TIMEOUT_S)
+
+
 def sessions_for(app: Flask) -> CookieSessions | RedisSessions:
     """The app's session registry: Redis when ``REDIS_URL`` is set, else cookies only."""
     registry: CookieSessions | RedisSessions = app.extensions["commonground.sessions"]
@@ -147,6 +264,10 @@ def init_app(app: Flask, store: Store) -> None:
     url = app.config.get("REDIS_URL")
     app.extensions["commonground.sessions"] = (
         RedisSessions(redis_client(url)) if url else CookieSessions())
+    ttl = int(app.config.get("RESULT_CACHE_TTL", 0))
+    if url and ttl > 0:  # this app's store gets its own cache, with Redis behind it
+        use_cache(store, ResultCache(shared=RedisResults(
+            result_client(url), secret=str(app.config["SECRET_KEY"]), ttl_s=ttl)))
     if not store.router.replicas:
         return
 
@@ -175,11 +296,13 @@ def init_app(app: Flask, store: Store) -> None:
 
 __all__ = [
     "CookieSessions",
+    "RedisResults",
     "RedisSessions",
     "SharedStateError",
     "init_app",
     "limiter_storage_options",
     "redis_client",
+    "result_client",
     "revoke_user_sessions",
     "sessions_for",
 ]

@@ -1,0 +1,161 @@
+"""Computed-once answers: coverage, sites and map pages, per data change and parameters.
+
+Each worker keeps a small least-recently-used cache. A key is the store's URL, the store's
+coverage fingerprint (:func:`store.coverage.coverage_fingerprint`: change counters of meetings
+and organisations, aggregates of volunteers and regions), the loaded-demand fingerprint and
+the parameters (radius, date, area, count, ...). Any write to what coverage reads changes the
+fingerprint, so a stale answer is never served; a worker that has not seen a key computes it
+once. Nothing assumes a single process: every worker's cache is checked against the store.
+
+Several workers (``REDIS_URL``): a cache made by :func:`service.web.app.create_app` for its
+store has a shared tier behind its LRU (:class:`SharedTier`, implemented on Redis by
+:class:`service.web.shared.RedisResults`): an answer one worker computed is fetched by the
+others instead of being computed again. While one worker computes a key it holds a short
+claim on it; the others wait up to :data:`CLAIM_WAIT_S` for its answer, then compute it
+themselves. A shared tier that fails answers "absent": the worker computes locally.
+
+The fingerprint costs three small queries (about a millisecond on SQLite); it can be memoised
+for :data:`FINGERPRINT_TTL_S` seconds per store (0 by default: every request checks, so a change
+shows at once).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Protocol
+
+from store.coverage import coverage_fingerprint
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Hashable
+
+    from store import Store
+
+MAX_ENTRIES = 64
+FINGERPRINT_TTL_S = 0.0
+"""How long a fingerprint look-up is reused (a change shows within this many seconds)."""
+CLAIM_WAIT_S = 1.0
+"""How long a worker waits for another worker's answer to a claimed key before computing."""
+CLAIM_POLL_S = 0.05
+
+MISSING = object()
+"""What :meth:`SharedTier.get` returns for a key it does not hold (or cannot reach)."""
+
+
+class SharedTier(Protocol):
+    """Answers shared by every worker (Redis). Every method fails soft: never raises."""
+
+    def get(self, key: Hashable) -> Any:
+        """The answer under ``key``, or :data:`MISSING`."""
+
+    def put(self, key: Hashable, value: Any) -> None:
+        """Share ``value`` under ``key`` (skipped when too large or unreachable)."""
+
+    def claim(self, key: Hashable) -> bool:
+        """Whether this worker may compute ``key`` (no other worker is computing it)."""
+
+    def release(self, key: Hashable) -> None:
+        """Give up the claim on ``key``."""
+
+
+class ResultCache:
+    """A thread-safe LRU of computed answers keyed by hashable tuples."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, shared: SharedTier | None = None) -> None:
+        self.shared = shared
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._fingerprints: dict[str, tuple[float, Any]] = {}
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+        self.shared_hits = 0
+
+    def fingerprint(self, store: Store) -> Any:
+        """The store's coverage fingerprint, reused for up to ``FINGERPRINT_TTL_S``."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._fingerprints.get(store.url)
+            if seen is not None and now - seen[0] < FINGERPRINT_TTL_S:
+                return seen[1]
+        value = coverage_fingerprint(store)
+        with self._lock:
+            self._fingerprints[store.url] = (now, value)
+        return value
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The cached value of ``key``: from this worker, else shared, else ``compute()``."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        value = (self._computed(compute) if self.shared is None
+                 else self._shared_or_compute(self.shared, key, compute))
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return value
+
+    def _computed(self, compute: Callable[[], Any]) -> Any:
+        value = compute()
+        with self._lock:
+            self.misses += 1
+        return value
+
+    def _shared_or_compute(self, shared: SharedTier, key: Hashable,
+                           compute: Callable[[], Any]) -> Any:
+        """Another worker's answer, or one computed here and shared."""
+        value = shared.get(key)
+        claimed = False
+        if value is MISSING:
+            claimed = shared.claim(key)
+            if not claimed:  # another worker is computing it: wait a little for its answer
+                deadline = time.monotonic() + CLAIM_WAIT_S
+                while value is MISSING and time.monotonic() < deadline:
+                    time.sleep(CLAIM_POLL_S)
+                    value = shared.get(key)
+        if value is not MISSING:
+            with self._lock:
+                self.shared_hits += 1
+            return value
+        try:
+            value = self._computed(compute)
+            shared.put(key, value)
+        finally:
+            if claimed:
+                shared.release(key)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything (tests, and after a schema change)."""
+        with self._lock:
+            self._data.clear()
+            self._fingerprints.clear()
+
+
+CACHE = ResultCache()
+"""The worker's cache (one per process), for stores without a cache of their own."""
+
+_BY_STORE: weakref.WeakKeyDictionary[Store, ResultCache] = weakref.WeakKeyDictionary()
+
+
+def use_cache(store: Store, cache: ResultCache) -> None:
+    """Give ``store`` a cache of its own (an app with a shared tier: ``REDIS_URL``)."""
+    _BY_STORE[store] = cache
+
+
+def cache_for(store: Store) -> ResultCache:
+    """The cache of ``store``'s answers: its own (:func:`use_cache`) or :data:`CACHE`."""
+    return _BY_STORE.get(store, CACHE)
+
+
+__all__ = ["CACHE", "MISSING", "ResultCache", "SharedTier", "cache_for", "use_cache"]
