@@ -14,6 +14,9 @@ from folium.plugins import FastMarkerCluster
 from geo.projection import bng_to_lonlat
 from geo.projection import lonlat_to_bng
 from maps._common import DEFAULT_CLUSTER_FROM
+from maps._common import SHAPES
+from maps._common import Popup
+from maps._common import marker_html
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -23,46 +26,75 @@ COORD_DECIMALS = 5
 
 
 class Point:
-    """One circle marker: position, colour, size and the (escaped) texts it shows."""
+    """One marker: position, colour, size, shape and the (escaped) texts it shows.
 
-    __slots__ = ("colour", "lat", "lon", "popup", "radius", "tooltip")
+    ``shape`` is one of :data:`maps._common.SHAPES`: ``circle`` is drawn on the canvas
+    (sized by ``radius``), the others are small HTML markers ``2 * radius`` pixels wide;
+    ``numbered`` shows ``label`` inside a disc. Every marker opens a popup on tap or click
+    (``popup``, or else ``tooltip``), so that names do not depend on hovering.
+    """
+
+    __slots__ = ("colour", "label", "lat", "lon", "popup", "radius", "shape", "tooltip")
 
     def __init__(self, lat: float, lon: float, *, tooltip: str, popup: str | None = None,
-                 colour: str = "#3388ff", radius: float = 5.0) -> None:
+                 colour: str = "#3388ff", radius: float = 5.0, shape: str = "circle",
+                 label: str = "") -> None:
+        if shape not in SHAPES:
+            msg = f"shape must be one of {', '.join(SHAPES)}, got {shape!r}"
+            raise ValueError(msg)
         self.lat, self.lon = float(lat), float(lon)
         self.tooltip, self.popup = tooltip, popup
         self.colour, self.radius = colour, float(radius)
+        self.shape, self.label = shape, label
+
+
+def marker(p: Point) -> folium.Marker | folium.CircleMarker:
+    """The folium marker of one point (see :class:`Point`)."""
+    location = (round(p.lat, COORD_DECIMALS), round(p.lon, COORD_DECIMALS))
+    if p.shape == "circle":
+        drawn: folium.Marker | folium.CircleMarker = folium.CircleMarker(
+            location=location, radius=p.radius, color=p.colour, weight=1, fill=True,
+            fill_color=p.colour, fill_opacity=0.8, tooltip=folium.Tooltip(p.tooltip))
+    else:
+        size = max(10, round(2 * p.radius))
+        drawn = folium.Marker(location=location, tooltip=folium.Tooltip(p.tooltip),
+                              icon=folium.DivIcon(
+                                  html=marker_html(p.colour, shape=p.shape, label=p.label),
+                                  icon_size=(size, size), icon_anchor=(size // 2, size // 2),
+                                  class_name=f"cg-mk cg-{p.shape}"))
+    Popup(p.popup or p.tooltip).add_to(drawn)
+    return drawn
 
 
 def point_layer(
     points: Sequence[Point], *, name: str, show: bool = True,
-    cluster_from: int = DEFAULT_CLUSTER_FROM, colour: str = "#3388ff",
+    cluster_from: int = DEFAULT_CLUSTER_FROM, colour: str = "#3388ff", shape: str = "circle",
 ) -> folium.FeatureGroup | FastMarkerCluster:
-    """A layer of circle markers; clustered past ``cluster_from`` points.
+    """A layer of markers; clustered past ``cluster_from`` points.
 
-    Up to ``cluster_from`` points each marker is its own circle with tooltip and popup. Past
-    it the layer is a :class:`folium.plugins.FastMarkerCluster`: one compact array of
-    ``[lat, lon, tooltip]`` rows turned into clustered circles in the browser (one colour,
-    ``colour``; tooltips only), so that 20,000 meetings stay a few hundred kilobytes.
+    Up to ``cluster_from`` points each marker is its own (:func:`marker`). Past it the layer
+    is a :class:`folium.plugins.FastMarkerCluster`: one compact array of
+    ``[lat, lon, text]`` rows turned into clustered markers of one ``colour`` and ``shape``
+    in the browser (the text as tooltip and popup), so that 20,000 meetings stay a few
+    hundred kilobytes.
     """
     if len(points) > cluster_from:
         rows = [[round(p.lat, COORD_DECIMALS), round(p.lon, COORD_DECIMALS), p.tooltip]
                 for p in points]
-        callback = (
-            "function (row) {"
-            " var marker = L.circleMarker(new L.LatLng(row[0], row[1]),"
-            f" {{radius: 5, color: {json.dumps(colour)}, weight: 1, fillOpacity: 0.8}});"
-            " marker.bindTooltip(row[2]); return marker; }"
-        )
+        if shape == "circle":
+            make = ("L.circleMarker(new L.LatLng(row[0], row[1]),"
+                    f" {{radius: 5, color: {json.dumps(colour)}, weight: 1, fillOpacity: 0.8}})")
+        else:
+            icon = {"className": f"cg-mk cg-{shape}", "html": marker_html(colour, shape=shape),
+                    "iconSize": [10, 10]}
+            make = (f"L.marker(new L.LatLng(row[0], row[1]), {{icon: L.divIcon("
+                    f"{json.dumps(icon)})}})")
+        callback = (f"function (row) {{ var marker = {make};"
+                    " marker.bindTooltip(row[2]); marker.bindPopup(row[2]); return marker; }")
         return FastMarkerCluster(rows, callback=callback, name=name, show=show)
     group = folium.FeatureGroup(name=name, show=show)
     for p in points:
-        folium.CircleMarker(
-            location=(round(p.lat, COORD_DECIMALS), round(p.lon, COORD_DECIMALS)),
-            radius=p.radius, color=p.colour, weight=1, fill=True, fill_color=p.colour,
-            fill_opacity=0.8, tooltip=folium.Tooltip(p.tooltip),
-            popup=folium.Popup(p.popup, max_width=320) if p.popup else None,
-        ).add_to(group)
+        marker(p).add_to(group)
     return group
 
 
@@ -115,4 +147,5 @@ def hexagon_features(
     return {"type": "FeatureCollection", "features": features}
 
 
-__all__ = ["COORD_DECIMALS", "Point", "catchment_geojson", "hexagon_features", "point_layer"]
+__all__ = ["COORD_DECIMALS", "Point", "catchment_geojson", "hexagon_features", "marker",
+           "point_layer"]

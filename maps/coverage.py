@@ -14,6 +14,7 @@ from maps._common import GAP_COLOUR
 from maps._common import MEETING_COLOUR
 from maps._common import SHARE_STEPS
 from maps._common import SITE_COLOUR
+from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
 from maps._common import colour_for_step
@@ -25,6 +26,7 @@ from maps._common import text
 from maps._layers import Point
 from maps._layers import catchment_geojson
 from maps._layers import hexagon_features
+from maps._layers import marker
 from maps._layers import point_layer
 from maps._panels import SitePanel
 from maps._panels import WhatIf
@@ -148,9 +150,9 @@ def build_coverage_map(
         name = r.get("name") if present(r.get("name")) else "Meeting"
         tip = text(name) + (f"<br>{text(where)}" if where else "")
         points.append(Point(r["lat"], r["lon"], tooltip=tip, colour=MEETING_COLOUR,
-                            radius=4.0))
+                            radius=5.0, shape="square"))
     point_layer(points, name=LAYER_NAMES["meetings"], cluster_from=cluster_from,
-                colour=MEETING_COLOUR).add_to(m)
+                colour=MEETING_COLOUR, shape="square").add_to(m)
 
     gap_rows = sorted(records(gaps), key=lambda r: -float(r["population"]))[:max_gaps]
     if gap_rows:
@@ -176,7 +178,7 @@ def build_coverage_map(
     if what_if_url is not None:
         WhatIf(what_if_url, radius_km=radius_km).add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerList(collapsed=False).add_to(m)
     _legend(radius_km, hex_by, bool(hex_rows), bool(gap_rows), bool(site_rows)).add_to(m)
     fit(m, lats, lons)
     return m
@@ -202,6 +204,7 @@ def _hexagon_layer(rows: list[dict[str, Any]], hex_by: str) -> folium.GeoJson:
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555555",
                                   "weight": 0.3, "fillOpacity": 0.55},
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["label"], labels=False),
     )
 
 
@@ -211,12 +214,12 @@ def _sites_layer(site_rows: list[Mapping[str, Any]]) -> folium.FeatureGroup:
         dev = s.get("devolve_from") or None
         if dev and dev.get("organisation_id") is None and dev.get("lat") is None:
             dev = None  # nobody ready within reach: the panel says who is nearest
-        folium.CircleMarker(
-            location=(float(s["lat"]), float(s["lon"])), radius=9, color=SITE_COLOUR,
-            weight=3, fill=True, fill_color="#ffffff", fill_opacity=0.9,
-            tooltip=folium.Tooltip(f"{rank}. {text(s['name'])} "
-                                   f"+{fmt_int(s['added_population'])}", permanent=True),
-        ).add_to(group)
+        tip = (f"{rank}. {text(s['name'])}: adds {fmt_int(s['added_population'])} people")
+        if dev:
+            tip += (f"<br>devolve from {text(dev.get('name'))} "
+                    f"({fmt_km(dev.get('distance_km'))})")
+        marker(Point(s["lat"], s["lon"], tooltip=tip, colour=SITE_COLOUR, radius=10.0,
+                     shape="numbered", label=str(rank))).add_to(group)
         if dev and dev.get("lat") is not None and dev.get("lon") is not None:
             folium.PolyLine(
                 [(float(dev["lat"]), float(dev["lon"])), (float(s["lat"]), float(s["lon"]))],
@@ -227,7 +230,7 @@ def _sites_layer(site_rows: list[Mapping[str, Any]]) -> folium.FeatureGroup:
 
 
 def _legend(radius_km: float, hex_by: str, hexes: bool, gaps: bool, sites: bool) -> Legend:
-    items = [(MEETING_COLOUR, "Active in-person meeting", "circle"),
+    items = [(MEETING_COLOUR, "Active in-person meeting", "square"),
              (MEETING_COLOUR, f"Within {radius_km:g} km of a meeting", "square")]
     if hexes:
         steps = SHARE_STEPS if hex_by == "covered_share" else DISTANCE_STEPS
@@ -236,7 +239,7 @@ def _legend(radius_km: float, hex_by: str, hexes: bool, gaps: bool, sites: bool)
     if gaps:
         items.append((GAP_COLOUR, "Uncovered town (size: people)", "circle"))
     if sites:
-        items += [(SITE_COLOUR, "Suggested site", "circle"),
+        items += [(SITE_COLOUR, "Suggested site (by rank)", "numbered"),
                   (SITE_COLOUR, "Devolved from", "line")]
     return Legend(f"Coverage within {radius_km:g} km", items)
 

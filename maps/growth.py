@@ -19,6 +19,7 @@ import folium
 from branca.element import MacroElement
 from branca.element import Template
 
+from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
 from maps._common import fit
@@ -200,10 +201,11 @@ def build_growth_map(
             year_features(trees, year), name=f"Growth by the end of {year}",
             show=year == years[-1], marker=folium.CircleMarker(fill=True), style_function=_style,
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+            popup=folium.GeoJsonPopup(fields=["label"], labels=False),
         )
         layer.add_to(m)
         layers.append(layer)
-    folium.LayerControl(collapsed=True).add_to(m)
+    LayerList(collapsed=True).add_to(m)
     if slider and layers:
         YearSlider(years, layers).add_to(m)
     depth = max((int(mb.get("generation", 0)) for t in trees for mb in t.get("members", [])),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-import folium
+import folium  # noqa: TC002 - the return type, documented
 
+from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
 from maps._common import fit
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 ATTENDANCE_COLOURS = {"in_person": "#0b5394", "hybrid": "#6a0dad", "online": "#2ca02c"}
+ATTENDANCE_SHAPES = {"in_person": "square", "hybrid": "diamond", "online": "triangle"}
 ATTENDANCE_LABELS = {"in_person": "In person", "hybrid": "Hybrid (in person and online)",
                      "online": "Online"}
 
@@ -67,13 +69,15 @@ def build_meetings_map(meetings: Any, *, m: folium.Map | None = None) -> folium.
         kind = str(r.get("attendance") or "in_person")
         by_attendance.setdefault(kind, []).append(Point(
             r["lat"], r["lon"], colour=ATTENDANCE_COLOURS.get(kind, "#555555"), radius=6.0,
-            tooltip=text(r.get("name")), popup=meeting_popup(r)))
+            tooltip=text(r.get("name")), popup=meeting_popup(r),
+            shape=ATTENDANCE_SHAPES.get(kind, "circle")))
     for kind, points in by_attendance.items():
         point_layer(points, name=ATTENDANCE_LABELS.get(kind, kind),
-                    colour=ATTENDANCE_COLOURS.get(kind, "#555555")).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+                    colour=ATTENDANCE_COLOURS.get(kind, "#555555"),
+                    shape=ATTENDANCE_SHAPES.get(kind, "circle")).add_to(m)
+    LayerList(collapsed=True).add_to(m)
     Legend("ACT Peer Recovery meetings",
-           [(ATTENDANCE_COLOURS[k], ATTENDANCE_LABELS[k], "circle")
+           [(ATTENDANCE_COLOURS[k], ATTENDANCE_LABELS[k], ATTENDANCE_SHAPES[k])
             for k in ATTENDANCE_COLOURS if k in by_attendance]).add_to(m)
     fit(m, [r["lat"] for r in rows], [r["lon"] for r in rows])
     return m

@@ -11,6 +11,7 @@ from geo.distance import validate_latlon
 from maps._common import DEFAULT_CLUSTER_FROM
 from maps._common import MEETING_COLOUR
 from maps._common import ORIGIN_COLOUR
+from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
 from maps._common import category_colours
@@ -19,6 +20,7 @@ from maps._common import fmt_km
 from maps._common import present
 from maps._common import text
 from maps._layers import Point
+from maps._layers import marker
 from maps._layers import point_layer
 from maps.coverage import _check_radius
 from maps.coverage import records
@@ -55,10 +57,10 @@ def _approximate(r: Mapping[str, Any]) -> bool:
     return precision is not None and precision != "exact"
 
 
-def popup_html(r: Mapping[str, Any]) -> str:
+def popup_html(r: Mapping[str, Any], *, number: int | None = None) -> str:
     """The popup of one result: title, association, distance, reasons, schedule (escaped)."""
     reasons = r.get("reasons") or []
-    parts = [f"<b>{text(r.get('title'))}</b>"]
+    parts = [f"<b>{'' if number is None else f'{number}. '}{text(r.get('title'))}</b>"]
     if present(r.get("association")):
         parts.append(text(r["association"]))
     if present(r.get("category")):
@@ -123,30 +125,32 @@ def build_opportunities_map(
                   tooltip=folium.Tooltip(f"Search radius {radius_km:g} km")).add_to(
         folium.FeatureGroup(name=LAYER_NAMES["radius"]).add_to(m))
     origin_group = folium.FeatureGroup(name=LAYER_NAMES["origin"]).add_to(m)
-    folium.CircleMarker(location=(lat, lon), radius=7, color=ORIGIN_COLOUR, weight=3,
-                        fill=True, fill_color="#ffffff", fill_opacity=1.0,
-                        tooltip=folium.Tooltip(text(label))).add_to(origin_group)
+    marker(Point(lat, lon, tooltip=text(label), colour=ORIGIN_COLOUR, radius=7.0)
+           ).add_to(origin_group)
 
     meeting_rows = [r for r in records(meetings)
                     if present(r.get("lat")) and present(r.get("lon"))]
     if meeting_rows:
         point_layer([Point(r["lat"], r["lon"], tooltip=text(r.get("name") or "Meeting"),
-                           colour=MEETING_COLOUR, radius=4.0) for r in meeting_rows],
+                           colour=MEETING_COLOUR, radius=5.0, shape="square")
+                     for r in meeting_rows],
                     name=LAYER_NAMES["meetings"], cluster_from=cluster_from,
-                    colour=MEETING_COLOUR).add_to(m)
+                    colour=MEETING_COLOUR, shape="square").add_to(m)
     points = [
-        Point(r["lat"], r["lon"], colour=colours[str(r.get("category") or "other")], radius=7.0,
+        Point(r["lat"], r["lon"], colour=colours[str(r.get("category") or "other")],
+              radius=10.0, shape="numbered", label=str(i),
               tooltip=f"{i}. {text(r.get('title'))} ({fmt_km(r.get('distance_km'))})",
-              popup=popup_html(r))
+              popup=popup_html(r, number=i))
         for i, r in enumerate(rows, start=1)
     ]
-    point_layer(points, name=LAYER_NAMES["results"], cluster_from=cluster_from).add_to(m)
+    point_layer(points, name=LAYER_NAMES["results"], cluster_from=cluster_from,
+                shape="numbered").add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    LayerList(collapsed=False).add_to(m)
     items = [(ORIGIN_COLOUR, label, "circle")]
-    items += [(colour, cat.replace("_", " "), "circle") for cat, colour in colours.items()]
+    items += [(colour, cat.replace("_", " "), "numbered") for cat, colour in colours.items()]
     if meeting_rows:
-        items.append((MEETING_COLOUR, "ACT Peer Recovery meeting", "circle"))
+        items.append((MEETING_COLOUR, "ACT Peer Recovery meeting", "square"))
     Legend(f"Opportunities within {radius_km:g} km", items).add_to(m)
     lats = [lat] + [float(r["lat"]) for r in rows]
     lons = [lon] + [float(r["lon"]) for r in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 
 from geo.distance import validate_latlon
+from maps._common import Popup
 from maps._common import base_map
 from maps._common import text
 
@@ -43,12 +44,14 @@ def build_place_map(
     m = base_map(m)
     tooltip = text(label) + (" (approximate location)" if approximate else "")
     if approximate:
-        folium.Circle(location=(lat, lon), radius=1000.0, color="#0b5e55", weight=2,
-                      fill=True, fill_opacity=0.15, tooltip=tooltip).add_to(m)
+        drawn = folium.Circle(location=(lat, lon), radius=1000.0, color="#0b5e55", weight=2,
+                              fill=True, fill_opacity=0.15, tooltip=tooltip)
     else:
-        folium.CircleMarker(location=(lat, lon), radius=9, color="#0b5e55", weight=3,
-                            fill=True, fill_color="#ffffff", fill_opacity=1.0,
-                            tooltip=tooltip).add_to(m)
+        drawn = folium.CircleMarker(location=(lat, lon), radius=9, color="#0b5e55", weight=3,
+                                    fill=True, fill_color="#ffffff", fill_opacity=1.0,
+                                    tooltip=tooltip)
+    Popup(tooltip).add_to(drawn)
+    drawn.add_to(m)
     m.location = [lat, lon]
     m.options["zoom"] = zoom
     return m

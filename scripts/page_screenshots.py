@@ -89,7 +89,7 @@ def make_app(database_url: str, folder: Path) -> Any:
 
     return create_app({"DATABASE_URL": database_url, "SECRET_KEY": "page-screenshots",
                        "INSTANCE_PATH": str(folder), "SECURE_COOKIES": "0",
-                       "LOG_LEVEL": "WARNING"})
+                       "LOG_LEVEL": "WARNING", "MAP_TILES": "none"})
 
 
 @contextlib.contextmanager
@@ -126,23 +126,33 @@ def serve(app: Any) -> Iterator[str]:
 
 
 class Watch:
-    """What a browser context did: page errors, console errors, outside requests served.
+    """What a browser context did: every request, page errors, console errors (CSP too).
 
     Attach it with :meth:`attach` to every page of a context (the context's routing is set
-    once, by :meth:`route`). ``served`` maps each outside URL to ``local``, ``empty``,
-    ``tile`` or ``blocked`` (see ``scripts/screenshots.py::offline_route``).
+    once, by :meth:`route`). ``requests`` lists every URL any frame of the context asked for
+    (map frames included); ``served`` maps each outside URL to ``tile`` or ``blocked`` (see
+    ``scripts/screenshots.py::offline_route``). Content-Security-Policy violations of any
+    frame reach the console as errors (``securitypolicyviolation`` events, reported by an
+    init script, and Chromium's own messages).
     """
 
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.console: list[str] = []
         self.served: dict[str, str] = {}
+        self.requests: list[str] = []
         self._helpers = offline_helpers()
 
     def route(self, context: Any) -> Any:
         """Send every request of ``context`` through the offline routing; return it."""
+        context.add_init_script(self._helpers.CSP_REPORTER)
+        context.on("request", lambda request: self.requests.append(request.url))
         context.route("**/*", lambda route: self._helpers.offline_route(route, self.served))
         return context
+
+    def outside(self) -> list[str]:
+        """Requests to any host other than the app (there should be none: tiles are off)."""
+        return [url for url in self.requests if not self._helpers.is_local(url)]
 
     def attach(self, page: Any) -> Any:
         """Record ``page``'s uncaught exceptions and console errors; return the page."""
@@ -153,9 +163,8 @@ class Watch:
 
     def problems(self) -> list[str]:
         """Everything that went wrong, as lines (empty when all is well)."""
-        blocked = [f"blocked request: {url}" for url, how in self.served.items()
-                   if how == "blocked"]
-        return self.errors + self.console + blocked
+        outside = [f"request to another host: {url}" for url in self.outside()]
+        return self.errors + self.console + outside
 
 
 def sign_in(page: Any, base: str, email: str, password: str) -> Any:
@@ -304,6 +313,10 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     peer_search(page, base, **SEARCH)
     wait_for_maps(page)
     shots["search-mobile"] = take(page, out / "page-search-mobile.png", top=".search-summary")
+    frame = page.query_selector(".results .map-frame")
+    frame.scroll_into_view_if_needed()
+    shots["map-phone"] = out / "page-map-phone.png"
+    frame.screenshot(path=str(shots["map-phone"]))
     phone.close()
     problems = watch.problems()
     if problems:

@@ -2,100 +2,78 @@
 
     python scripts/screenshots.py [--out docs]      # docs/map-coverage.png, ... for README
 
-Folium pages load Leaflet and friends from CDNs, and there is no network here (nor in CI).
-:func:`offline_route` answers those requests from local copies shipped in Python packages:
-Leaflet 1.9.3 (``xstatic-leaflet``, the version folium asks for), Leaflet.markercluster
-(``xstatic-leaflet-markercluster``) and jQuery 3.7.1 (``xstatic-jquery``, which folium's
-popups use). Libraries our maps do not use (Bootstrap, Font Awesome, Leaflet.awesome-markers,
-glyphicons) get an empty file, and map tiles a plain grey tile: the screenshots show the
-layers on a blank background, not OpenStreetMap. ``tests/test_browser_maps.py`` uses the same
-routing and fails on any JavaScript error.
+The maps are written as self-contained files (:func:`maps.render_map` without an assets URL:
+Leaflet and Leaflet.markercluster from the ``xstatic-*`` packages written into the file), so
+they need no network. :func:`offline_route` answers any request that leaves the page: map
+tiles get a plain grey tile (recorded as ``tile``), anything else is refused and recorded as
+``blocked``; ``tests/test_browser_maps.py`` fails on any ``blocked`` request and on any
+JavaScript error.
+
+Chromium runs without site isolation (``CHROMIUM_ARGS``): otherwise the requests of sandboxed
+``<iframe srcdoc>`` map frames (an opaque origin, hence another process) are invisible to
+Playwright's routing, and the tests could not see what a map frame asks for. The sandbox
+itself (no access to the page, no cookies) is enforced by Blink either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import importlib
 import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: (pattern on the URL, xstatic package, file inside its data folder, content type)
-LOCAL_ASSETS = (
-    (r"leaflet@[\d.]+/dist/leaflet\.js$", "xstatic.pkg.leaflet", "leaflet.js",
-     "application/javascript"),
-    (r"leaflet@[\d.]+/dist/leaflet\.css$", "xstatic.pkg.leaflet", "leaflet.css", "text/css"),
-    (r"leaflet@[\d.]+/dist/images/(?P<name>[\w.-]+\.png)$", "xstatic.pkg.leaflet", "images",
-     "image/png"),
-    (r"leaflet\.markercluster/[\d.]+/leaflet\.markercluster\.js$",
-     "xstatic.pkg.leaflet_markercluster", "leaflet.markercluster.js", "application/javascript"),
-    (r"leaflet\.markercluster/[\d.]+/MarkerCluster\.css$", "xstatic.pkg.leaflet_markercluster",
-     "MarkerCluster.css", "text/css"),
-    (r"leaflet\.markercluster/[\d.]+/MarkerCluster\.Default\.css$",
-     "xstatic.pkg.leaflet_markercluster", "MarkerCluster.Default.css", "text/css"),
-    (r"jquery[-/]3\.7\.1(/jquery)?\.min\.js$", "xstatic.pkg.jquery", "jquery.min.js",
-     "application/javascript"),
-)
-#: Libraries folium always loads but our maps never call: served empty.
-UNUSED = ("bootstrap", "awesome-markers", "fontawesome", "glyphicons", "awesome.rotate")
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-site-isolation-trials",
+                 "--disable-features=IsolateOrigins,site-per-process"]
+#: Hosts that count as the app itself.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "cg.test")
 #: A 1x1 light grey PNG, stretched by Leaflet into each 256 px tile.
 GREY_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGN4+vQpAAViArCRv9DsAAAAAElFTkSuQmCC")
-
-
-def local_asset(url: str) -> tuple[bytes, str] | None:
-    """The local copy of a CDN file folium asks for, or ``None`` (package missing too)."""
-    for pattern, package, name, kind in LOCAL_ASSETS:
-        found = re.search(pattern, url)
-        if found:
-            try:
-                module = importlib.import_module(package)
-            except ImportError:
-                return None
-            path = Path(module.BASE_DIR) / name
-            if "name" in found.groupdict():
-                path = path / found["name"]
-            return (path.read_bytes(), kind) if path.is_file() else None
-    return None
+#: Reports Content-Security-Policy violations of every frame as console errors.
+CSP_REPORTER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('Content Security Policy violation: ' + e.violatedDirective + ' blocked '
+                + (e.blockedURI || 'inline') + ' in ' + document.location.href);
+});
+"""
 
 
 def missing_packages() -> list[str]:
-    """The xstatic packages that the offline rendering needs and that are not installed."""
+    """The packages that the offline rendering needs and that are not installed."""
     missing = []
-    for package in sorted({p for _r, p, _n, _k in LOCAL_ASSETS}):
+    for module, package in (("xstatic.pkg.leaflet", "xstatic-leaflet"),
+                            ("xstatic.pkg.leaflet_markercluster",
+                             "xstatic-leaflet-markercluster")):
         try:
-            importlib.import_module(package)
+            __import__(module)
         except ImportError:
-            missing.append(package.replace("xstatic.pkg.", "xstatic-").replace("_", "-"))
+            missing.append(package)
     return missing
 
 
-def offline_route(route: Any, served: dict[str, str]) -> None:
-    """A Playwright route handler: local copies, empty unused libraries, grey tiles.
+def is_local(url: str) -> bool:
+    """Whether ``url`` is the page itself or the app (loopback, ``cg.test``), not outside."""
+    if url.startswith(("file:", "data:", "about:", "blob:")):
+        return True
+    return (urlsplit(url).hostname or "") in LOCAL_HOSTS
 
-    ``served`` records what each external URL got (``local``, ``empty``, ``tile``,
-    ``blocked``) so that a test can check that nothing it needs was stubbed.
+
+def offline_route(route: Any, served: dict[str, str]) -> None:
+    """A Playwright route handler: the app and local files pass; tiles grey; else refused.
+
+    ``served`` records what each outside URL got (``tile`` or ``blocked``).
     """
     url = route.request.url
-    if url.startswith(("file:", "data:", "about:")) or "127.0.0.1" in url or "localhost" in url:
+    if is_local(url):
         route.continue_()
-        return
-    found = local_asset(url)
-    if found is not None:
-        served[url] = "local"
-        route.fulfill(status=200, body=found[0], content_type=found[1])
-    elif any(word in url for word in UNUSED):
-        served[url] = "empty"
-        route.fulfill(status=200, body="",
-                      content_type="text/css" if url.endswith(".css") else
-                      "application/javascript")
     elif re.search(r"/\d+/\d+/\d+\.png", url):
         served[url] = "tile"
         route.fulfill(status=200, body=GREY_PNG, content_type="image/png")
@@ -111,6 +89,7 @@ def render(page: Any, html_path: Path, png_path: Path | None = None) -> dict[str
     served: dict[str, str] = {}
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
+    page.add_init_script(CSP_REPORTER)
     page.route("**/*", lambda route: offline_route(route, served))
     page.goto(html_path.resolve().as_uri(), wait_until="load")
     page.wait_for_timeout(500)
@@ -136,6 +115,7 @@ def build_demo_maps(folder: Path) -> dict[str, Path]:
     """Load the demo into a temporary SQLite store and save the three maps as HTML."""
     sys.path.insert(0, str(ROOT))
     from ingest.demo import load_demo  # noqa: PLC0415
+    from maps import render_map  # noqa: PLC0415
     from service import create_app  # noqa: PLC0415
     from service import get_context  # noqa: PLC0415
     from service.cli import interest_rows  # noqa: PLC0415
@@ -160,7 +140,7 @@ def build_demo_maps(folder: Path) -> dict[str, Path]:
         }
     for name, m in maps.items():
         paths[name] = folder / f"map-{name}.html"
-        m.save(str(paths[name]))
+        paths[name].write_text(render_map(m), encoding="utf-8")
     store.dispose()
     return paths
 

@@ -49,6 +49,16 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
     without a sign-in or API token.
 ``COMMONGROUND_SECURE_COOKIES``
     Default on (off in debug and testing). ``0`` allows session cookies over plain HTTP.
+``COMMONGROUND_MAP_TILES``
+    Default ``openstreetmap`` (OpenStreetMap's tile server, with its attribution). Where map
+    tiles come from: ``none`` draws maps on a plain background (no request leaves the site),
+    or an ``https://`` URL template with ``{z}``, ``{x}``, ``{y}`` (``{s}`` for subdomains),
+    optionally followed by ``|`` and the attribution. A tile server learns the address of
+    each viewer and the area they look at; the site's Content-Security-Policy allows images
+    from that host only.
+``COMMONGROUND_MAX_BODY``
+    Default ``1048576`` (1 MiB). Largest request body the site reads, chunked or not; the
+    partner API takes at most 64 KiB. Larger bodies get 413.
 
 ``COMMONGROUND_SMTP_HOST``
     Default empty: no mail server; each email is written as an ``.eml`` file under
@@ -84,6 +94,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from maps import tile_source
 from service.usecases.mail import MailSettings
 
 if TYPE_CHECKING:
@@ -155,6 +166,13 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "days before a peer's contact details on an interest are deleted",
     ),
     "PUBLIC_URL": ("COMMONGROUND_PUBLIC_URL", "", "base URL of the site for links in email"),
+    "MAP_TILES": (
+        "COMMONGROUND_MAP_TILES", "openstreetmap",
+        "map tiles: openstreetmap, none, or an https:// URL template[|attribution]",
+    ),
+    "MAX_BODY": (
+        "COMMONGROUND_MAX_BODY", "1048576", "largest request body in bytes (413 past it)",
+    ),
 }
 
 GEOCODERS = ("offline", "nominatim")
@@ -177,7 +195,7 @@ def _retention_days(raw: Any) -> int:
     return days
 
 
-def load_settings(
+def load_settings(  # noqa: PLR0912, PLR0915 - one check per setting, in order
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
@@ -204,6 +222,8 @@ def load_settings(
         "LOG_LEVEL": "INFO",
         "MAIL_OUTBOX": str(instance / "outbox"),
         "INTEREST_RETENTION_DAYS": 30,
+        "MAP_TILES": "openstreetmap",
+        "MAX_BODY": 1024 * 1024,
         "BUSY_TIMEOUT": "30",
         "DEVOLVE_MAX_KM": 40.0,
         "ANONYMOUS_RATE_LIMIT": "60 per minute",
@@ -249,4 +269,17 @@ def load_settings(
         raise ValueError(msg)
     settings["INTEREST_RETENTION_DAYS"] = _retention_days(settings["INTEREST_RETENTION_DAYS"])
     MailSettings.from_settings(settings)  # a bad SMTP setting fails at start, not at send
+    try:
+        tile_source(settings["MAP_TILES"])
+    except ValueError as exc:
+        msg = f"COMMONGROUND_MAP_TILES: {exc}"
+        raise ValueError(msg) from None
+    raw = settings["MAX_BODY"]
+    try:
+        settings["MAX_BODY"] = int(raw)
+    except (TypeError, ValueError):
+        settings["MAX_BODY"] = -1
+    if settings["MAX_BODY"] < 1:
+        msg = f"COMMONGROUND_MAX_BODY must be a whole number of bytes above 0, got {raw!r}"
+        raise ValueError(msg)
     return settings

@@ -1,10 +1,9 @@
 """The three maps of the demo in headless Chromium: no JavaScript errors, and screenshots.
 
-There is no network here. The pages' CDN requests are answered from local copies of the
-libraries the maps use (Leaflet 1.9.3, Leaflet.markercluster, jQuery 3.7.1 from the
-``xstatic-*`` packages), libraries the maps never call get an empty file, and tiles a grey
-square: see ``scripts/screenshots.py``. A test fails if any request is left unanswered, if the
-page throws, or if the console reports an error.
+There is no network here. The maps are written as self-contained files (Leaflet and
+markercluster inside, :func:`maps.render_map`), tiles get a grey square, and any other request
+is refused and recorded: see ``scripts/screenshots.py``. A test fails on any request to
+another host than the tile server, if the page throws, or if the console reports an error.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from _browser import load_script
+
+from maps import render_map
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,14 +46,15 @@ def demo_maps(demo_stores, tmp_path_factory):
     paths = {}
     for name, m in maps.items():
         paths[name] = folder / f"map-{name}.html"
-        m.save(str(paths[name]))
+        paths[name].write_text(render_map(m), encoding="utf-8")
     return paths
 
 
 def _check(result: dict) -> None:
     assert result["errors"] == [], result["errors"]
-    assert result["console"] == [], result["console"]
-    assert "blocked" not in result["served"].values(), result["served"]
+    assert result["console"] == [], result["console"]  # CSP violations are console errors
+    # nothing but tiles leaves the file: no CDN, no font, no icon
+    assert set(result["served"].values()) <= {"tile"}, result["served"]
     assert result["leaflet"] == "1.9.3"
     assert result["legend"] == 1
     assert result["drawn"] > 0
@@ -91,6 +93,46 @@ def test_growth_slider_switches_years(browser, demo_maps):
     assert 0 < after < before  # fewer organisations in the first year
 
 
+#: Whether the map's note is visible: its size and text, and whether an opaque map covers it.
+COVER = """() => {
+    const note = document.querySelector('.cg-map-failed');
+    const map = document.querySelector('.folium-map');
+    const bg = getComputedStyle(map).backgroundColor;
+    return {note: note.getBoundingClientRect().height, text: note.textContent.trim(),
+            covered: bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent',
+            leaflet: typeof window.L};
+}"""
+
+
+def test_a_map_whose_scripts_do_not_load_says_so(browser, tmp_path):
+    from maps import build_coverage_map
+
+    path = tmp_path / "broken.html"
+    html = render_map(build_coverage_map([{"name": "A", "lat": 53.5, "lon": -2.6}],
+                                         radius_km=5.0), assets="https://cdn.invalid/vendor")
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 600, "height": 400})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+               else r.abort())
+    page.goto(path.as_uri())
+    page.wait_for_timeout(300)
+    seen = page.evaluate(COVER)
+    page.close()
+    assert seen["leaflet"] == "undefined"
+    assert seen["note"] > 20  # the note is there, with its text
+    assert seen["text"].startswith("The map could not be drawn")
+    assert seen["covered"] is False  # and nothing opaque lies over it
+
+
+def test_a_drawn_map_covers_the_note(browser, demo_maps):
+    page = browser.new_page(viewport={"width": 600, "height": 400})
+    result = shots.render(page, demo_maps["growth"])
+    seen = page.evaluate(COVER)
+    page.close()
+    _check(result)
+    assert seen["covered"] is True  # the drawn map hides the note
+
+
 def test_clustered_meetings_render_without_errors(browser, tmp_path):
     from maps import build_coverage_map
 
@@ -99,7 +141,7 @@ def test_clustered_meetings_render_without_errors(browser, tmp_path):
                              "lat": 53.0 + rng.uniform(0, 1.5, 3000),
                              "lon": -3.0 + rng.uniform(0, 2.0, 3000)})
     path = tmp_path / "clustered.html"
-    build_coverage_map(meetings, radius_km=5.0).save(str(path))
+    path.write_text(render_map(build_coverage_map(meetings, radius_km=5.0)), encoding="utf-8")
     page = browser.new_page()
     result = shots.render(page, path)
     page.close()

@@ -596,13 +596,14 @@ def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, browser, tmp_
         width: document.documentElement.scrollWidth,
         wraps: [...document.querySelectorAll('.table-wrap')].map(
             w => [w.getBoundingClientRect().right, getComputedStyle(w).overflowX]),
-        maps: [...document.querySelectorAll('iframe')].map(f => {
-            const d = f.contentDocument;
-            const el = d && d.querySelector('.folium-map');
-            return !!(el && f.contentWindow.L && f.contentWindow[el.id]);
-        }),
+        // sandboxed map frames: the page cannot look inside them
+        frames: [...document.querySelectorAll('iframe')].map(f => f.contentDocument === null),
         banner: !!document.querySelector('.demo-banner'),
     })""")
+    layout["maps"] = [frame.content_frame().evaluate("""() => {
+        const el = document.querySelector('.folium-map');
+        return !!(el && window.L && window[el.id]); }""")
+        for frame in page.query_selector_all("iframe")]
     page.screenshot(path=str(tmp_path / "hotspots-375.png"), full_page=False)
     focused = []
     for _ in range(400):
@@ -622,6 +623,7 @@ def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, browser, tmp_
         assert right <= 375
         assert overflow == "auto"
     assert layout["maps"] == [True, True]
+    assert layout["frames"] == [True, True]
     assert layout["banner"]
     assert focused[0] == "#main"  # the skip link first
     for stop in ("radius_km", "#volunteers", "cap-coverage-by-region",

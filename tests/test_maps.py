@@ -50,6 +50,26 @@ def circle_markers(html: str) -> dict[str, list[tuple[float, float, dict]]]:
     return out
 
 
+def shaped_markers(html: str) -> dict[str, list[tuple[float, float, str, str]]]:
+    """Parent layer variable -> its HTML markers ``(lat, lon, class name, inner html)``."""
+    icons = {name: json.loads(re.sub(r",\s*\}$", "}", options)) for name, options in
+             re.findall(r"var (div_icon_\w+) = L\.divIcon\((\{.*?\})\);", html, re.S)}
+    icon_of = dict(re.findall(r"(marker_\w+)\.setIcon\((div_icon_\w+)\)", html))
+    out: dict[str, list] = {}
+    pattern = (r"var (marker_\w+) = L\.marker\(\s*\[([-\d.e]+),\s*([-\d.e]+)\],\s*\{.*?\}\s*"
+               r"\)\.addTo\((\w+)\)")
+    for name, lat, lon, parent in re.findall(pattern, html, re.S):
+        icon = icons[icon_of[name]]
+        out.setdefault(parent, []).append((float(lat), float(lon), icon["className"],
+                                           icon["html"]))
+    return out
+
+
+def popups(html: str) -> list[str]:
+    """The contents of the popups, in order (set without jQuery)."""
+    return re.findall(r"popup_\w+\.setContent\(`(.*?)`\);", html, re.S)
+
+
 def geojson_layers(html: str) -> dict[str, dict]:
     """GeoJSON layer variable -> its embedded FeatureCollection."""
     return {name: json.loads(data) for name, data in
@@ -103,15 +123,21 @@ def test_coverage_map_layers_legend_and_counts(tmp_path):
     assert list(layers) == ["Coverage by hexagon", "Meeting catchment", "Meetings",
                             "Uncovered towns", "Suggested sites"]
     markers = circle_markers(html)
-    assert len(markers[layers["Meetings"]]) == len(meetings)
-    drawn = sorted((round(a, 5), round(b, 5)) for a, b, _ in markers[layers["Meetings"]])
+    squares = shaped_markers(html)
+    assert layers["Meetings"] not in markers  # meetings are squares, not circles
+    assert len(squares[layers["Meetings"]]) == len(meetings)
+    assert {c for _a, _b, c, _h in squares[layers["Meetings"]]} == {"cg-mk cg-square"}
+    drawn = sorted((round(a, 5), round(b, 5)) for a, b, _c, _h in squares[layers["Meetings"]])
     assert drawn == sorted(zip(meetings["lat"].round(5), meetings["lon"].round(5),
                                strict=True))
     gaps = result.gaps(None)
     assert len(markers[layers["Uncovered towns"]]) == len(gaps) == 4
     radii = {round(a, 5): o["radius"] for a, _b, o in markers[layers["Uncovered towns"]]}
     assert radii[51.5] > radii[52.0] > radii[55.0]  # sized by population
-    assert len(markers[layers["Suggested sites"]]) == 2
+    sites_drawn = squares[layers["Suggested sites"]]
+    assert [(c, h) for _a, _b, c, h in sites_drawn] == [
+        ("cg-mk cg-numbered", '<span style="border-color: #6a0dad">1</span>'),
+        ("cg-mk cg-numbered", '<span style="border-color: #6a0dad">2</span>')]
     assert html.count("L.polyline(") == 1  # only the site with a devolver gets a line
     geo = geojson_layers(html)
     hexes = geo[layers["Coverage by hexagon"]]["features"]
@@ -119,6 +145,8 @@ def test_coverage_map_layers_legend_and_counts(tmp_path):
     assert {f["properties"]["fill"] for f in hexes} <= {"#d7191c", "#1a9641"}
     assert "Coverage within 10 km" in html
     assert html.count('class="cg-legend"') == 1
+    # every marker opens a popup with its name on tap, not only a hover tooltip
+    assert len(popups(html)) == len(meetings) + len(gaps) + 2
     for label in ("Active in-person meeting", "Uncovered town", "Suggested site",
                   "80 % or more covered"):
         assert label in html
@@ -211,26 +239,31 @@ def test_opportunities_map_layers_popups_and_colours(tmp_path):
     layers = overlays(html)
     assert list(layers) == ["Search radius", "Search origin", "Meetings", "Opportunities"]
     markers = circle_markers(html)
-    results = markers[layers["Opportunities"]]
+    shaped = shaped_markers(html)
+    results = shaped[layers["Opportunities"]]
     assert len(results) == 4
-    assert len(markers[layers["Meetings"]]) == 2
+    assert [c for _a, _b, c, _h in results] == ["cg-mk cg-numbered"] * 4
+    numbers = [re.search(r">(\d+)</span>", h)[1] for _a, _b, _c, h in results]
+    assert numbers == ["1", "2", "3", "4"]  # the numbers of the list
+    assert [c for _a, _b, c, _h in shaped[layers["Meetings"]]] == ["cg-mk cg-square"] * 2
     assert len(markers[layers["Search origin"]]) == 1
-    colours = [o["fillColor"] for _a, _b, o in results]
+    colours = [re.search(r"border-color: (#\w+)", h)[1] for _a, _b, _c, h in results]
     assert colours[0] == colours[3]
     assert len(set(colours)) == 3
     assert "L.circle(" in html
     assert '"radius": 5000.0' in html
-    popups = re.findall(r"\$\(`(.*?)`\)\[0\]", html, re.S)
-    assert len(popups) == 4
-    assert "Towpath tidy" in popups[0]
-    assert "Canal Trust" in popups[0]
-    assert "1.2 km away" in popups[0]
-    assert "Sat 10:00-13:00" in popups[0]
-    assert "matches waterways" in popups[0]
-    assert "approximate location" not in popups[0]
-    assert "approximate location" in popups[1]
-    assert "Sun; 09:00-12:00" in popups[1]
-    assert "approximate location" in popups[2]
+    assert "$(`" not in html  # no jQuery
+    texts = [p for p in popups(html) if "<b>" in p]
+    assert len(texts) == 4
+    assert "<b>1. Towpath tidy</b>" in texts[0]
+    assert "Canal Trust" in texts[0]
+    assert "1.2 km away" in texts[0]
+    assert "Sat 10:00-13:00" in texts[0]
+    assert "matches waterways" in texts[0]
+    assert "approximate location" not in texts[0]
+    assert "approximate location" in texts[1]
+    assert "Sun; 09:00-12:00" in texts[1]
+    assert "approximate location" in texts[2]
     for label in ("waterway trust", "allotment", "repair cafe", "ACT Peer Recovery meeting",
                   "WN1 1AA", "Opportunities within 5 km"):
         assert label in html
@@ -311,9 +344,106 @@ def test_missing_values_are_left_out(tmp_path):
         "lat": [53.5, 53.6, 53.7], "lon": [-2.6, -2.5, float("nan")],
     })
     html = saved_html(build_coverage_map(meetings, radius_km=5), tmp_path)
-    markers = circle_markers(html)[overlays(html)["Meetings"]]
+    markers = shaped_markers(html)[overlays(html)["Meetings"]]
     assert len(markers) == 2  # the meeting without a longitude is not drawn
     tips = [" ".join(t.split()) for t in re.findall(r"bindTooltip\(\s*`(.*?)`", html, re.S)]
     assert "<div> A </div>" in tips
     assert "<div> Meeting<br>Hall, Org </div>" in tips
     assert "nan" not in " ".join(tips)
+
+
+# -- what a map loads, and from where -------------------------------------------------------
+
+THIRD_PARTY = ("jsdelivr", "cloudflare", "jquery", "bootstrap", "fontawesome", "netdna",
+               "awesome", "googleapis")
+
+
+def test_rendered_maps_load_only_leaflet_and_markercluster_from_our_server():
+    from maps import base_map
+    from maps import render_map
+
+    meetings, result, sites = _coverage_data(n_meetings=2500)
+    m = build_coverage_map(meetings, radius_km=10.0, gaps=result.gaps(None), sites=sites,
+                           catchment=False, m=base_map(tiles="none"))
+    html = render_map(m, assets="/static/vendor", nonce="n0nce")
+    sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assert sources == ["/static/vendor/leaflet/leaflet.js",
+                       "/static/vendor/markercluster/leaflet.markercluster.js"]
+    assert styles == ["/static/vendor/leaflet/leaflet.css",
+                      "/static/vendor/markercluster/MarkerCluster.css",
+                      "/static/vendor/markercluster/MarkerCluster.Default.css"]
+    assert not [word for word in THIRD_PARTY if word in html.lower()]
+    assert "https://" not in html  # not even tiles: they are off
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts
+    assert all('nonce="n0nce"' in tag for tag in scripts), scripts
+    assert "$(" not in html  # folium's popups need jQuery; ours do not
+
+
+def test_a_map_written_to_a_file_carries_its_libraries():
+    from maps import render_map
+
+    html = render_map(build_growth_map(_trees()))
+    assert "<script src=" not in html
+    assert "<link rel=\"stylesheet\"" not in html
+    assert "Leaflet 1.9.3" in html
+    assert not [word for word in THIRD_PARTY if word in html.lower()]
+
+
+def test_rendering_twice_keeps_one_set_of_links():
+    from maps import render_map
+
+    m = build_growth_map(_trees())
+    render_map(m, assets="/a")
+    html = render_map(m, assets="/b")
+    assert re.findall(r'src="([^"]+)"', html) == ["/b/leaflet/leaflet.js"]
+
+
+def test_tiles_setting():
+    from maps import base_map
+    from maps import tile_source
+
+    osm = base_map().get_root().render()
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in osm
+    assert "OpenStreetMap" in osm  # attribution
+    assert "L.tileLayer" not in base_map(tiles="none").get_root().render()
+    own = base_map(tiles="https://tiles.example.org/{z}/{x}/{y}.png|Example maps")
+    assert "tiles.example.org" in own.get_root().render()
+    for bad in ("http://tiles.example.org/{z}/{x}/{y}.png", "https://x.org/tile.png", "osm"):
+        with pytest.raises(ValueError, match="tiles must be 'openstreetmap', 'none' or"):
+            tile_source(bad)
+
+
+@pytest.mark.parametrize("path", ["leaflet/../../__init__.py", "leaflet/leaflet.js.map",
+                                  "jquery/jquery.min.js", "leaflet/", "leaflet/nope.js",
+                                  "markercluster/../leaflet/leaflet.js"])
+def test_vendor_files_are_an_allow_list(path):
+    from maps import vendor_file
+
+    assert vendor_file(path) is None
+
+
+def test_vendor_files_exist():
+    from maps import vendor_file
+    from maps._assets import LIBRARIES
+
+    for path in [*LIBRARIES.values(), "leaflet/images/layers.png"]:
+        assert vendor_file(path) is not None, path
+
+
+def test_legends_and_layer_lists_fold_on_phones_and_a_failed_map_says_so():
+    html = build_opportunities_map((53.5, -2.6), _results(), radius_km=5).get_root().render()
+    assert '<details class="cg-legend"' in html
+    assert '.open = true' in html  # opened only when the screen is wider than a phone
+    assert 'collapsed: false || window.matchMedia(\n                     "(max-width: 640px)")' \
+        in html
+    assert 'class="cg-map-failed"' in html
+    assert "The map could not be drawn" in html
+
+
+def test_marker_shapes_are_checked():
+    from maps._layers import Point
+
+    with pytest.raises(ValueError, match="shape must be one of circle, square"):
+        Point(53.5, -2.6, tooltip="x", shape="star")

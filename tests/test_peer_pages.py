@@ -44,7 +44,7 @@ def test_search_by_place_with_two_interests(demo_client) -> None:
 def test_search_results_match_the_api(demo_client) -> None:
     api = demo_client.get("/api/recommendations?meeting_id=1&interests=waterways").get_json()
     page = demo_client.get("/?meeting_id=1&interests=waterways").get_data(as_text=True)
-    ids = [int(i) for i in re.findall(r'href="/opportunities/(\d+)"', page)]
+    ids = [int(i) for i in re.findall(r'href="/opportunities/(\d+)[?"]', page)]
     assert ids == [r["opportunity_id"] for r in api["results"]]
 
 

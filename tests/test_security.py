@@ -538,5 +538,6 @@ def test_staff_pages_are_not_cached_or_framed(people, new_app) -> None:
     sign_in(client, people["users"]["admin"])
     response = client.get("/admin/")
     assert response.headers["Cache-Control"] == "no-store"
-    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from maps import render_map
 from matching.coverage import DEFAULT_RADIUS_KM
 from matching.query import MAX_LIMIT
 from service.usecases import coverage as cases
@@ -291,7 +292,8 @@ def _write_map(ctx: click.Context, context: Any, kind: str, output: Path, *,
             raise click.ClickException(str(exc)) from None
         raise click.UsageError(str(exc)) from None
     try:
-        m.save(str(output))
+        # Leaflet written into the file: it opens offline and asks no CDN for anything
+        output.write_text(render_map(m), encoding="utf-8")
     except OSError as exc:
         msg = f"cannot write {output}: {exc}"
         raise click.ClickException(msg) from None

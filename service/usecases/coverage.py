@@ -52,6 +52,8 @@ from store.coverage import volunteers_frame
 from store.reads import approved_organisation_ids
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Hashable
     from pathlib import Path
 
     from store import Store
@@ -264,20 +266,26 @@ def coverage_map(
 def coverage_page(
     store: Store, *, radius_km: float, area: str, count: int, hex_by: str, what_if_url: str,
     data_dir: str | None, devolve_max_km: float = DEFAULT_MAX_KM,
+    render: Callable[[Any], str] | None = None, variant: Hashable = None,
 ) -> bytes:
-    """The public coverage map page, gzipped, rendered once per data change and parameters."""
+    """The public coverage map page, gzipped, rendered once per data change and parameters.
+
+    ``render`` turns the map into the document (default folium's own); ``variant`` is what
+    else it depends on (the web face's tile setting), part of the cache key.
+    """
     cache = cache_for(store)
     key = ("coverage-page", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir),
            area, float(radius_km), count, hex_by, dt.date.today(), what_if_url,
-           float(devolve_max_km))
+           float(devolve_max_km), variant)
 
-    def render() -> bytes:
+    def page() -> bytes:
         m = coverage_map(store, radius_km=radius_km, area=area, count=count, hex_by=hex_by,
                          what_if_url=what_if_url, data_dir=data_dir,
                          devolve_max_km=devolve_max_km)
-        return gzip.compress(m.get_root().render().encode("utf-8"), compresslevel=6)
+        html = str(m.get_root().render()) if render is None else render(m)
+        return gzip.compress(html.encode("utf-8"), compresslevel=6)
 
-    return cache.get_or_compute(key, render)  # type: ignore[no-any-return]
+    return cache.get_or_compute(key, page)  # type: ignore[no-any-return]
 
 
 def growth_map(store: Store) -> Any:

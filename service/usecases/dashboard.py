@@ -317,21 +317,19 @@ class Dashboard:
 
     # -- the maps -----------------------------------------------------------------------------
 
-    def coverage_map_html(self) -> str:
-        """The coverage map of the territory as an HTML document (for ``<iframe srcdoc>``).
+    def coverage_map(self) -> Any:
+        """The coverage map of the territory (the web face renders it into a frame).
 
-        The meetings drawn are those coverage counts on ``today``. Rendered once per data
-        change, scope and radius (:mod:`service.usecases.coverage_cache`).
+        The meetings drawn are those coverage counts on ``today``, worked out once per data
+        change (:mod:`service.usecases.coverage_cache`). The map itself is built per request:
+        each response draws it with its own CSP nonce.
         """
         base = getattr(self.coverage, "cache_key", None)
         if base is None:
-            return self._coverage_map_html()
-        key = ("hotspots-map", base, self.scope.everything, self.scope.root_id)
-        return str(cache_for(self.store).get_or_compute(key, self._coverage_map_html))
-
-    def _coverage_map_html(self) -> str:
-        meetings = serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
-                                    volunteers_frame(self.store), on=self.today)
+            meetings = self._serving_meetings()
+        else:
+            meetings = cache_for(self.store).get_or_compute(("hotspots-map", base),
+                                                           self._serving_meetings)
         names = self.organisations.set_index("id")["name"]
         owned = meetings["organisation_id"]
         if not self.scope.everything:
@@ -343,16 +341,15 @@ class Dashboard:
             meetings, radius_km=self.radius_km,
             hexagons=hexagons(demand) if len(demand) else None,
             gaps=self.territory.gaps(MAP_GAPS), sites=sites_for_map(self.suggestion))
-        return str(m.get_root().render())
+        return m
 
-    def growth_map_html(self) -> str:
-        """The growth map of the trees in scope as an HTML document; once per data change."""
-        def render() -> str:
-            m = build_growth_map([t.to_dict() for t in self.trees])
-            return str(m.get_root().render())
+    def growth_map(self) -> Any:
+        """The growth map of the trees in scope (the trees are cached per data change)."""
+        return build_growth_map([t.to_dict() for t in self.trees])
 
-        cache = cache_for(self.store)
-        return str(cache.get_or_compute(("growth-map", *self._key()), render))
+    def _serving_meetings(self) -> pd.DataFrame:
+        return serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
+                                volunteers_frame(self.store), on=self.today)
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Flask
+from flask_compress import Compress
 from werkzeug.routing import IntegerConverter
 
 from service.api import coverage as api_coverage
@@ -19,6 +20,7 @@ from service.config import load_settings
 from service.context import EXTENSION
 from service.usecases.context import Context
 from service.web import admin
+from service.web import assets
 from service.web import auth
 from service.web import hotspots
 from service.web import logs
@@ -79,7 +81,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     shared.init_app(app, store)  # server-side sessions (Redis), read-your-writes routing
-    security.init_app(app)  # sessions, CSRF and rate limits
+    assets.init_app(app)  # the maps' libraries from us; CSP nonces
+    security.init_app(app)  # sessions, CSRF, rate limits, body limits, security headers
+    # brotli or gzip for every text answer (pages, JSON, CSS, JS), never zstd (not everywhere)
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    app.config.setdefault("COMPRESS_MIMETYPES", [
+        "text/html", "text/css", "text/plain", "text/csv", "text/javascript",
+        "application/javascript", "application/json", "application/geo+json",
+        "image/svg+xml"])
+    Compress(app)
     register_error_handlers(app)
     logs.init_app(app)
     return app

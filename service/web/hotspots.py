@@ -48,6 +48,7 @@ from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
 from service.usecases.tables import TABLES
 from service.usecases.tables import Table
+from service.web.assets import map_document
 from service.web.auth import enforce_role
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ def dashboard() -> ResponseReturnValue:
         volunteers = tables["volunteers"].rows
         context.update(
             tables=tables, headline=board.headline(), suggestion=board.suggestion,
-            coverage_map=board.coverage_map_html(), growth_map=board.growth_map_html(),
+            coverage_map=map_document(board.coverage_map()),
+            growth_map=map_document(board.growth_map()),
             counts={s: sum(1 for v in volunteers if v["status"] == s)
                     for s in ("valid", "expiring", "lapsed", "unknown")},
         )

@@ -9,17 +9,20 @@
   &limit=`` a search drawn: origin, radius, results by category, meetings.
 
 Thin: parse, call a use case (:mod:`service.usecases.coverage`,
-:mod:`service.usecases.search`), render ``m.get_root().render()``.
+:mod:`service.usecases.search`), render (:func:`service.web.assets.map_document`: Leaflet
+from this site, scripts with the response's nonce, tiles of ``MAP_TILES``).
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import request
 from flask import url_for
 
@@ -29,6 +32,9 @@ from service.usecases import params
 from service.usecases.search import DEFAULT_MAP_LIMIT
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
+from service.web.assets import NONCE_SLOT
+from service.web.assets import map_document
+from service.web.assets import with_nonce
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -37,7 +43,7 @@ bp = Blueprint("maps_views", __name__, url_prefix="/maps")
 
 
 def _page(m: Any) -> Response:
-    return Response(m.get_root().render(), mimetype="text/html")
+    return Response(map_document(m), mimetype="text/html")
 
 
 @bp.get("/coverage")
@@ -53,20 +59,11 @@ def coverage_page() -> ResponseReturnValue:
     body = cases.coverage_page(ctx.store, radius_km=radius, area=ctx.service_area, count=count,
                                hex_by=str(hex_by), what_if_url=what_if,
                                data_dir=ctx.settings.get("DATA_DIR"),
-                               devolve_max_km=float(ctx.settings.get("DEVOLVE_MAX_KM", 40.0)))
-    return _compressed_page(body)
-
-
-def _compressed_page(body: bytes) -> Response:
-    """A cached page: gzip when the client accepts it (every browser), else plain."""
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = Response(body, mimetype="text/html")
-        response.headers["Content-Encoding"] = "gzip"
-    else:
-        response = Response(gzip.decompress(body), mimetype="text/html")
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+                               devolve_max_km=float(ctx.settings.get("DEVOLVE_MAX_KM", 40.0)),
+                               render=functools.partial(map_document, nonce=NONCE_SLOT),
+                               variant=current_app.config.get("MAP_TILES"))
+    # Rendered once (gzipped), served with this response's nonce; compressed on the way out.
+    return Response(with_nonce(gzip.decompress(body).decode("utf-8")), mimetype="text/html")
 
 
 @bp.get("/growth")

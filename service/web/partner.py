@@ -39,6 +39,7 @@ from service.usecases.partner import LIST_REACH_KM
 from service.usecases.partner import locate_postcode
 from service.usecases.partner import reach_counts
 from service.usecases.partner import status_filter
+from service.web.assets import partner_map_assets
 from service.web.auth import enforce_role
 from store.errors import NotFoundError
 from store.partner import ForbiddenError
@@ -62,13 +63,6 @@ if TYPE_CHECKING:
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
 LOCATION_CHOICES = ("keep", "association", "postcode", "point")
-LEAFLET = {
-    "css": "https://unpkg.com/leaflet@1.9.4/dist/leaflet.css",
-    "css_sri": "sha256-p4NxAoJBhIIN+hmNHrzRCf9tD/miZyoHS5obTRR9BMY=",
-    "js": "https://unpkg.com/leaflet@1.9.4/dist/leaflet.js",
-    "js_sri": "sha256-20nQCchB9co0qIjJZRGuk2/Z9VM+kNiyxNV1lvTlZBo=",
-    "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-}
 
 
 # ------------------------------------------------------------------------------ guard
@@ -215,7 +209,7 @@ def _form_page(opp: Mapping[str, Any] | None, form: Mapping[str, Any],
                problems: Mapping[str, str], status: int = 200) -> ResponseReturnValue:
     latlon = (opp["lat"], opp["lon"]) if opp else (g.association["lat"], g.association["lon"])
     return _page("partner/form.html", status, opportunity=opp, form=form, problems=problems,
-                 terms=TERMS, statuses=OPPORTUNITY_STATUSES, leaflet=LEAFLET,
+                 terms=TERMS, statuses=OPPORTUNITY_STATUSES, leaflet=partner_map_assets(),
                  reach=reach_counts(get_store(), latlon) if opp else None,
                  map_center=latlon if latlon[0] is not None else (54.0, -2.5))
 
@@ -329,4 +323,4 @@ def token() -> ResponseReturnValue:
                  api_url=request.host_url + "api/partner/opportunities")
 
 
-__all__ = ["LEAFLET", "bp"]
+__all__ = ["bp"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 
 from flask import Blueprint
@@ -19,6 +20,7 @@ from flask import make_response
 from flask import render_template
 from flask import request
 from flask import url_for
+from werkzeug.datastructures import MultiDict
 
 from domain.schedule import DAY_NAMES
 from domain.schedule import PARTS_OF_DAY
@@ -41,6 +43,7 @@ from service.usecases.meeting_page import meeting_event
 from service.usecases.need_calendar import to_ics as record_ics
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
+from service.web.assets import map_document
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -79,9 +82,30 @@ def map_assets() -> dict[str, str]:
             "tiles": tiles, "attribution": attribution or "Map tiles"}
 
 
+#: What a search is made of: the only parameters "Back to your results" carries.
+SEARCH_KEYS = ("meeting_id", "postcode", "place", "lat", "lon", "text", "radius_km",
+               "interests", "ignore", "accessibility", "days", "times", "fits_week",
+               "commitment", "groups", "remote", "page")
+
+
 def _map_html(m: Any) -> str:
     """A folium map as a complete HTML document, for an ``<iframe srcdoc>`` (escaped there)."""
-    return str(m.get_root().render())
+    return map_document(m)
+
+
+def search_query(args: Any) -> str:
+    """The search part of a query string (known keys only, non-empty), to carry in links."""
+    pairs = [(k, v) for k in SEARCH_KEYS for v in args.getlist(k) if v and len(v) < 200]  # noqa: PLR2004
+    return urlencode(pairs)
+
+
+def back_to_results(value: str | None) -> str | None:
+    """The link back to a search, rebuilt from a carried query (never from the Referer)."""
+    if not value:
+        return None
+    carried = MultiDict(parse_qsl(value[:2000], keep_blank_values=False))
+    query = search_query(carried)
+    return f"{url_for('peer.search')}?{query}" if query else None
 
 
 def _no_store(response: Any) -> Any:
@@ -180,7 +204,8 @@ def search() -> ResponseReturnValue:
                              "remove": _search_url(form, ignore=[*form["ignore"], u.slug],
                                                    page=None)}
                             for u in answer.understood],
-                more_url=_search_url(form, page=found.found.query.page + 1))
+                more_url=_search_url(form, page=found.found.query.page + 1),
+                search_query=search_query(request.args))
             context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
     elif wants:
         context["searched"] = True
@@ -199,7 +224,7 @@ def _opportunity_page(opportunity_id: int, *, status: int = 200, **extra: Any
     page = render_template(
         "peer/opportunity.html", opp=opp, assoc=assoc, labels=listings.interest_labels(),
         map_html=_map_html(m) if m is not None else None, has_demo=opp["is_demo"],
-        back=request.referrer if request.referrer and "/?" in request.referrer else None,
+        back=back_to_results(request.args.get("search")),
         meetings=listings.active_meetings(get_store()),
         days=interest_cases.retention_days(get_context()),
         share_url=url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True),

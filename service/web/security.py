@@ -47,6 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import logging
 import os
 import time
@@ -65,9 +66,12 @@ from flask_login import LoginManager
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from limits.errors import StorageError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import error_body
+from service.web.assets import csp_nonce
+from service.web.assets import tile_origin
 from service.web.auth import bearer_token
 from service.web.auth import load_user
 from service.web.auth import render_login
@@ -82,6 +86,8 @@ if TYPE_CHECKING:
 
 #: Blueprints whose views authenticate by bearer token only (never by session cookie).
 TOKEN_BLUEPRINTS = frozenset({"api_partner"})
+#: Largest body the token-authenticated JSON API reads (64 KiB), chunked or not.
+API_MAX_BODY = 64 * 1024
 DEFAULTS = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", "memory://"),  # or REDIS_URL
     "LOGIN_RATE_LIMIT": ("COMMONGROUND_LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
@@ -174,6 +180,46 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     return body, status, headers
 
 
+def content_security_policy(nonce: str, tiles: str | None) -> str:
+    """The Content-Security-Policy of every response.
+
+    Scripts only from this site and with this response's nonce (no ``'unsafe-inline'``, no
+    ``eval``); styles from this site and inline (folium's maps style elements inline);
+    images from this site, ``data:`` and the tile server; no plugins; no framing by anyone;
+    forms post only here. Map frames (``<iframe srcdoc>``) inherit this policy.
+
+    Examples
+    --------
+    >>> policy = content_security_policy("abc", "https://tile.openstreetmap.org")
+    >>> "script-src 'self' 'nonce-abc'" in policy, "frame-ancestors 'none'" in policy
+    (True, True)
+    """
+    images = " ".join(p for p in ("'self'", "data:", tiles) if p)
+    return "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src {images}",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
+
+PERMISSIONS_POLICY = ("geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
+                      "interest-cohort=()")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _over_https() -> bool:
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.is_secure or forwarded == "https"
+
+
 def _check_counters() -> None:
     # Sign-in fails closed: without counters, guessing would be unthrottled. (A storage
     # error later in the request is a 503 too: service.web.errors.)
@@ -185,12 +231,66 @@ def _check_counters() -> None:
 
 
 def _security_headers(response: Any) -> Any:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    """The one place where every response gets its security headers."""
+    headers = response.headers
+    headers["Content-Security-Policy"] = content_security_policy(
+        csp_nonce(), tile_origin(current_app))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers["X-Frame-Options"] = "DENY"
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if _over_https():
+        headers.setdefault("Strict-Transport-Security", HSTS)
     if request.blueprint in {"auth", "partner", "admin", "api_partner"}:
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+#: Blueprints whose GET answers are public listings that change only with the data.
+CACHEABLE_BLUEPRINTS = frozenset({"api", "openapi"})
+#: How long a browser or proxy may reuse a public listing without asking again (seconds).
+PUBLIC_MAX_AGE = 300
+
+
+def _cache_public_json(response: Any) -> Any:
+    """ETag and ``Cache-Control: public`` on public JSON listings; 304 when unchanged."""
+    if (request.method == "GET" and response.status_code == 200  # noqa: PLR2004
+            and request.blueprint in CACHEABLE_BLUEPRINTS and response.is_json
+            and not response.direct_passthrough
+            and "no-store" not in response.headers.get("Cache-Control", "")):
+        response.add_etag()
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+        response.make_conditional(request)
+    return response
+
+
+def _limit_body() -> None:
+    # MAX_CONTENT_LENGTH alone compares the Content-Length header, and a chunked body has
+    # none: werkzeug then silently cuts the stream at the limit (a truncated body that
+    # fails to parse, after the whole upload was accepted). So a body without a length is
+    # read here, up to the limit and one byte more: past it, 413; within it, the request
+    # goes on with the body as a buffer of known length.
+    limit = int(current_app.config.get("MAX_BODY", 1024 * 1024))
+    if request.blueprint in TOKEN_BLUEPRINTS:
+        limit = min(limit, API_MAX_BODY)
+    request.max_content_length = limit
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        if request.content_length is not None and request.content_length > limit:
+            msg = f"the body is larger than {limit} bytes"
+            raise RequestEntityTooLarge(msg)
+        return
+    if "wsgi.input_terminated" in environ or "chunked" in environ.get(
+            "HTTP_TRANSFER_ENCODING", "").lower():
+        body = environ["wsgi.input"].read(limit + 1)
+        if len(body) > limit:
+            msg = f"the body is larger than {limit} bytes"
+            raise RequestEntityTooLarge(msg)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def _refuse_nul() -> None:
@@ -205,7 +305,7 @@ def _refuse_nul() -> None:
                 raise BadParameterError(msg, param=name)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> None:  # noqa: PLR0915 - one hook per concern, in order
     """Sessions, CSRF, the sign-in rate limit, cookie flags and security headers for ``app``.
 
     Parameters
@@ -213,6 +313,9 @@ def init_app(app: Flask) -> None:
     app
         The app made by :func:`service.create_app` (this blueprint already registered).
     """
+    # First of all hooks: CSRF reads the form, so the body limit must already hold then.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("MAX_BODY", 1024 * 1024))
+    app.before_request(_limit_body)
     secure = _secure_cookies(app)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
@@ -288,7 +391,8 @@ def init_app(app: Flask) -> None:
     if not storage_uri.startswith("memory://"):
         app.before_request(_check_counters)
     app.before_request(_refuse_nul)
+    app.after_request(_cache_public_json)
     app.after_request(_security_headers)
 
 
-__all__ = ["TOKEN_BLUEPRINTS", "init_app"]
+__all__ = ["API_MAX_BODY", "TOKEN_BLUEPRINTS", "content_security_policy", "init_app"]
