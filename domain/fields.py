@@ -378,8 +378,6 @@ def position_problems(lat: float, lon: float, area: ServiceArea) -> list[Problem
         return [Problem("lat,lon", value, "lat,lon (0, 0) is a placeholder, not a position: "
                         "give the real coordinates, or leave lat and lon empty to geocode the "
                         "postcode or address")]
-    if area.contains(lat, lon):  # most positions: one point-in-polygon test, not three
-        return []
     if looks_swapped(lat, lon, area):
         return [Problem("lat,lon", value, f"latitude and longitude look swapped (lat={lat:g}, "
                         f"lon={lon:g}; the other way round the point is inside "

@@ -124,15 +124,14 @@ def _first_valid(data: dict[str, Any], ctx: Context) -> None:
         raw = data.get(name)
         if not isinstance(raw, str) or not _SEVERAL.search(raw.strip()) or is_missing(raw):
             continue
-        # The cheap split first: a single value (most cells) is parsed once, by check_fields.
-        parts = [p for p in splitter.split(raw.strip()) if p and looks.search(p)]
-        if len(parts) < 2:  # noqa: PLR2004 - one value: its problem stands
-            continue
         try:
             parser(raw, name, Context())
         except FieldError:
             pass
         else:
+            continue
+        parts = [p for p in splitter.split(raw.strip()) if p and looks.search(p)]
+        if len(parts) < 2:  # noqa: PLR2004 - one value: its problem stands
             continue
         for part in parts:
             try:

@@ -11,7 +11,6 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
-from typing import cast
 
 from sqlalchemy import insert
 from sqlalchemy import inspect
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
 
-    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
     from store.models import Base
@@ -89,32 +87,6 @@ def _key_conditions(key_cols: list[Any], keys: list[tuple[Any, ...]]) -> list[An
         groups.setdefault(first, []).append(second)
     return [(key_cols[0] == first) & key_cols[1].in_(seconds)
             for first, seconds in groups.items()]
-
-
-def _insert_new(session: Session, model: type[Base], new_rows: list[dict[str, Any]], *,
-                key: tuple[str, ...], key_cols: list[Any], pk: str) -> list[Any]:
-    """Insert ``new_rows`` and return their primary keys, in order.
-
-    A plain executemany, then the new keys' ids in one query: ``RETURNING`` with
-    ``sort_by_parameter_order`` runs one INSERT per row on SQLite (no insert sentinel).
-    Core, not the ORM's bulk insert: the rows are column -> value already (``_check_rows``)
-    and the ORM's per-row bookkeeping doubled the write time. One executemany per set of
-    columns: Core takes the columns from the first row, and a missing column must keep its
-    default, not become NULL.
-    """
-    table = cast("Table", model.__table__)
-    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
-    for r in new_rows:
-        shapes.setdefault(frozenset(r), []).append(r)
-    for same in shapes.values():
-        session.execute(insert(table), same)
-    new_keys = [tuple(r[k] for k in key) for r in new_rows]
-    ids = {
-        tuple(rec[1:]): rec[0]
-        for cond in _key_conditions(key_cols, new_keys)
-        for rec in session.execute(select(getattr(model, pk), *key_cols).where(cond))
-    }
-    return [ids[kv] for kv in new_keys]
 
 
 def upsert_rows(
@@ -184,8 +156,8 @@ def upsert_rows(
         new_ids: list[Any] = []
         if new_rows:
             if pk in mapper.columns and pk not in new_rows[0] and pk not in key:
-                new_ids = _insert_new(session, model, new_rows, key=key, key_cols=key_cols,
-                                      pk=pk)
+                stmt = insert(model).returning(getattr(model, pk), sort_by_parameter_order=True)
+                new_ids = list(session.scalars(stmt, new_rows))
             else:
                 session.execute(insert(model), new_rows)
                 new_ids = [r[pk] for r in new_rows]
