@@ -44,6 +44,7 @@ Writing feeds is :mod:`ingest.meeting_feed`'s job; it writes every field read he
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -162,7 +163,7 @@ def meeting_from_item(item: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "attendance": attendance,
         "active": active,
         "conference_url": conference_url,
-        "conference_phone": clean(item.get("conference_phone")),
+        "conference_phone": _dial_string(clean(item.get("conference_phone"))),
         "notes": clean(item.get("notes")),
         "location_notes": clean(item.get("location_notes")),
         "regions": _regions(item),
@@ -212,3 +213,17 @@ def _regions(item: dict[str, Any]) -> list[str]:
             break
         out.append(str(name))
     return out
+
+
+def _dial_string(phone: Any) -> Any:
+    """A conference phone as the spec defines it: digits, ``+`` and the one-tap ``,`` ``*`` ``#``.
+
+    Feeds put passwords in letters after the pauses (``...#,,#,,M1F3...#``); a phone dials
+    digits only, so the letters go here, as the feed writer drops them on the way out.
+
+    >>> _dial_string("+1 587 328 1099,,829#,,#,,M1F3#")
+    '+15873281099,,829#,,#,,13#'
+    """
+    if phone is None or not str(phone).strip():
+        return phone
+    return re.sub(r"[^\d+,*#]", "", str(phone)) or None
