@@ -293,3 +293,25 @@ def smtp():
                       "MAIL_SENDER": "CommonGround <hello@cg.example>"}
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def watch():
+    """A recorder of every request, page error and CSP report (scripts/page_screenshots.py)."""
+    return load_script("page_screenshots").Watch()
+
+
+@pytest.fixture
+def open_page(browser, watch):
+    """``open_page(**context_options)``: a new watched page in a new browser context."""
+    desktop = load_script("page_screenshots").DESKTOP
+    contexts = []
+
+    def opener(**options):
+        context = watch.route(browser.new_context(**{"viewport": desktop, **options}))
+        contexts.append(context)
+        return watch.attach(context.new_page())
+
+    yield opener
+    for context in contexts:
+        context.close()

@@ -50,25 +50,6 @@ def site(browser, tmp_path_factory):
         yield base
 
 
-@pytest.fixture
-def watch():
-    return pages.Watch()
-
-
-@pytest.fixture
-def open_page(browser, watch):
-    contexts = []
-
-    def opener(**options):
-        context = watch.route(browser.new_context(**{"viewport": pages.DESKTOP, **options}))
-        contexts.append(context)
-        return watch.attach(context.new_page())
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
 def shot(page, tmp_path: Path, name: str) -> Path:
     folder = ROOT / "docs" if os.environ.get("COMMONGROUND_UPDATE_DOCS") == "1" else tmp_path
     path = folder / f"{name}.png"

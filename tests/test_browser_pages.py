@@ -36,26 +36,6 @@ def site(browser, tmp_path_factory):
 
 
 @pytest.fixture
-def watch():
-    return pages.Watch()
-
-
-@pytest.fixture
-def open_page(browser, watch):
-    """``open_page(**context_options)``: a new watched page in a new browser context."""
-    contexts = []
-
-    def opener(**options):
-        context = watch.route(browser.new_context(**{"viewport": pages.DESKTOP, **options}))
-        contexts.append(context)
-        return watch.attach(context.new_page())
-
-    yield opener
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def store_of(site):
     """The site's store, opened again by the test to read what it needs to know."""
     from store import Store
