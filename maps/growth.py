@@ -241,4 +241,5 @@ def build_growth_map(
     return m
 
 
-__all__ = ["GENERATION_COLOURS", "GENERATION_SHAPES", "YearSlider", "build_growth_map", "year_features"]
+__all__ = ["GENERATION_COLOURS", "GENERATION_SHAPES", "YearSlider", "build_growth_map",
+           "year_features"]

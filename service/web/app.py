@@ -12,7 +12,6 @@ from flask_compress import Compress
 from werkzeug.routing import IntegerConverter
 
 from domain.dates import FILTERS as DATE_FILTERS
-
 from service.api import coverage as api_coverage
 from service.api import listings as api_listings
 from service.api import openapi
