@@ -301,8 +301,8 @@ def nearby_associations(
 ) -> list[dict[str, Any]]:
     """Associations within ``radius_km`` of ``latlon`` (the store's radius query).
 
-    Nearest first: ``id``, ``name``, ``status``, ``postcode``, ``charity_number``,
-    ``distance_km``.
+    Nearest first: ``id``, ``name``, ``status``, ``postcode``, ``charity_number``, ``lat``,
+    ``lon``, ``distance_km``.
     """
     ids, dist = store.spatial.within("associations", latlon, radius_km)
     km = {int(i): float(d) for i, d in zip(ids, dist, strict=True) if int(i) != exclude_id}
@@ -310,10 +310,11 @@ def nearby_associations(
         return []
     with store.sessions() as s:
         rows = s.execute(select(Association.id, Association.name, Association.status,
-                                Association.postcode, Association.charity_number)
+                                Association.postcode, Association.charity_number,
+                                Association.lat, Association.lon)
                          .where(Association.id.in_(list(km)))).all()
     out = [{"id": i, "name": n, "status": st, "postcode": pc, "charity_number": cn,
-            "distance_km": km[i]} for i, n, st, pc, cn in rows]
+            "lat": la, "lon": lo, "distance_km": km[i]} for i, n, st, pc, cn, la, lo in rows]
     return sorted(out, key=lambda r: (r["distance_km"], r["id"]))
 
 
