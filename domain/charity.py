@@ -69,7 +69,7 @@ def check_charity_number(raw: str | None) -> CharityCheck | None:
     if registers:
         where = " or ".join(registers)
         return CharityCheck(text, True, tuple(registers),
-                            f"{text} has the format of a {where} registered charity number; "
+                            f"{text} has the format of a registered charity number of {where}; "
                             "check it on the register")
     return CharityCheck(text, False, (), (
         f"{text} is not in the format of a UK registered charity number: England and Wales "

@@ -292,6 +292,8 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     shots["meetings"] = take(page, out / "page-meetings.png")
     page.goto(f"{base}/login")
     shots["login"] = take(page, out / "page-login.png")
+    page.goto(f"{base}/partner/register")
+    shots["register"] = take(page, out / "page-register.png", bottom="form.stack")
     for role, name, url, bottom in (("association", "partner", "/partner/", None),
                                     ("hotspot_lead", "hotspots", "/hotspots", ".map-frame"),
                                     ("admin", "admin", "/admin/organisations", None)):
@@ -305,6 +307,13 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
             with page.expect_navigation():
                 page.click("table a[href*='/edit']")
             shots["partner-edit"] = take(page, out / "page-partner-edit.png")
+        if role == "admin":
+            page.goto(f"{base}/admin/associations")
+            with page.expect_navigation():
+                page.click("table a[href*='/admin/associations/']")
+            wait_for_maps(page)
+            shots["admin-association"] = take(page, out / "page-admin-association.png",
+                                              bottom="main")
         sign_out(page)
     context.close()
 

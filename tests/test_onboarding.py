@@ -123,7 +123,7 @@ def test_register_verify_then_an_admin_approves_with_real_email(site) -> None:
     detail = admin.get(f"/admin/associations/{assoc.id}")
     assert detail.status_code == 200
     assert 'sandbox="allow-scripts"' in detail.text
-    assert "England and Wales registered charity number" in detail.text
+    assert "registered charity number of England and Wales" in detail.text
     refused = admin.post(f"/admin/associations/{assoc.id}/decision",
                          data={"decision": "rejected", "reason": " "})
     assert refused.status_code == 400
@@ -322,7 +322,7 @@ def test_admins_add_an_association_and_see_duplicates(site) -> None:
     assert "Friends of Wigan Canal" in page
     assert "similar name" in page
     assert "same charity number" in page
-    assert "Scotland registered charity number" in page
+    assert "registered charity number of Scotland" in page
     assert admin.get(f"/admin/associations/{first['id'] + 99}").status_code == 404
 
 
