@@ -55,11 +55,8 @@ def fits(page, width: int) -> bool:
     """Whether the page fits ``width`` CSS pixels without scrolling sideways."""
     return bool(page.evaluate("w => document.documentElement.scrollWidth <= w", width))
 
-
-def test_an_association_registers_is_approved_and_its_first_need_is_found(
-        site, open_page, watch) -> None:
-    base, inbox = site
-    tab = open_page()
+def register_through_the_form(tab, base: str) -> None:
+    """Fill the registration form as a person would (screenshot, 375 px check), send it."""
     tab.goto(f"{base}/signup")
     assert tab.url == f"{base}/partner/register"
     tab.get_by_label("Name of the association").fill(NAME)
@@ -81,15 +78,9 @@ def test_an_association_registers_is_approved_and_its_first_need_is_found(
         tab.get_by_role("button", name="Register").click()
     assert tab.get_by_role("heading", name="Check your email").is_visible()
 
-    tab.goto(link_from(inbox, ACCOUNT, "Confirm your email for CommonGround"))
-    with tab.expect_navigation():
-        tab.get_by_role("button", name="Confirm my email").click()
-    assert tab.get_by_role("heading", name="Your email is confirmed").is_visible()
-    pages.sign_in(tab, base, ACCOUNT, PASSWORD)
-    tab.goto(f"{base}/partner/status")
-    assert "Waiting for an admin" in tab.content()
 
-    admin = open_page()
+def admin_approves(admin, base: str) -> None:
+    """An admin opens the review page (screenshot, 375 px check) and approves."""
     pages.sign_in(admin, base, account("admin")["email"], account("admin")["password"])
     admin.goto(f"{base}/admin/associations?status=pending&q=Zephyr")
     with admin.expect_navigation():
@@ -107,6 +98,22 @@ def test_an_association_registers_is_approved_and_its_first_need_is_found(
     with admin.expect_navigation():
         admin.get_by_role("button", name="Approve").click()
     assert f"{NAME} is approved (and emailed)" in admin.content()
+
+
+def test_an_association_registers_is_approved_and_its_first_need_is_found(
+        site, open_page, watch) -> None:
+    base, inbox = site
+    tab = open_page()
+    register_through_the_form(tab, base)
+    tab.goto(link_from(inbox, ACCOUNT, "Confirm your email for CommonGround"))
+    with tab.expect_navigation():
+        tab.get_by_role("button", name="Confirm my email").click()
+    assert tab.get_by_role("heading", name="Your email is confirmed").is_visible()
+    pages.sign_in(tab, base, ACCOUNT, PASSWORD)
+    tab.goto(f"{base}/partner/status")
+    assert "Waiting for an admin" in tab.content()
+
+    admin_approves(open_page(), base)
     approved = [m for m in inbox.to(ACCOUNT) if "is approved" in m["Subject"]]
     assert len(approved) == 1
     assert "Welcome, lock keepers" in inbox.body(approved[0])
