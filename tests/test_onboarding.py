@@ -335,3 +335,17 @@ def test_charity_number_formats() -> None:
     assert check_charity_number("") is None
     assert similar_names("Wigan Canal Friends", "Friends of Wigan Canal")
     assert not similar_names("Wigan Canal Friends", "Leigh Cricket Club")
+
+
+def test_the_review_page_escapes_what_an_association_typed(site) -> None:
+    evil = '<img src=x onerror="alert(1)">'
+    made = create_association(site["store"], {
+        "name": f"Club {evil}", "category": "other", "lat": 53.545, "lon": -2.632,
+        "description": evil, "charity_number": "<b>1</b>"})
+    page = admin_client(site).get(f"/admin/associations/{made['id']}")
+    assert page.status_code == 200
+    assert evil not in page.text
+    assert "Club &lt;img src=x" in page.text
+    srcdoc = re.search(r'srcdoc="([^"]*)"', page.text).group(1)
+    assert "<" not in srcdoc  # the map document is escaped into the attribute
+    assert "is not in the format of a UK registered charity number" in page.text
