@@ -164,6 +164,11 @@ def test_a_password_is_reset_by_email_and_the_old_session_ends(site, open_page,
     assert "every session of your account has ended" in tab.content()
     pages.sign_in(tab, base, partner["email"], NEW_PASSWORD)
     assert tab.goto(f"{base}/partner/").url == f"{base}/partner/"
+    tab.set_viewport_size(pages.PHONE)
+    for path in ("/partner/profile", "/partner/status", "/forgot-password"):
+        tab.goto(base + path)
+        assert fits(tab, pages.PHONE["width"]), f"{path} scrolls sideways at 375 px"
+    tab.set_viewport_size(pages.DESKTOP)
 
     old.goto(f"{base}/partner/")
     assert old.url.startswith(f"{base}/login"), old.url  # the old session is gone
