@@ -70,6 +70,17 @@ if TYPE_CHECKING:
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
 LOCATION_CHOICES = ("keep", "association", "postcode", "point")
+#: Each problem's input on the form, in the form's order (the first one with a problem
+#: takes focus; each input is described by its problems' messages).
+PROBLEM_INPUTS = {
+    "title": "title", "description": "description", "interests": "interests",
+    "skills": "skills", "weekdays": "weekdays", "start_time": "start_time",
+    "end_time": "end_time", "flexible": "flexible", "starts_on": "starts_on",
+    "ends_on": "ends_on", "commitment": "commitment", "accessibility": "accessibility",
+    "capacity": "capacity", "places_taken": "places_taken", "status": "status-field",
+    "location": "lat", "lat,lon": "lat", "lat": "lat", "lon": "lon", "postcode": "postcode",
+    "location_precision": "lat", "address": "address",
+}
 
 
 # ------------------------------------------------------------------------------ guard
@@ -177,8 +188,8 @@ def _values_from(form: Mapping[str, Any], *, editing: bool) -> tuple[dict[str, A
     problems: dict[str, str] = {}
     choice = form["location_from"] or ("keep" if editing else "association")
     if choice not in LOCATION_CHOICES or (choice == "keep" and not editing):
-        problems["location"] = (f"location_from={choice!r} is not known; choose one of "
-                                f"{', '.join(LOCATION_CHOICES[0 if editing else 1:])}")
+        problems["location"] = ("Where: the choice is not one we offer. Choose where the "
+                                "need takes place from the list.")
     elif choice == "postcode":
         try:
             values.update(locate_postcode(get_context(), form["postcode"]))
@@ -188,7 +199,8 @@ def _values_from(form: Mapping[str, Any], *, editing: bool) -> tuple[dict[str, A
         values.update(lat=form["lat"] or None, lon=form["lon"] or None,
                       location_precision="exact", postcode=_postcode_or_none(form["postcode"]))
         if values["lat"] is None or values["lon"] is None:
-            problems["location"] = "give both latitude and longitude, or pick a point on the map"
+            problems["location"] = ("Latitude and longitude: give both, or pick a point on "
+                                    "the map.")
     elif choice == "association" and editing:
         a = g.association
         values.update(lat=a["lat"], lon=a["lon"], postcode=a["postcode"],
@@ -226,7 +238,15 @@ def _save(opportunity_id: int | None) -> tuple[dict[str, Any] | None, dict[str, 
 def _form_page(opp: Mapping[str, Any] | None, form: Mapping[str, Any],
                problems: Mapping[str, str], status: int = 200) -> ResponseReturnValue:
     latlon = (opp["lat"], opp["lon"]) if opp else (g.association["lat"], g.association["lon"])
+    described: dict[str, list[str]] = {}
+    for name in problems:
+        if name in PROBLEM_INPUTS:
+            described.setdefault(PROBLEM_INPUTS[name], []).append(
+                f"{name.replace(',', '-')}-error")
+    first = next((i for n, i in PROBLEM_INPUTS.items() if n in problems), None)
     return _page("partner/form.html", status, opportunity=opp, form=form, problems=problems,
+                 inputs={n: i for n, i in PROBLEM_INPUTS.items() if n in problems},
+                 described=described, first_input=first,
                  terms=TERMS, statuses=OPPORTUNITY_STATUSES, leaflet=partner_map_assets(),
                  reach=reach_counts(get_store(), latlon) if opp else None,
                  map_center=latlon if latlon[0] is not None else (54.0, -2.5))
