@@ -62,7 +62,7 @@ def test_registration_names_every_problem_in_the_words_of_ingest(store) -> None:
     assert set(problems) >= {"name", "category", "contact_email", "website", "lat,lon"}
     assert "outside the service area" in problems["lat,lon"]
     assert "is not an email address" in problems["contact_email"]
-    with pytest.raises(AssociationError, match="location is missing"):
+    with pytest.raises(AssociationError, match="Location is missing"):
         create_association(store, {"name": "X", "category": "other"})
     assert find_user_by_email(store, "a@b.example") is None
 
@@ -129,7 +129,7 @@ def test_profile_updates_report_what_changed(store) -> None:
 def test_decisions_are_kept_with_their_reason(store) -> None:
     done = register_association(store, WIGAN, email="lead@canal.example", password_hash=HASH)
     aid = done["association_id"]
-    with pytest.raises(AssociationError, match="reason is missing"):
+    with pytest.raises(AssociationError, match="Reason is missing"):
         review_association(store, aid, "rejected", reason="  ")
     rejected = review_association(store, aid, "rejected", reason="Not near a meeting")
     assert rejected["status"] == "suspended"
