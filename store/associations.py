@@ -21,6 +21,7 @@ from domain import fields
 from domain.categories import CATEGORY_LABELS
 from domain.errors import Problem
 from domain.errors import RecordError
+from domain.labels import shown
 from domain.status import REVIEW_DECISIONS
 from store.errors import NotFoundError
 from store.errors import StoreError
@@ -102,16 +103,16 @@ def clean_association(
     category = out.get("category")
     if category is not None and category not in CATEGORY_LABELS:
         problems.append(Problem("category", category, (
-            f"category {category!r} is not known: choose one of "
-            f"{', '.join(CATEGORY_LABELS)}")))
+            f"Category {shown(category)} is not one of the choices. Choose one of "
+            f"{', '.join(CATEGORY_LABELS.values())}.")))
     elif category is None and (not partial or "category" in values):
-        problems.append(Problem("category", None, "category is missing: choose one from "
-                                "the list"))
+        problems.append(Problem("category", None, "Category is missing. Choose one from "
+                                "the list."))
     check_location(values, out, problems, area)
     if not partial and (out.get("lat") is None or out.get("lon") is None) and not any(
             p.field in {"lat", "lon", "lat,lon", "postcode"} for p in problems):
-        problems.append(Problem("location", None, "location is missing: give a postcode, "
-                                "a town, or a latitude and longitude"))
+        problems.append(Problem("location", None, "Location is missing. Enter a postcode, "
+                                "a town, or a latitude and longitude."))
     if problems:
         raise AssociationError(problems)
     return out
@@ -274,12 +275,12 @@ def review_association(
         When there is no such association.
     """
     if decision not in REVIEW_DECISIONS:
-        raise AssociationError({"decision": f"decision {decision!r} is not known; choose "
-                                            f"one of {', '.join(REVIEW_DECISIONS)}"})
+        raise AssociationError({"decision": f"Decision {shown(decision)} is not one of the "
+                                            f"choices. Choose {' or '.join(REVIEW_DECISIONS)}."})
     note = " ".join(str(reason or "").split())[:fields.MAX_TEXT] or None
     if decision == "rejected" and note is None:
-        raise AssociationError({"reason": "reason is missing: say why, it is emailed to the "
-                                          "association"})
+        raise AssociationError({"reason": "Reason is missing. Say why: it is emailed to the "
+                                          "association."})
     with store.session() as s:
         assoc = s.get(Association, int(association_id))
         if assoc is None:

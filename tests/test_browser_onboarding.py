@@ -59,13 +59,13 @@ def register_through_the_form(tab, base: str) -> None:
     """Fill the registration form as a person would (screenshot, 375 px check), send it."""
     tab.goto(f"{base}/signup")
     assert tab.url == f"{base}/partner/register"
-    tab.get_by_label("Name of the association").fill(NAME)
+    tab.get_by_label("Name", exact=True).fill(NAME)
     tab.get_by_label("Category").select_option("waterway_trust")
-    tab.get_by_label("What you do").fill("We look after the locks & towpath <together>.")
-    tab.get_by_label("Postcode or town").fill("WN1")
-    tab.get_by_label("Public email").fill("hello@zephyr.example")
-    tab.get_by_label("Public phone").fill("01632 960555")
-    tab.get_by_label("Registered charity number").fill("1234567")
+    tab.get_by_label("Description").fill("We look after the locks & towpath <together>.")
+    tab.get_by_label("Location").fill("WN1")
+    tab.get_by_label("Contact email").fill("hello@zephyr.example")
+    tab.get_by_label("Contact phone").fill("01632 960555")
+    tab.get_by_label("Charity number").fill("1234567")
     tab.get_by_label("Your email (to sign in)").fill(ACCOUNT)
     tab.get_by_label("Password", exact=True).fill(PASSWORD)
     tab.get_by_label("Password again").fill(PASSWORD)
@@ -164,6 +164,11 @@ def test_a_password_is_reset_by_email_and_the_old_session_ends(site, open_page,
     assert "every session of your account has ended" in tab.content()
     pages.sign_in(tab, base, partner["email"], NEW_PASSWORD)
     assert tab.goto(f"{base}/partner/").url == f"{base}/partner/"
+    tab.set_viewport_size(pages.PHONE)
+    for path in ("/partner/profile", "/partner/status", "/forgot-password"):
+        tab.goto(base + path)
+        assert fits(tab, pages.PHONE["width"]), f"{path} scrolls sideways at 375 px"
+    tab.set_viewport_size(pages.DESKTOP)
 
     old.goto(f"{base}/partner/")
     assert old.url.startswith(f"{base}/login"), old.url  # the old session is gone

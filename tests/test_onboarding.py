@@ -127,7 +127,7 @@ def test_register_verify_then_an_admin_approves_with_real_email(site) -> None:
     refused = admin.post(f"/admin/associations/{assoc.id}/decision",
                          data={"decision": "rejected", "reason": " "})
     assert refused.status_code == 400
-    assert "reason is missing" in refused.text
+    assert "Reason is missing" in refused.text
     admin.post(f"/admin/associations/{assoc.id}/decision",
                data={"decision": "approved", "reason": "Welcome aboard"})
     approved = smtp.to(ACCOUNT)[-1]
@@ -175,13 +175,13 @@ def test_registering_an_address_with_an_account_answers_the_same(site) -> None:
 @pytest.mark.parametrize(("changes", "said"), [
     ({"location": "", "lat": "48.85", "lon": "2.35"}, "is outside the service area"),
     ({"location": "Atlantis-under-Sea"}, "Atlantis-under-Sea"),
-    ({"category": "wizards"}, "category &#39;wizards&#39; is not known"),
+    ({"category": "wizards"}, "Category “wizards” is not one of the choices"),
     ({"password": "aaaaaaaaaa", "password_again": "aaaaaaaaaa"}, "common passwords"),
-    ({"password_again": "something else"}, "the two passwords differ"),
-    ({"contact_email": "nope"}, "contact_email &#39;nope&#39; is not an email address"),
+    ({"password_again": "something else"}, "The two passwords differ"),
+    ({"contact_email": "nope"}, "Contact email “nope” is not an email address"),
     ({"website": "javascript:alert(1)"}, "is not a web address"),
     ({"name": "<script>alert(1)</script>", "website": "x"}, "&lt;script&gt;"),
-    ({"email": "not-an-address"}, "email is not an email address"),
+    ({"email": "not-an-address"}, "Your email “not-an-address” is not an email address"),
 ])
 def test_bad_registrations_say_what_to_fix(site, changes, said) -> None:
     answer = register(site, **changes)
@@ -313,7 +313,7 @@ def test_admins_add_an_association_and_see_duplicates(site) -> None:
     assert admin.get("/admin/associations/new").status_code == 200
     bad = admin.post("/admin/associations/new", data={"name": "", "category": ""})
     assert bad.status_code == 400
-    assert "name is missing" in bad.text
+    assert "Name is missing" in bad.text
     added = admin.post("/admin/associations/new", data={
         "name": "Wigan Canal Friends Group", "category": "waterway_trust", "location": "",
         "lat": "53.55", "lon": "-2.64", "status": "approved", "charity_number": "sc 012345"})
@@ -349,3 +349,19 @@ def test_the_review_page_escapes_what_an_association_typed(site) -> None:
     srcdoc = re.search(r'srcdoc="([^"]*)"', page.text).group(1)
     assert "<" not in srcdoc  # the map document is escaped into the attribute
     assert "is not in the format of a UK registered charity number" in page.text
+
+
+def test_a_wrong_field_is_named_by_its_label_beside_it_and_focused(site) -> None:
+    answer = register(site, contact_email="nope", website="garden dot example")
+    html = answer.text
+    message = re.search(r'<p class="error" id="contact_email-error">([^<]*)</p>', html)
+    assert message is not None
+    assert message.group(1).startswith("Contact email")
+    assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b", message.group(1))
+    tag = re.search(r'<input id="contact_email"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in tag
+    assert 'aria-describedby="contact_email-error"' in tag
+    assert "autofocus" not in tag
+    # the first field to correct, in the order of the form, takes the focus
+    assert "autofocus" in re.search(r'<input id="website"[^>]*>', html).group(0)
+    assert '<label for="contact_email">Contact email' in html

@@ -62,7 +62,7 @@ def test_registration_names_every_problem_in_the_words_of_ingest(store) -> None:
     assert set(problems) >= {"name", "category", "contact_email", "website", "lat,lon"}
     assert "outside the service area" in problems["lat,lon"]
     assert "is not an email address" in problems["contact_email"]
-    with pytest.raises(AssociationError, match="location is missing"):
+    with pytest.raises(AssociationError, match="Location is missing"):
         create_association(store, {"name": "X", "category": "other"})
     assert find_user_by_email(store, "a@b.example") is None
 
@@ -129,7 +129,7 @@ def test_profile_updates_report_what_changed(store) -> None:
 def test_decisions_are_kept_with_their_reason(store) -> None:
     done = register_association(store, WIGAN, email="lead@canal.example", password_hash=HASH)
     aid = done["association_id"]
-    with pytest.raises(AssociationError, match="reason is missing"):
+    with pytest.raises(AssociationError, match="Reason is missing"):
         review_association(store, aid, "rejected", reason="  ")
     rejected = review_association(store, aid, "rejected", reason="Not near a meeting")
     assert rejected["status"] == "suspended"
@@ -151,3 +151,24 @@ def test_nearby_associations_use_the_radius_query(store) -> None:
                                 exclude_id=first["id"])
     assert [r["id"] for r in found] == [near["id"]]
     assert 0.5 < found[0]["distance_km"] < 1.0
+
+
+def test_migration_0008_keeps_existing_accounts_verified_and_goes_back(store) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from store.migrate import alembic_config
+    from store.migrate import current_revision
+    from store.migrate import upgrade
+    from store.users import create_user
+
+    create_user(store, email="old@cg.example", password_hash=HASH, role="admin")
+    command.downgrade(alembic_config(store.engine), "0007")
+    assert current_revision(store.engine) == "0007"
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE users SET session_version = 3"))  # a 0007 column still there
+    upgrade(store.engine)
+    assert current_revision(store.engine) == "0008"
+    user = find_user_by_email(store, "old@cg.example")
+    assert user.email_verified
+    assert user.session_version == 3

@@ -23,6 +23,7 @@ from typing import Any
 
 from domain.categories import CATEGORY_LABELS
 from domain.charity import check_charity_number
+from domain.labels import shown
 from geo.errors import GeoError
 from geo.gazetteer import Gazetteer
 from geo.postcode import InvalidPostcodeError
@@ -58,7 +59,10 @@ PROFILE_FORM = ("name", "category", "description", "website", "contact_email",
                 "contact_phone", "charity_number", "location", "lat", "lon", "address")
 _NOISE = frozenset(("the", "of", "and", "friends", "group", "club", "society", "trust",
                     "association", "ltd", "limited", "cic", "community"))
-PASSWORDS_DIFFER = "the two passwords differ: type the same password twice"
+FORM_ORDER = ("name", "category", "description", "website", "charity_number", "location",
+              "postcode", "location_precision", "lat", "lat,lon", "lon", "address",
+              "contact_email", "contact_phone", "email", "password", "password_again")
+PASSWORDS_DIFFER = "The two passwords differ. Type the same password twice."
 TOKEN_MESSAGES = {
     "unknown": "This link is not valid: check that the whole link from the email was "
                "copied, or ask for a new one.",
@@ -73,7 +77,9 @@ class FormError(ValueError):
     """A form with problems; ``problems`` maps each field to what is wrong."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:
-        self.problems = dict(problems)
+        # in the order of the forms, so that the first one is the first field to correct
+        self.problems = dict(sorted(problems.items(), key=lambda kv: (
+            FORM_ORDER.index(kv[0]) if kv[0] in FORM_ORDER else len(FORM_ORDER))))
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.problems.items()))
 
 
@@ -137,8 +143,8 @@ def locate(ctx: Context, form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     if lat or lon:
         return {"lat": lat or None, "lon": lon or None, "location_precision": "exact"}, {}
     if not where:
-        return {}, {"location": "location is missing: give a postcode, a town, or a "
-                                "latitude and longitude"}
+        return {}, {"location": "Location is missing. Enter a postcode, a town, or a "
+                                "latitude and longitude."}
     try:
         parse_postcode(where, allow=("full", "district"))
     except InvalidPostcodeError:
@@ -151,7 +157,7 @@ def locate(ctx: Context, form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
     try:
         place = Gazetteer.from_geonames("GB").resolve(where)
     except GeoError as exc:
-        return {}, {"location": f"{exc}; or give a postcode, or a latitude and longitude"}
+        return {}, {"location": f"{exc}. Or enter a postcode, or a latitude and longitude."}
     return {"lat": place.lat, "lon": place.lon, "location_precision": "town"}, {}
 
 
@@ -220,8 +226,8 @@ def register(ctx: Context, form: Mapping[str, Any], *,
     try:
         email = normalise_email(email)
     except UserError:
-        problems["email"] = ("email is not an email address: use the form "
-                             "'name@example.org'")
+        problems["email"] = (f"Your email {shown(email)} is not an email address. Enter one "
+                             "such as name@example.org.")
     if password != str(form.get("password_again") or ""):
         problems["password_again"] = PASSWORDS_DIFFER
     password_hash = None
