@@ -16,12 +16,19 @@ column types' own bind processors (JSON, dates and times), as SQLAlchemy would s
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 from typing import Any
 
+from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import any_
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import literal_column
 from sqlalchemy import select
 from sqlalchemy import tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -78,37 +85,65 @@ def _insert_columns(table: Table, present: set[str]) -> list[Column[Any]]:
 
 def _values(conn: Connection, cols: list[Column[Any]],
             rows: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-    """Row tuples ready for the driver: defaults filled, bind processors applied."""
+    """Row tuples ready for the driver: defaults filled, bind processors applied.
+
+    A default is evaluated once per call (one ``created_at`` for the rows of one insert,
+    as one ``updated_at`` marks the rows one upsert changes).
+    """
     dialect = conn.dialect
-    getters: list[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None]] = [
-        (c.name, _default_of(c), c.type.dialect_impl(dialect).bind_processor(dialect))
-        for c in cols
-    ]
+    getters: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+    for c in cols:
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        default = _default_of(c)
+        value = default() if default is not None else None
+        filled = proc(value) if proc is not None and value is not None else value
+        getters.append((c.name, filled, proc))
     out = []
     for row in rows:
         values = []
-        for name, default, proc in getters:
-            value = row[name] if name in row else (default() if default is not None else None)
-            values.append(proc(value) if proc is not None and value is not None else value)
+        for name, filled, proc in getters:
+            if name in row:
+                value = row[name]
+                values.append(proc(value) if proc is not None and value is not None else value)
+            else:
+                values.append(filled)
         out.append(tuple(values))
     return out
 
 
-def key_conditions(key_cols: list[Any], keys: list[tuple[Any, ...]]) -> list[Any]:
+def one_of(col: Any, values: list[Any], dialect: str) -> Any:
+    """``col IN values`` with one bound parameter, so the statement compiles once.
+
+    ``IN (?, ?, ...)`` is rendered anew for every list length (SQLAlchemy's expanding
+    parameters, a third of a load's time in bench/ingest.py); PostgreSQL takes an array
+    (``= ANY(%s)``), SQLite a JSON array (``IN (SELECT value FROM json_each(?))``).
+    """
+    if dialect == "postgresql" and all(isinstance(v, str) for v in values):
+        return col == any_(bindparam(None, values, type_=ARRAY(String)))
+    if dialect == "sqlite" and all(isinstance(v, str | int) and not isinstance(v, bool)
+                                   for v in values):
+        each = func.json_each(bindparam(None, json.dumps(values), type_=String))
+        return col.in_(select(literal_column("value")).select_from(each))
+    return col.in_(values)
+
+
+def key_conditions(key_cols: list[Any], keys: list[tuple[Any, ...]],
+                   dialect: str = "") -> list[Any]:
     """WHERE clauses that find ``keys``: ``first = v AND last IN (...)`` per leading value.
 
     A row-value ``(a, b) IN ((..), (..), ...)`` is planned as hundreds of ORs on PostgreSQL
     (a scan of the table per chunk before it has statistics: bench/ingest.py); grouping by
     the leading column gives ``a = v AND b = ANY(...)``, an index range scan on both backends.
+    ``dialect`` (``"postgresql"``, ``"sqlite"``) picks the one-parameter form of the list.
     """
     if len(key_cols) == 1:
-        return [key_cols[0].in_([k[0] for k in keys])]
+        return [one_of(key_cols[0], [k[0] for k in keys], dialect)]
     if len(key_cols) > 2:  # noqa: PLR2004 - no such key today; keep the general form
         return [tuple_(*key_cols).in_(keys)]
     groups: dict[Any, list[Any]] = {}
     for first, second in keys:
         groups.setdefault(first, []).append(second)
-    return [(key_cols[0] == first) & key_cols[1].in_(seconds)
+    return [(key_cols[0] == first) & one_of(key_cols[1], seconds, dialect)
             for first, seconds in groups.items()]
 
 
@@ -167,7 +202,7 @@ def _sqlite(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[
     wanted = [tuple(r[k] for k in key) for r in rows]
     return {
         tuple(rec[1:]): (rec[0], True)
-        for cond in key_conditions(key_cols, wanted)
+        for cond in key_conditions(key_cols, wanted, conn.dialect.name)
         for rec in conn.execute(select(pk, *key_cols).where(cond))
     }
 

@@ -60,17 +60,19 @@ def _check_rows(
     model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
 ) -> None:
     columns = set(model.__table__.columns.keys())
+    if not {name for row in rows for name in row} <= columns:
+        for i, row in enumerate(rows):
+            unknown = set(row) - columns
+            if unknown:
+                msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
+                raise ValueError(msg)
     seen: dict[tuple[Any, ...], int] = {}
     for i, row in enumerate(rows):
-        unknown = set(row) - columns
-        if unknown:
-            msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
-            raise ValueError(msg)
-        missing = [k for k in key if row.get(k) in (None, "")]
-        if missing:
+        kv = tuple(row.get(k) for k in key)
+        if None in kv or "" in kv:
+            missing = [k for k in key if row.get(k) in (None, "")]
             msg = f"row {i}: key column(s) {missing} are required for an upsert"
             raise ValueError(msg)
-        kv = tuple(row[k] for k in key)
         if kv in seen:
             msg = f"row {i}: key {kv!r} repeats row {seen[kv]}"
             raise ValueError(msg)
@@ -134,13 +136,14 @@ def upsert_rows(
     results: list[tuple[Outcome, Any]] = []
     table = cast("Table", model.__table__)
     bulk = can_bulk_insert(table, key, given)
+    dialect = session.get_bind().dialect.name
 
     keys = [tuple(r[k] for k in key) for r in rows]
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     for start in range(0, len(rows), _CHUNK):
         existing.update({
             tuple(rec[1 : 1 + len(key)]): dict(zip(fetch_names, rec, strict=True))
-            for cond in key_conditions(key_cols, keys[start : start + _CHUNK])
+            for cond in key_conditions(key_cols, keys[start : start + _CHUNK], dialect)
             for rec in session.execute(select(*fetch).where(cond))
         })
     new_rows = [r for r, kv in zip(rows, keys, strict=True) if kv not in existing]
