@@ -38,6 +38,7 @@ The rules
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -347,6 +348,7 @@ def coordinate(value: Any, name: str, _ctx: Context | None = None) -> float:
     return number
 
 
+@functools.lru_cache(maxsize=4096)
 def _postcode_hint(raw: str) -> str:
     """``"; did you mean 'WA15 0HF'?"`` when a letter O or I stands for a digit."""
     squashed = re.sub(r"\s+", "", raw.upper())

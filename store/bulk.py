@@ -51,10 +51,10 @@ def _default_of(col: Column[Any]) -> Callable[[], Any] | None:
     default = col.default
     if default is None or getattr(default, "is_sequence", False):
         return None
-    if default.is_scalar:  # type: ignore[attr-defined]
+    if default.is_scalar:
         value = default.arg  # type: ignore[attr-defined]
         return lambda: value
-    if default.is_callable:  # type: ignore[attr-defined]
+    if default.is_callable:
         fn = default.arg  # type: ignore[attr-defined]
         return lambda: fn(None)
     return None
@@ -69,7 +69,7 @@ def can_bulk_insert(table: Table, key: tuple[str, ...], present: set[str]) -> bo
         return False
     return all(
         c.default is None or getattr(c.default, "is_sequence", False)
-        or c.default.is_scalar or c.default.is_callable  # type: ignore[attr-defined]
+        or c.default.is_scalar or c.default.is_callable
         for c in table.columns if c.name not in present
     )
 
@@ -98,17 +98,13 @@ def _values(conn: Connection, cols: list[Column[Any]],
         value = default() if default is not None else None
         filled = proc(value) if proc is not None and value is not None else value
         getters.append((c.name, filled, proc))
-    out = []
-    for row in rows:
-        values = []
-        for name, filled, proc in getters:
-            if name in row:
-                value = row[name]
-                values.append(proc(value) if proc is not None and value is not None else value)
-            else:
-                values.append(filled)
-        out.append(tuple(values))
-    return out
+    if all(proc is None for _, _, proc in getters):
+        return [tuple([row.get(name, filled) for name, filled, _ in getters])
+                for row in rows]
+    return [tuple([
+        filled if name not in row else (
+            row[name] if proc is None or row[name] is None else proc(row[name]))
+        for name, filled, proc in getters]) for row in rows]
 
 
 def one_of(col: Any, values: list[Any], dialect: str) -> Any:

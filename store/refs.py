@@ -155,6 +155,10 @@ class NameIndex:
         self._index = PointIndex(np.arange(len(rows)), [r[1] for r in rows],
                                  [r[2] for r in rows]) if rows else None
 
+    def __len__(self) -> int:
+        """How many stored records with a position the index holds."""
+        return len(self._rows)
+
     def find(self, name: str, lat: float, lon: float, *, within_m: float
              ) -> tuple[str, str, float, str] | None:
         """``(source, source_id, metres away, stored precision)`` of the nearest same name."""
