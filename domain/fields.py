@@ -38,6 +38,7 @@ The rules
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -91,10 +92,14 @@ NOUN = {"meetings": "meeting", "associations": "association", "opportunities": "
 _MISSING_WORDS = frozenset(("", "na", "n/a", "n.a.", "null", "none", "nan", "-", "--", "?",
                             "not known", "unknown", "n/k", "nk", "not applicable", "tbc",
                             "tba", "nil"))
+_LONGEST_MISSING = max(map(len, _MISSING_WORDS))
 # RFC 3986: unreserved, reserved and '%' (percent-escapes); anything else (space, '"', '<',
 # '>', '{', '}', '|', '\\', '^', '`', non-ASCII) cannot be a character of a URI.
 _URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# Most web addresses: what web_address accepts unchanged, recognised by one match.
+_PLAIN_URL_RE = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*(?::[0-9]{1,5})?"
+                           r"(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*)?")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%d %B %Y",
                  "%d %b %Y")
 _BOOLS = {"true": True, "t": True, "yes": True, "y": True, "1": True,
@@ -140,6 +145,9 @@ def is_missing(value: Any) -> bool:
     """
     if value is None:
         return True
+    if type(value) is str:  # the usual case first; a long text is never a missing word
+        value = value.strip()
+        return len(value) <= _LONGEST_MISSING and value.lower() in _MISSING_WORDS
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, str):
@@ -153,6 +161,12 @@ def is_missing(value: Any) -> bool:
 
 def text(value: Any, name: str, ctx: Context | None = None, *, limit: int | None = None) -> str:
     """Text, stripped, without NUL, at most ``limit`` (else the context's ``max_text``)."""
+    if type(value) is str:  # the usual case: no type to refuse, no float to turn
+        out = value.strip()
+        if "\x00" not in out and len(out) <= (
+            limit if limit is not None else (ctx.max_text if ctx else MAX_TEXT)
+        ):
+            return out
     if isinstance(value, bool | list | tuple | set | dict):
         msg = f"{label(name)} must be text, not {shown(value)}. Type it as words."
         raise FieldError(msg, field=name, value=value)
@@ -263,6 +277,8 @@ def count(value: Any, name: str, _ctx: Context | None = None) -> int:
 def web_address(value: Any, name: str, ctx: Context) -> str:
     """An http(s) URL; a bare host (``www.example.org``) gets ``http://`` and a warning."""
     out = text(value, name, limit=URL_LIMIT)
+    if _PLAIN_URL_RE.fullmatch(out):  # http(s), a host, only RFC 3986 characters, no '%'
+        return out
     if "://" not in out and _BARE_HOST_RE.fullmatch(out):
         fixed = f"http://{out}"
         ctx.warnings.append(f"{label(name)} {shown(out)} has no http:// or https:// at the "
@@ -345,6 +361,7 @@ def coordinate(value: Any, name: str, _ctx: Context | None = None) -> float:
     return number
 
 
+@functools.lru_cache(maxsize=4096)
 def _postcode_hint(raw: str) -> str:
     """``"; did you mean 'WA15 0HF'?"`` when a letter O or I stands for a digit."""
     squashed = re.sub(r"\s+", "", raw.upper())
@@ -394,6 +411,8 @@ def position_problems(lat: float, lon: float, area: ServiceArea) -> list[Problem
         return [Problem("lat,lon", value, "Latitude and longitude (0, 0) is a placeholder, "
                         "not a position. Enter the real coordinates, or leave both empty to "
                         "place it by its postcode or address.")]
+    if area.contains(lat, lon):  # most positions: one point-in-polygon test, not three
+        return []
     if looks_swapped(lat, lon, area):
         return [Problem("lat,lon", value, f"Latitude and longitude look swapped (latitude "
                         f"{lat:g}, longitude {lon:g}; the other way round the point is inside "

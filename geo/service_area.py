@@ -16,13 +16,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 
+import numpy as np
 import shapely
 from shapely.geometry import Polygon
 from shapely.geometry import box
 
 from geo.distance import MAX_LAT
 from geo.distance import MAX_LON
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # (lon, lat) vertices around Great Britain, Northern Ireland, the Isle of Man and the Channel
 # Islands, running up the English Channel between the two coasts.
@@ -116,6 +121,23 @@ class ServiceArea:
         if self.polygon is None:
             return True
         return bool(shapely.intersects_xy(self.polygon, flon, flat))
+
+    def contains_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[bool]:
+        """:meth:`contains` for many points at once (one vectorised polygon test).
+
+        Examples
+        --------
+        >>> service_area_from_text("GB").contains_many([53.48, 48.85], [-2.24, 2.35])
+        [True, False]
+        """
+        lat = np.asarray(lats, dtype=float)
+        lon = np.asarray(lons, dtype=float)
+        with np.errstate(invalid="ignore"):
+            inside = (np.isfinite(lat) & np.isfinite(lon) & (lat >= self.south)
+                      & (lat <= self.north) & (lon >= self.west) & (lon <= self.east))
+        if self.polygon is not None and inside.any():
+            inside[inside] = shapely.intersects_xy(self.polygon, lon[inside], lat[inside])
+        return [bool(v) for v in inside.tolist()]
 
     def describe(self) -> str:
         """The area for messages: its name and box.

@@ -29,6 +29,7 @@ from typing import Any
 from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
+from ingest.validate import ValidRecord
 from ingest.validate import validate
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
@@ -181,6 +182,8 @@ def _dedupe_by_name(session: Any, kind: str, store_source: str, valid: list[Any]
     Close by is 50 m between exact positions, 250 m when one is a postcode centroid; never
     for coarser positions. Each match is reported in ``merged`` with its evidence.
     """
+    if not names:  # nothing stored with a position (a first load): nothing to match
+        return
     ids = [str(v.values["source_id"]) for v in valid]
     known = known_source_ids(session, kind, ids, source=store_source)
     name_field = NAME_FIELD[kind]
@@ -236,9 +239,10 @@ def _spooled(spool: IO[bytes]) -> Iterator[list[Any]]:
     spool.seek(0)
     while True:
         try:
-            yield pickle.load(spool)  # noqa: S301 - our own temporary file
+            chunk = pickle.load(spool)  # noqa: S301 - our own temporary file
         except EOFError:
             return
+        yield [ValidRecord(*fields) for fields in chunk]
 
 
 def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -335,8 +339,9 @@ def ingest_file(
                                    interest_lookup=interest_lookup)
             for problem in invalid:
                 report.reject(problem)
-            if ok:
-                pickle.dump(ok, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            if ok:  # plain tuples: pickled and loaded several times faster than objects
+                pickle.dump([(v.row, v.values, v.refs, v.warnings) for v in ok], spool,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             if progress is not None:
                 progress(len(chunk))
         for problem in result.errors:

@@ -30,6 +30,21 @@ _CURLY_QUOTED = re.compile(r"“[^”]*”")  # values as domain.labels.shown gi
 _NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
 
 
+_KEYS: dict[tuple[Any, str], str] = {}
+_KEYS_MAX = 4096
+
+
+def _reason_key(problem: dict[str, Any]) -> str:
+    """:func:`reason_key`, remembered: bad rows of one file mostly repeat a few reasons."""
+    cache_key = (problem.get("field"), str(problem.get("reason")))
+    found = _KEYS.get(cache_key)
+    if found is None:
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        found = _KEYS[cache_key] = reason_key(problem)
+    return found
+
+
 def reason_key(problem: dict[str, Any]) -> str:
     """``field: reason`` with quoted values and numbers blanked, to count alike problems.
 
@@ -114,7 +129,7 @@ class IngestReport:
         self.rejected_count += 1
         row = problem.get("row")
         self._rows.add(row if row is not None else ("id", problem.get("id")))
-        self.reasons[reason_key(problem)] += 1
+        self.reasons[_reason_key(problem)] += 1
         if len(self.rejected) < KEPT:
             self.rejected.append(problem)
         if self._sink is not None:

@@ -29,11 +29,13 @@ What is ingest's own:
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from geopy.exc import GeopyError
 
@@ -113,7 +115,6 @@ _MULTI: dict[str, tuple[Callable[..., str], re.Pattern[str], re.Pattern[str]]] =
     "contact_email": (email_address, _SPLIT_ANY, _EMAILISH),
     "contact_phone": (phone_number, _SPLIT_WORDS, _PHONEISH),
 }
-_SEVERAL = re.compile(r"[\s,;|/]")
 _CONTACT_EMAIL_RE = re.compile(r"[^@\s<>()\[\],;:\"/]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", re.IGNORECASE)
 _CONTACT_PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-]{5,}\d")
 
@@ -122,16 +123,16 @@ def _first_valid(data: dict[str, Any], ctx: Context) -> None:
     """A cell holding several URLs, emails or phones keeps the first valid one, with a warning."""
     for name, (parser, splitter, looks) in _MULTI.items():
         raw = data.get(name)
-        if not isinstance(raw, str) or not _SEVERAL.search(raw.strip()) or is_missing(raw):
+        if not isinstance(raw, str) or not splitter.search(raw.strip()) or is_missing(raw):
+            continue  # one value (most cells): parsed once, by check_fields
+        parts = [p for p in splitter.split(raw.strip()) if p and looks.search(p)]
+        if len(parts) < 2:  # noqa: PLR2004 - one value: its problem stands
             continue
         try:
             parser(raw, name, Context())
         except FieldError:
             pass
         else:
-            continue
-        parts = [p for p in splitter.split(raw.strip()) if p and looks.search(p)]
-        if len(parts) < 2:  # noqa: PLR2004 - one value: its problem stands
             continue
         for part in parts:
             try:
@@ -371,6 +372,56 @@ class _Checker:
         return f"auto-{digest[:20]}"
 
 
+class _KnownArea:
+    """A service area that already knows which of a chunk's given positions it contains.
+
+    :meth:`geo.service_area.ServiceArea.contains_many` tests every position of a chunk at
+    once; a position outside the chunk (a geocoded one) is tested as usual.
+    """
+
+    def __init__(self, area: ServiceArea, known: dict[tuple[float, float], bool]) -> None:
+        self._area = area
+        self._known = known
+
+    def contains(self, lat: float, lon: float) -> bool:
+        found = self._known.get((lat, lon))
+        return self._area.contains(lat, lon) if found is None else found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._area, name)
+
+
+def _as_degrees(value: Any) -> float | None:
+    """A raw coordinate as :func:`domain.fields.coordinate` reads it, else ``None``."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:  # float() drops surrounding white space itself
+        number = float(value if type(value) is str else str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _known_area(records: list[RawRecord], area: ServiceArea) -> ServiceArea:
+    """``area``, told at once whether each given position (and its swap) lies inside."""
+    points = []
+    for record in records:
+        data = record.data
+        lat, lon = _as_degrees(data.get("lat")), _as_degrees(data.get("lon"))
+        if lat is not None and lon is not None:
+            points.append((lat, lon))
+    if not points:
+        return area
+    known = dict(zip(points, area.contains_many([p[0] for p in points],
+                                                [p[1] for p in points]), strict=True))
+    # looks_swapped asks about the swapped pair of a position outside
+    swapped = [(lon, lat) for (lat, lon), inside in known.items() if not inside]
+    if swapped:
+        known.update(zip(swapped, area.contains_many([p[0] for p in swapped],
+                                                     [p[1] for p in swapped]), strict=True))
+    return cast("ServiceArea", _KnownArea(area, known))
+
+
 def _memo_geocoder(geocoder: GeocoderLike) -> Callable[[str], Any]:
     """Geocode each distinct query once per run; geocoder errors become a reason."""
     memo: dict[str, tuple[Any, str | None]] = {}
@@ -437,6 +488,7 @@ def validate(
         msg = f"kind {kind!r} is unknown: use one of {', '.join(map(repr, KINDS))}"
         raise ValueError(msg)
     geocode = _memo_geocoder(geocoder)
+    area = _known_area(records, area)
     first_row: dict[str, int] = {}
     valid: list[ValidRecord] = []
     rejected: list[dict[str, Any]] = []

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from geo.index import PointIndex
+from store.bulk import one_of
 from store.models import Association
 from store.models import IngestRun
 from store.models import Meeting
@@ -154,6 +155,10 @@ class NameIndex:
         self._index = PointIndex(np.arange(len(rows)), [r[1] for r in rows],
                                  [r[2] for r in rows]) if rows else None
 
+    def __len__(self) -> int:
+        """How many stored records with a position the index holds."""
+        return len(self._rows)
+
     def find(self, name: str, lat: float, lon: float, *, within_m: float
              ) -> tuple[str, str, float, str] | None:
         """``(source, source_id, metres away, stored precision)`` of the nearest same name."""
@@ -239,11 +244,13 @@ def known_source_ids(
     """The ``source_id`` values among ``ids`` already stored for ``source``."""
     model = MODELS[kind]
     wanted = list(dict.fromkeys(str(i) for i in ids))
+    dialect = session.get_bind().dialect.name
     known: set[str] = set()
     for start in range(0, len(wanted), 500):
         known.update(session.scalars(
             select(model.source_id)
-            .where(model.source == source, model.source_id.in_(wanted[start:start + 500]))
+            .where(model.source == source,
+                   one_of(model.source_id, wanted[start:start + 500], dialect))
         ))
     return known
 

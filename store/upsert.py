@@ -1,8 +1,9 @@
 """Idempotent upsert keyed by ``(source, source_id)``, identical on both backends.
 
 Set-based, not object-by-object: existing rows are fetched per chunk of keys, new rows go in
-as one multi-row ``INSERT ... RETURNING id`` per chunk, changed rows as one bulk ``UPDATE`` by
-primary key. The caller owns the transaction.
+through :mod:`store.bulk` (``COPY`` into a staging table and one ``INSERT ... SELECT ... ON
+CONFLICT`` on PostGIS, one driver ``executemany`` on SQLite), changed rows as one bulk
+``UPDATE`` by primary key. The caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -11,17 +12,22 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
+from typing import cast
 
 from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import select
-from sqlalchemy import tuple_
 from sqlalchemy import update
+
+from store.bulk import can_bulk_insert
+from store.bulk import insert_rows
+from store.bulk import key_conditions
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from collections.abc import Mapping
 
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
     from store.models import Base
@@ -54,39 +60,23 @@ def _check_rows(
     model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
 ) -> None:
     columns = set(model.__table__.columns.keys())
+    if not {name for row in rows for name in row} <= columns:
+        for i, row in enumerate(rows):
+            unknown = set(row) - columns
+            if unknown:
+                msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
+                raise ValueError(msg)
     seen: dict[tuple[Any, ...], int] = {}
     for i, row in enumerate(rows):
-        unknown = set(row) - columns
-        if unknown:
-            msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
-            raise ValueError(msg)
-        missing = [k for k in key if row.get(k) in (None, "")]
-        if missing:
+        kv = tuple(row.get(k) for k in key)
+        if None in kv or "" in kv:
+            missing = [k for k in key if row.get(k) in (None, "")]
             msg = f"row {i}: key column(s) {missing} are required for an upsert"
             raise ValueError(msg)
-        kv = tuple(row[k] for k in key)
         if kv in seen:
             msg = f"row {i}: key {kv!r} repeats row {seen[kv]}"
             raise ValueError(msg)
         seen[kv] = i
-
-
-def _key_conditions(key_cols: list[Any], keys: list[tuple[Any, ...]]) -> list[Any]:
-    """WHERE clauses that find ``keys``: ``first = v AND last IN (...)`` per leading value.
-
-    A row-value ``(a, b) IN ((..), (..), ...)`` is planned as hundreds of ORs on PostgreSQL
-    (a scan of the table per chunk before it has statistics: bench/ingest.py); grouping by
-    the leading column gives ``a = v AND b = ANY(...)``, an index range scan on both backends.
-    """
-    if len(key_cols) == 1:
-        return [key_cols[0].in_([k[0] for k in keys])]
-    if len(key_cols) > 2:  # noqa: PLR2004 - no such key today; keep the general form
-        return [tuple_(*key_cols).in_(keys)]
-    groups: dict[Any, list[Any]] = {}
-    for first, second in keys:
-        groups.setdefault(first, []).append(second)
-    return [(key_cols[0] == first) & key_cols[1].in_(seconds)
-            for first, seconds in groups.items()]
 
 
 def upsert_rows(
@@ -137,58 +127,63 @@ def upsert_rows(
     mapper = inspect(model)
     pk = mapper.primary_key[0].name
     key_cols = [getattr(model, k) for k in key]
-    compared = {name for row in rows for name in row} - _IGNORED
+    given = {name for row in rows for name in row}
+    compared = given - _IGNORED
     fetch = [getattr(model, pk), *key_cols, *(getattr(model, c) for c in sorted(compared))]
     fetch_names = [pk, *key, *sorted(compared)]
     has_updated_at = "updated_at" in mapper.columns
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     results: list[tuple[Outcome, Any]] = []
+    table = cast("Table", model.__table__)
+    bulk = can_bulk_insert(table, key, given)
+    dialect = session.get_bind().dialect.name
 
+    keys = [tuple(r[k] for k in key) for r in rows]
+    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        keys = [tuple(r[k] for k in key) for r in chunk]
-        existing = {
+        existing.update({
             tuple(rec[1 : 1 + len(key)]): dict(zip(fetch_names, rec, strict=True))
-            for cond in _key_conditions(key_cols, keys)
+            for cond in key_conditions(key_cols, keys[start : start + _CHUNK], dialect)
             for rec in session.execute(select(*fetch).where(cond))
+        })
+    new_rows = [r for r, kv in zip(rows, keys, strict=True) if kv not in existing]
+    new_ids: list[tuple[Any, bool]] = []
+    if new_rows and bulk:  # all of them at once: one COPY and one INSERT on PostGIS
+        new_ids = insert_rows(session, table, new_rows, key=key)
+    elif new_rows:
+        new_rows = [dict(r) for r in new_rows]
+        for start in range(0, len(new_rows), _CHUNK):
+            session.execute(insert(model), new_rows[start : start + _CHUNK])
+        new_ids = [(r[pk], True) for r in new_rows]
+    changes: list[dict[str, Any]] = []
+    new_iter = iter(new_ids)
+    for row, kv in zip(rows, keys, strict=True):
+        old = existing.get(kv)
+        if old is None:
+            new_id, inserted = next(new_iter)
+            results.append(("inserted" if inserted else "updated", new_id))
+            continue
+        ignored = _IGNORED
+        if keep_precise_locations and _less_precise(old.get("location_precision"),
+                                                    row.get("location_precision")):
+            ignored = _IGNORED | _LOCATION
+            if kept is not None and any(
+                not _same(old[n], row[n]) for n in _LOCATION if n in row
+            ):
+                kept.append(kv)
+        changed = {
+            name: value for name, value in row.items()
+            if name not in ignored and not _same(old[name], value)
         }
-        new_rows = [dict(r) for r, kv in zip(chunk, keys, strict=True) if kv not in existing]
-        new_ids: list[Any] = []
-        if new_rows:
-            if pk in mapper.columns and pk not in new_rows[0] and pk not in key:
-                stmt = insert(model).returning(getattr(model, pk), sort_by_parameter_order=True)
-                new_ids = list(session.scalars(stmt, new_rows))
-            else:
-                session.execute(insert(model), new_rows)
-                new_ids = [r[pk] for r in new_rows]
-        changes: list[dict[str, Any]] = []
-        new_iter = iter(new_ids)
-        for row, kv in zip(chunk, keys, strict=True):
-            old = existing.get(kv)
-            if old is None:
-                results.append(("inserted", next(new_iter)))
-                continue
-            ignored = _IGNORED
-            if keep_precise_locations and _less_precise(old.get("location_precision"),
-                                                        row.get("location_precision")):
-                ignored = _IGNORED | _LOCATION
-                if kept is not None and any(
-                    not _same(old[n], row[n]) for n in _LOCATION if n in row
-                ):
-                    kept.append(kv)
-            changed = {
-                name: value for name, value in row.items()
-                if name not in ignored and not _same(old[name], value)
-            }
-            if changed:
-                if has_updated_at:  # the source's own change time when it gives one
-                    changed["updated_at"] = row.get("updated_at") or now
-                changes.append({pk: old[pk], **changed})
-                results.append(("updated", old[pk]))
-            else:
-                results.append(("unchanged", old[pk]))
-        if changes:
-            session.execute(update(model), changes)
+        if changed:
+            if has_updated_at:  # the source's own change time when it gives one
+                changed["updated_at"] = row.get("updated_at") or now
+            changes.append({pk: old[pk], **changed})
+            results.append(("updated", old[pk]))
+        else:
+            results.append(("unchanged", old[pk]))
+    for start in range(0, len(changes), _CHUNK):
+        session.execute(update(model), changes[start : start + _CHUNK])
     # Objects already in the session may hold stale attributes after the bulk statements.
     session.expire_all()
     return results

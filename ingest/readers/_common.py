@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 #: Cell texts that mean "no value" (compared after stripping, case-insensitively).
 MISSING_TEXTS = frozenset(("", "na", "n/a", "#n/a"))
+LONGEST_MISSING = max(map(len, MISSING_TEXTS))
 
 
 _KEY_SEPARATORS = re.compile(r"[\s_\-./]+")
@@ -47,7 +48,8 @@ def clean(value: Any) -> Any:
     """
     if isinstance(value, str):
         value = value.strip()
-        return None if value.lower() in MISSING_TEXTS else value
+        return None if len(value) <= LONGEST_MISSING and value.lower() in MISSING_TEXTS \
+            else value
     if isinstance(value, float) and math.isnan(value):  # NaN from data frames
         return None
     return value

@@ -106,6 +106,8 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ingest.readers._common import LONGEST_MISSING
+from ingest.readers._common import MISSING_TEXTS
 from ingest.readers._common import clean
 from ingest.readers._common import normalise_key
 from ingest.readers._common import row_error
@@ -394,7 +396,7 @@ def _csv_rows(
             errors.append(row_error(row, f"unreadable CSV row: {exc}"))
             continue
         row += 1
-        if any(cell.strip() for cell in cells):
+        if "".join(cells).strip():  # not a blank row
             yield row, cells
 
 
@@ -487,7 +489,16 @@ def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
     count = 0
     for row, cells in table.rows:
         n = len(cells)
-        data = {name: clean(cells[i]) if i < n else None for name, i in items}
+        data = {}
+        for name, i in items:
+            value = cells[i] if i < n else None
+            if type(value) is str:  # clean(), inline: CSV cells are all text
+                value = value.strip()
+                if len(value) <= LONGEST_MISSING and value.lower() in MISSING_TEXTS:
+                    value = None
+            elif value is not None:
+                value = clean(value)
+            data[name] = value
         record = RawRecord(row, data)
         if n > width and any(clean(c) is not None for c in cells[width:]):
             record.warnings.append(

@@ -1,0 +1,231 @@
+"""The bulk insert behind :func:`store.upsert.upsert_rows`: new rows, in order, with their ids.
+
+PostGIS: the rows go into a ``TEMP`` staging table through ``COPY`` (psycopg's copy), then one
+``INSERT ... SELECT ... ORDER BY ... ON CONFLICT (key) DO UPDATE ... RETURNING id, key,
+(xmax = 0)`` moves them into the table: one statement, so the change-counter trigger fires
+once, and a row another writer inserted meanwhile is updated, not duplicated. SQLite: one
+``executemany`` of a plain ``INSERT`` through the driver (the load holds the write lock since
+its ``BEGIN IMMEDIATE``), then the new ids by key.
+
+Either way every row is inserted with the same columns, the model's Python-side defaults
+(``created_at``, ``status``, ``schedule`` ...) filled in for the columns a row leaves out,
+and in input order, so the ids follow the file (the ORM's per-row inserts did the same; an
+export ordered by id must come out in the order it went in). Values pass through the
+column types' own bind processors (JSON, dates and times), as SQLAlchemy would send them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+from typing import Any
+
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import any_
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import literal_column
+from sqlalchemy import select
+from sqlalchemy import tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Mapping
+
+    from sqlalchemy import Column
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session
+
+_STAGE_PREFIX = "_cg_stage_"
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def _default_of(col: Column[Any]) -> Callable[[], Any] | None:
+    """A zero-argument function giving ``col``'s Python-side default, or ``None``."""
+    default = col.default
+    if default is None or getattr(default, "is_sequence", False):
+        return None
+    if default.is_scalar:
+        value = default.arg  # type: ignore[attr-defined]
+        return lambda: value
+    if default.is_callable:
+        fn = default.arg  # type: ignore[attr-defined]
+        return lambda: fn(None)
+    return None
+
+
+def can_bulk_insert(table: Table, key: tuple[str, ...], present: set[str]) -> bool:
+    """Whether :func:`insert_rows` applies: an integer id the database assigns, plain defaults."""
+    pk = list(table.primary_key.columns)
+    if len(pk) != 1 or pk[0].name in present or pk[0].name in key:
+        return False
+    if not pk[0].autoincrement or pk[0].type.python_type is not int:
+        return False
+    return all(
+        c.default is None or getattr(c.default, "is_sequence", False)
+        or c.default.is_scalar or c.default.is_callable
+        for c in table.columns if c.name not in present
+    )
+
+
+def _insert_columns(table: Table, present: set[str]) -> list[Column[Any]]:
+    """The columns to write: those given, plus those with a Python-side default."""
+    return [
+        c for c in table.columns
+        if c.computed is None and not c.primary_key
+        and (c.name in present or _default_of(c) is not None)
+    ]
+
+
+def _values(conn: Connection, cols: list[Column[Any]],
+            rows: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+    """Row tuples ready for the driver: defaults filled, bind processors applied.
+
+    A default is evaluated once per call (one ``created_at`` for the rows of one insert,
+    as one ``updated_at`` marks the rows one upsert changes).
+    """
+    dialect = conn.dialect
+    getters: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+    for c in cols:
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        default = _default_of(c)
+        value = default() if default is not None else None
+        filled = proc(value) if proc is not None and value is not None else value
+        getters.append((c.name, filled, proc))
+    if all(proc is None for _, _, proc in getters):
+        return [tuple([row.get(name, filled) for name, filled, _ in getters])
+                for row in rows]
+    return [tuple([
+        filled if name not in row else (
+            row[name] if proc is None or row[name] is None else proc(row[name]))
+        for name, filled, proc in getters]) for row in rows]
+
+
+def one_of(col: Any, values: list[Any], dialect: str) -> Any:
+    """``col IN values`` with one bound parameter, so the statement compiles once.
+
+    ``IN (?, ?, ...)`` is rendered anew for every list length (SQLAlchemy's expanding
+    parameters, a third of a load's time in bench/ingest.py); PostgreSQL takes an array
+    (``= ANY(%s)``), SQLite a JSON array (``IN (SELECT value FROM json_each(?))``).
+    """
+    if dialect == "postgresql" and all(isinstance(v, str) for v in values):
+        return col == any_(bindparam(None, values, type_=ARRAY(String)))
+    if dialect == "sqlite" and all(isinstance(v, str | int) and not isinstance(v, bool)
+                                   for v in values):
+        each = func.json_each(bindparam(None, json.dumps(values), type_=String))
+        return col.in_(select(literal_column("value")).select_from(each))
+    return col.in_(values)
+
+
+def key_conditions(key_cols: list[Any], keys: list[tuple[Any, ...]],
+                   dialect: str = "") -> list[Any]:
+    """WHERE clauses that find ``keys``: ``first = v AND last IN (...)`` per leading value.
+
+    A row-value ``(a, b) IN ((..), (..), ...)`` is planned as hundreds of ORs on PostgreSQL
+    (a scan of the table per chunk before it has statistics: bench/ingest.py); grouping by
+    the leading column gives ``a = v AND b = ANY(...)``, an index range scan on both backends.
+    ``dialect`` (``"postgresql"``, ``"sqlite"``) picks the one-parameter form of the list.
+    """
+    if len(key_cols) == 1:
+        return [one_of(key_cols[0], [k[0] for k in keys], dialect)]
+    if len(key_cols) > 2:  # noqa: PLR2004 - no such key today; keep the general form
+        return [tuple_(*key_cols).in_(keys)]
+    groups: dict[Any, list[Any]] = {}
+    for first, second in keys:
+        groups.setdefault(first, []).append(second)
+    return [(key_cols[0] == first) & one_of(key_cols[1], seconds, dialect)
+            for first, seconds in groups.items()]
+
+
+def _unique_on(table: Table, key: tuple[str, ...]) -> bool:
+    return any(isinstance(c, UniqueConstraint) and {col.name for col in c.columns} == set(key)
+               for c in table.constraints)
+
+
+def _postgres(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[str, ...],
+              values: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, bool]]:
+    q = _quote
+    name = q(conn, table.name)
+    stage = q(conn, _STAGE_PREFIX + table.name)
+    insertable = [c for c in table.columns if c.computed is None and not c.primary_key]
+    names = ", ".join(q(conn, c.name) for c in cols)
+    pk = q(conn, next(iter(table.primary_key.columns)).name)
+    keys = ", ".join(q(conn, k) for k in key)
+    raw = conn.connection.driver_connection
+    if raw is None:  # pragma: no cover - a pooled connection always has its driver's
+        msg = "no driver connection"
+        raise RuntimeError(msg)
+    conflict = ""
+    if _unique_on(table, key):
+        keep = {*key, "created_at"}
+        sets = ", ".join(f"{q(conn, c.name)} = EXCLUDED.{q(conn, c.name)}"
+                         for c in cols if c.name not in keep)
+        conflict = (f" ON CONFLICT ({keys}) DO UPDATE SET {sets}" if sets
+                    else f" ON CONFLICT ({keys}) DO NOTHING")
+    with raw.cursor() as cur:
+        # The staging table lives until the end of the transaction (rolled back with it).
+        # Identifiers below come from the model, quoted; values travel as COPY data.
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS SELECT 0::bigint AS "  # noqa: S608
+            f"_ord, {', '.join(q(conn, c.name) for c in insertable)} FROM {name} WITH NO DATA")
+        with cur.copy(f"COPY {stage} (_ord, {names}) FROM STDIN") as copy:
+            for i, row in enumerate(values):
+                copy.write_row((i, *row))
+        cur.execute(
+            f"INSERT INTO {name} ({names}) SELECT {names} FROM {stage} ORDER BY _ord"  # noqa: S608
+            f"{conflict} RETURNING {pk}, {keys}, (xmax = 0)")
+        returned = cur.fetchall()
+        cur.execute(f"TRUNCATE {stage}")
+    return {tuple(r[1:-1]): (r[0], bool(r[-1])) for r in returned}
+
+
+def _sqlite(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[str, ...], *,
+            values: list[tuple[Any, ...]], rows: list[Mapping[str, Any]]
+            ) -> dict[tuple[Any, ...], tuple[Any, bool]]:
+    q = _quote
+    names = ", ".join(q(conn, c.name) for c in cols)
+    marks = ", ".join("?" for _ in cols)
+    sql = f"INSERT INTO {q(conn, table.name)} ({names}) VALUES ({marks})"  # noqa: S608 - model names
+    conn.exec_driver_sql(sql, values)
+    pk = next(iter(table.primary_key.columns))
+    key_cols = [table.c[k] for k in key]
+    wanted = [tuple(r[k] for k in key) for r in rows]
+    return {
+        tuple(rec[1:]): (rec[0], True)
+        for cond in key_conditions(key_cols, wanted, conn.dialect.name)
+        for rec in conn.execute(select(pk, *key_cols).where(cond))
+    }
+
+
+def insert_rows(session: Session, table: Table, rows: list[Mapping[str, Any]], *,
+                key: tuple[str, ...]) -> list[tuple[Any, bool]]:
+    """Insert ``rows`` in order; return ``(id, inserted)`` per row, in order.
+
+    ``inserted`` is false only on PostGIS, for a row whose key another writer stored between
+    the caller's lookup and this insert (it is then updated). Call only when
+    :func:`can_bulk_insert` says so.
+    """
+    if not rows:
+        return []
+    present = {name for row in rows for name in row}
+    cols = _insert_columns(table, present)
+    conn = session.connection()
+    values = _values(conn, cols, rows)
+    if conn.dialect.name == "postgresql":
+        found = _postgres(conn, table, cols, key, values)
+    else:
+        found = _sqlite(conn, table, cols, key, values=values, rows=rows)
+    out = []
+    for row in rows:
+        kv = tuple(row[k] for k in key)
+        if kv not in found:
+            msg = f"{table.name}: the row with key {kv!r} was not stored"
+            raise RuntimeError(msg)
+        out.append(found[kv])
+    return out
