@@ -132,9 +132,11 @@ def root_of(organisations: pd.DataFrame) -> dict[int, int]:
     """
     ids = [int(i) for i in organisations["id"]]
     known = set(ids)
+    raw = pd.to_numeric(pd.Series(organisations["parent_id"], dtype=object),
+                        errors="coerce").to_numpy(np.float64, na_value=np.nan)
     parent: dict[int, int | None] = {}
-    for i, p in zip(ids, organisations["parent_id"], strict=True):
-        parent[i] = int(p) if p is not None and not pd.isna(p) and int(p) in known else None
+    for i, p in zip(ids, raw.tolist(), strict=True):
+        parent[i] = None if math.isnan(p) or int(p) not in known else int(p)
     roots: dict[int, int] = {}
     for start in ids:
         path, seen, node = [], set(), start
@@ -178,6 +180,7 @@ class CoverageResult:
     on: dt.date | None = None
     meetings: int = 0
     _tree: Any = field(default=None, repr=False)
+    _gaps: Any = field(default=None, repr=False)
 
     @property
     def population(self) -> int:
@@ -207,12 +210,15 @@ class CoverageResult:
         pandas.DataFrame
             ``name``, ``lat``, ``lon``, ``population``, ``distance_km``.
         """
-        out = self.demand.loc[~self.demand["covered"]]
-        out = out.sort_values(["population", "name"], ascending=[False, True], kind="stable")
-        cols = ["name", *(["place"] if "place" in out.columns else []), "lat", "lon",
-                "population", "distance_km"]
-        out = out[cols].reset_index(drop=True)
-        return out if limit is None else out.head(limit)
+        out = self._gaps
+        if out is None:  # sorted once per result (results are shared and read-only)
+            out = self.demand.loc[~self.demand["covered"]]
+            out = out.sort_values(["population", "name"], ascending=[False, True],
+                                  kind="stable")
+            cols = ["name", *(["place"] if "place" in out.columns else []), "lat", "lon",
+                    "population", "distance_km"]
+            out = self._gaps = out[cols].reset_index(drop=True)
+        return out.copy() if limit is None else out.head(limit).copy()
 
     def what_if(self, lat: float, lon: float, *, places: int = 10) -> dict[str, Any]:
         """The people a new group at ``(lat, lon)`` would add, and the places they live in.
@@ -323,7 +329,7 @@ def _boundaries(regions: pd.DataFrame) -> dict[int, Any]:
 
 def _assign(
     demand: pd.DataFrame, organisations: pd.DataFrame, regions: pd.DataFrame,
-    territory_km: float,
+    territory_km: float, roots: dict[int, int],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Region id and hotspot (tree root) id of each demand point (-1: none)."""
     n = len(demand)
@@ -339,7 +345,6 @@ def _assign(
         idx = PointIndex(np.arange(len(orgs)), orgs["lat"], orgs["lon"])
         dist, row = idx.nearest_many(lat, lon)
         near = dist <= territory_km
-        roots = root_of(organisations)
         org_root = np.array([roots[int(i)] for i in orgs["id"]], dtype=np.int64)
         hotspot[near] = org_root[row[near]]
         org_region = orgs["region_id"].to_numpy(dtype=np.float64)
@@ -410,23 +415,34 @@ def compute_coverage(
     out["distance_km"] = dist
     out["meeting_id"] = meeting_id
     out["covered"] = dist <= radius_km
-    region, hotspot = _assign(out, orgs, regions, territory_km)
+    roots = root_of(orgs) if len(orgs) else {}
+    region, hotspot = _assign(out, orgs, regions, territory_km, roots)
     out["region_id"] = pd.arrays.IntegerArray(region.astype(np.int64), region < 0)
     out["hotspot_id"] = pd.arrays.IntegerArray(hotspot.astype(np.int64), hotspot < 0)
 
     result = CoverageResult(radius_km=radius_km, demand=out,
                             population_source=population_source, on=on, meetings=len(located))
-    result.by_region = _summaries_by_region(out, orgs, regions, located)
-    result.by_hotspot = _summaries_by_hotspot(out, orgs, regions, located)
+    pop = out["population"].to_numpy(np.int64)
+    covered = out["covered"].to_numpy(bool)
+    result.by_region = _summaries_by_region(_sums(region, pop, covered), orgs, regions,
+                                            located)
+    result.by_hotspot = _summaries_by_hotspot(_sums(hotspot, pop, covered), orgs, regions,
+                                              located, roots)
     return result
 
 
-def _sums(demand: pd.DataFrame, key: str) -> tuple[dict[int, int], dict[int, int]]:
-    keyed = demand.dropna(subset=[key])
-    total = keyed.groupby(key)["population"].sum()
-    covered = keyed.loc[keyed["covered"]].groupby(key)["population"].sum()
-    return ({int(k): int(v) for k, v in total.items()},
-            {int(k): int(v) for k, v in covered.items()})
+def _sums(keys: np.ndarray, pop: np.ndarray,
+          covered: np.ndarray) -> tuple[dict[int, int], dict[int, int]]:
+    """People and covered people per key (keys < 0: none), exact integer sums."""
+    has = keys >= 0
+    found, which = np.unique(keys[has], return_inverse=True)
+    total = np.zeros(found.size, dtype=np.int64)
+    within = np.zeros(found.size, dtype=np.int64)
+    np.add.at(total, which, pop[has])
+    np.add.at(within, which, np.where(covered[has], pop[has], 0))
+    keys_list = found.tolist()
+    return (dict(zip(keys_list, total.tolist(), strict=True)),
+            {k: v for k, v in zip(keys_list, within.tolist(), strict=True) if v})
 
 
 def _meetings_per_organisation(meetings: pd.DataFrame) -> dict[int, int]:
@@ -436,17 +452,29 @@ def _meetings_per_organisation(meetings: pd.DataFrame) -> dict[int, int]:
     return {int(k): int(v) for k, v in counts.items()}
 
 
+def _region_of(orgs: pd.DataFrame) -> dict[int, int | None]:
+    """Each organisation's region id (``None``: no region)."""
+    raw = pd.to_numeric(pd.Series(orgs["region_id"], dtype=object),
+                        errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    return {int(i): (None if math.isnan(r) else int(r))
+            for i, r in zip(orgs["id"].tolist(), raw.tolist(), strict=True)}
+
+
 def _summaries_by_region(
-    demand: pd.DataFrame, orgs: pd.DataFrame, regions: pd.DataFrame, meetings: pd.DataFrame,
+    sums: tuple[dict[int, int], dict[int, int]], orgs: pd.DataFrame, regions: pd.DataFrame,
+    meetings: pd.DataFrame,
 ) -> list[dict[str, Any]]:
-    total, covered = _sums(demand, "region_id")
-    org_region = {int(i): r for i, r in zip(orgs["id"], orgs["region_id"], strict=True)}
-    n_orgs = orgs.dropna(subset=["region_id"]).groupby("region_id").size()
+    total, covered = sums
+    org_region = _region_of(orgs)
+    n_orgs: dict[int, int] = {}
+    for rid in org_region.values():
+        if rid is not None:
+            n_orgs[rid] = n_orgs.get(rid, 0) + 1
     n_meet: dict[int, int] = {}
     for oid, n in _meetings_per_organisation(meetings).items():
         rid = org_region.get(oid)
-        if rid is not None and not pd.isna(rid):
-            n_meet[int(rid)] = n_meet.get(int(rid), 0) + n
+        if rid is not None:
+            n_meet[rid] = n_meet.get(rid, 0) + n
     rows = []
     for raw_id, name in sorted(zip(regions["id"], regions["name"], strict=True),
                                key=lambda t: str(t[1])):
@@ -459,15 +487,15 @@ def _summaries_by_region(
 
 
 def _summaries_by_hotspot(
-    demand: pd.DataFrame, orgs: pd.DataFrame, regions: pd.DataFrame, meetings: pd.DataFrame,
+    sums: tuple[dict[int, int], dict[int, int]], orgs: pd.DataFrame, regions: pd.DataFrame,
+    meetings: pd.DataFrame, roots: dict[int, int],
 ) -> list[dict[str, Any]]:
     if orgs.empty:
         return []
-    total, covered = _sums(demand, "hotspot_id")
-    roots = root_of(orgs)
+    total, covered = sums
     region_name = {int(i): str(n) for i, n in zip(regions["id"], regions["name"], strict=True)}
-    names = {int(i): str(n) for i, n in zip(orgs["id"], orgs["name"], strict=True)}
-    org_region = {int(i): r for i, r in zip(orgs["id"], orgs["region_id"], strict=True)}
+    names = {int(i): str(n) for i, n in zip(orgs["id"].tolist(), orgs["name"], strict=True)}
+    org_region = _region_of(orgs)
     members: dict[int, int] = {}
     for root in roots.values():
         members[root] = members.get(root, 0) + 1
@@ -482,7 +510,7 @@ def _summaries_by_hotspot(
         pop, cov = total.get(root, 0), covered.get(root, 0)
         rows.append({
             "organisation_id": int(root), "name": names[root],
-            "region": None if pd.isna(rid) else region_name.get(int(rid)),
+            "region": None if rid is None else region_name.get(rid),
             "organisations": members[root], "meetings": n_meet.get(root, 0),
             "population": pop, "covered_population": cov, "covered_share": _share(cov, pop),
         })

@@ -131,6 +131,8 @@ class SiteSuggestion:
     candidates: int = 0
     uncovered_population: int = 0
     note: str = ""
+    computing: bool = False
+    """Whether a better (exact) answer is still being computed for the same question."""
 
     @property
     def added_population(self) -> int:
@@ -181,9 +183,9 @@ def coverage_matrix(
     if not c_lat.size or not d_lat.size:
         return sparse.csr_matrix(np.zeros(shape, dtype=bool))  # one side is empty: no cells
     tree_c, tree_d = cKDTree(unit_vectors(c_lat, c_lon)), cKDTree(unit_vectors(d_lat, d_lon))
-    pairs = tree_c.query_ball_tree(tree_d, chord_from_km(radius_km) + 1e-9)
-    rows = np.repeat(np.arange(c_lat.size), [len(p) for p in pairs])
-    cols = np.fromiter((j for p in pairs for j in p), dtype=np.int64, count=rows.size)
+    pairs = tree_c.sparse_distance_matrix(tree_d, chord_from_km(radius_km) + 1e-9,
+                                          output_type="ndarray")  # every pair, in C
+    rows, cols = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)
     keep = haversine_km(c_lat[rows], c_lon[rows], d_lat[cols], d_lon[cols]) <= radius_km
     data = np.ones(int(keep.sum()), dtype=bool)
     return sparse.csr_matrix((data, (rows[keep], cols[keep])), shape=shape)
@@ -313,30 +315,63 @@ def _reduce(
     csc = reach.tocsc()
     reached = np.diff(csc.indptr) > 0
     csc = csc[:, reached]
+    csc.sort_indices()
     w = weights[reached]
-    # Merge demand columns reached by exactly the same candidates.
-    groups: dict[bytes, int] = {}
-    column_group = np.empty(csc.shape[1], dtype=np.int64)
-    for j in range(csc.shape[1]):
-        key = csc.indices[csc.indptr[j]:csc.indptr[j + 1]].tobytes()
-        column_group[j] = groups.setdefault(key, len(groups))
+    # Merge demand columns reached by exactly the same candidates (numbered in order of
+    # first appearance).
+    column_group, n_groups = _identical_segments(csc)
     merge = sparse.csr_matrix((np.ones(csc.shape[1]), (np.arange(csc.shape[1]), column_group)),
-                              shape=(csc.shape[1], len(groups)))
+                              shape=(csc.shape[1], n_groups))
     merged = (csc @ merge).astype(bool).tocsr()
+    merged.sort_indices()
     merged_w = np.asarray(merge.T @ w).ravel()
-    # Keep one candidate (the first: most populous) of each distinct reach.
-    seen: set[bytes] = set()
-    keep_rows = []
-    for i in range(merged.shape[0]):
-        rows_reached = merged.indices[merged.indptr[i]:merged.indptr[i + 1]]
-        if rows_reached.size == 0:
-            continue
-        kb = np.sort(rows_reached).tobytes()
-        if kb not in seen:
-            seen.add(kb)
-            keep_rows.append(i)
-    rows = np.asarray(keep_rows, dtype=np.int64)
+    # Keep one candidate (the first: most populous) of each distinct, non-empty reach.
+    row_group, _ = _identical_segments(merged)
+    nonempty = np.diff(merged.indptr) > 0
+    first = np.full(int(row_group.max(initial=-1)) + 1, -1, dtype=np.int64)
+    rows_all = np.arange(merged.shape[0])[nonempty]
+    groups = row_group[nonempty]
+    first_seen = np.unique(groups, return_index=True)[1]
+    first[groups[first_seen]] = rows_all[first_seen]
+    rows = np.sort(first[first >= 0])
     return merged[rows], merged_w, rows
+
+
+def _identical_segments(mat: sparse.csr_matrix | sparse.csc_matrix) -> tuple[np.ndarray, int]:
+    """A group number per row (CSR) or column (CSC): equal numbers for equal index lists.
+
+    Groups are numbered in order of first appearance. Vectorised: each segment's length and
+    two random projections of its indices make a key; the grouping is then checked element
+    by element, and in the (astronomically unlikely) case of a collision the exact slow
+    path decides. Indices must be sorted within segments.
+    """
+    indptr, indices = mat.indptr, mat.indices
+    n = indptr.size - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    counts = np.diff(indptr)
+    seg = np.repeat(np.arange(n), counts)
+    rng = np.random.default_rng(12345)
+    size = int(indices.max(initial=0)) + 1
+    keys = np.empty((n, 3), dtype=np.float64)
+    keys[:, 0] = counts
+    for k in (1, 2):
+        r = rng.random(size)
+        keys[:, k] = np.bincount(seg, weights=r[indices], minlength=n)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    group = rank[inverse]
+    rep = first[inverse]  # the first segment of each one's group
+    offset = np.arange(indices.size) - indptr[seg]
+    if np.array_equal(indices, indices[indptr[rep[seg]] + offset]):
+        return group, int(first.size)
+    exact: dict[bytes, int] = {}  # a collision of the projections: group exactly
+    out = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        out[j] = exact.setdefault(indices[indptr[j]:indptr[j + 1]].tobytes(), len(exact))
+    return out, len(exact)
 
 
 def _check(count: Any, method: Any, demand: pd.DataFrame) -> None:
@@ -449,9 +484,11 @@ def _sites(
         hits = reach[k].indices
         new = hits[~taken[hits]]
         taken[new] = True
-        by_place = (pd.Series(pop[new]).groupby(label[new]).sum()
-                    .sort_values(ascending=False, kind="stable"))
-        places = [(str(n), int(p)) for n, p in by_place.items()]
+        names, which = np.unique(label[new], return_inverse=True)  # sorted by name
+        people = np.zeros(names.size, dtype=np.int64)
+        np.add.at(people, which.ravel(), pop[new])
+        order = np.argsort(-people, kind="stable")  # most people first, then by name
+        places = [(str(names[i]), int(people[i])) for i in order]
         name = places[0][0] if places else str(r.name)
         region_id = None
         if region is not None and len(hits):

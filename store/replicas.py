@@ -186,6 +186,19 @@ class ReadRouter:
             _required_lsn.reset(required)
             _written_lsn.reset(written)
 
+    @contextlib.contextmanager
+    def primary_reads(self) -> Iterator[None]:
+        """Within the block, every read runs on the primary.
+
+        For answers cached under a key read on the primary: their data must not come from a
+        replica that lags behind that key.
+        """
+        token = _target.set(self.primary)
+        try:
+            yield
+        finally:
+            _target.reset(token)
+
     def caught_up(self, lsn: str) -> bool:
         """Whether every live replica has replayed ``lsn`` (so a caller may forget it)."""
         try:

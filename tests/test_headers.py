@@ -23,6 +23,9 @@ import pytest
 
 from service import create_app
 from service import get_store
+from service.usecases.accounts import hash_password
+from store import models
+from store.users import create_user
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,6 +77,37 @@ def test_every_route_answers_with_the_security_headers(site_app):
         assert "Strict-Transport-Security" not in h, url  # plain HTTP here
         assert response.status_code < 500, (url, response.status_code)
         response.close()
+
+
+def test_the_dashboards_map_frames_may_be_framed_by_this_site_only(site_app):
+    """The map frames of /hotspots are documents of their own: framed here, nowhere else."""
+    store = get_store(site_app)
+    with store.session() as s:
+        org = models.PeerOrganisation(name="Hub", status="approved", lat=53.5, lon=-2.6)
+        s.add(org)
+    password = "correct horse battery staple"
+    create_user(store, email="admin@cg.example", password_hash=hash_password(password),
+                role="admin")
+    client = site_app.test_client()
+    signed = client.post("/login", data={"email": "admin@cg.example", "password": password})
+    assert signed.status_code == 302
+    page = client.get("/hotspots")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    for kind in ("coverage", "growth"):
+        assert f'src="/hotspots/maps/{kind}?radius_km=10"' in page.text
+        frame = client.get(f"/hotspots/maps/{kind}?radius_km=10")
+        assert frame.status_code == 200, kind
+        policy = frame.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy, kind
+        assert frame.headers["X-Frame-Options"] == "SAMEORIGIN", kind
+        assert frame.headers["Cache-Control"] == "no-store", kind
+        nonce = re.search(r"'nonce-([\w-]+)'", script_sources(policy)).group(1)
+        scripts = re.findall(r"<script\b[^>]*>", frame.text)
+        assert scripts, kind
+        assert all(f'nonce="{nonce}"' in tag for tag in scripts), kind
+        again = client.get(f"/hotspots/maps/{kind}?radius_km=10")  # cached, a new nonce
+        assert nonce not in again.text, kind
 
 
 def test_hsts_only_over_https_or_behind_a_proxy_that_says_so(site_app):

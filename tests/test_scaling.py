@@ -7,9 +7,11 @@ answers. The servers come from ``tests/conftest.py`` (``replication``, ``redis_s
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import socket
+import time
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,8 +25,13 @@ from test_partner import _form
 
 from service import create_app
 from service import get_store
+from service.usecases.coverage import coverage_result
+from service.usecases.coverage import site_suggestion
+from service.usecases.coverage_cache import ResultCache
+from service.usecases.coverage_cache import use_cache
 from store import Store
 from store import models
+from store.coverage import organisations_frame
 from store.coverage import regions_frame
 from testing.throwaway import start_redis
 from testing.throwaway import wait_replayed
@@ -119,6 +126,52 @@ def test_a_lost_replica_sends_reads_to_the_primary_without_a_failure(replication
         assert store.router.pick() is store.router.replicas[0]
         assert "Replica Test Lost" in _region_names(store)
     finally:
+        store.dispose()
+
+
+def test_a_lagging_replica_cannot_put_old_rows_under_a_new_cache_key(replication) -> None:
+    """Coverage is keyed by a fingerprint read on the primary and computed from the same
+    snapshot there: a replica that lags (replay paused) cannot hand its older rows to the new
+    key. (Before, the organisations came from the replica: the renamed hotspot showed its old
+    name under the key of the rename.)"""
+    store = Store(replication["primary_url"], replica_urls=[replication["replica_url"]])
+    use_cache(store, ResultCache())
+    tag = f"{time.time_ns()}"
+    try:
+        with store.session() as s:
+            org = models.PeerOrganisation(name=f"Lag Old {tag}", status="approved",
+                                          founded_on=dt.date(2019, 1, 1), lat=53.545,
+                                          lon=-2.632)
+            s.add(org)
+            s.flush()
+            org_id = org.id
+            for k in range(2):
+                s.add(models.Volunteer(organisation_id=org.id, display_name="V",
+                                       licence_number=f"LAG-{tag}-{k}",
+                                       licence_valid_until=dt.date.today()
+                                       + dt.timedelta(days=90)))
+                s.add(models.Meeting(name=f"Lag {k}", organisation_id=org.id,
+                                     lat=53.545 + 0.01 * k, lon=-2.632, attendance="in_person",
+                                     active=True))
+        wait_replayed(replication["primary"], replication["replica"])
+        _replay(replication["replica_url"], paused=True)
+        with store.session() as s:
+            s.get(models.PeerOrganisation, org_id).name = f"Lag New {tag}"
+        assert f"Lag Old {tag}" in set(organisations_frame(store)["name"])  # the replica lags
+        result = coverage_result(store, radius_km=10.0)
+        names = {h["name"] for h in result.by_hotspot}
+        assert f"Lag New {tag}" in names
+        assert f"Lag Old {tag}" not in names
+        d = result.demand
+        near = d.loc[((d["lat"] - 53.545).abs() < 0.3) & ((d["lon"] + 2.632).abs() < 0.5)]
+        sites = site_suggestion(store, result, count=3, method="greedy", demand=near,
+                                territory=("near Wigan", tag))
+        devolvers = {s.devolve_from.name for s in sites.sites if s.devolve_from}
+        assert f"Lag Old {tag}" not in devolvers
+        assert f"Lag New {tag}" in devolvers
+    finally:
+        _replay(replication["replica_url"], paused=False)
+        wait_replayed(replication["primary"], replication["replica"])
         store.dispose()
 
 

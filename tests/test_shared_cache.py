@@ -104,6 +104,22 @@ def test_a_second_worker_serves_the_first_workers_answer_from_redis(
     assert computations == [12.0, 5.0]
 
 
+def test_a_worker_running_other_code_does_not_take_the_old_codes_answers(
+    two_workers, redis_server, computations,
+) -> None:
+    """A deploy with changed code: its workers compute anew instead of reading Redis."""
+    one, two = two_workers
+    first = one.test_client().get("/api/coverage?radius_km=12").get_json()
+    assert computations == [12.0]
+    CACHE.clear()
+    cache_for(get_store(two)).stamp = "0.1.0/2/a-newer-release"  # another release's stamp
+    second = two.test_client().get("/api/coverage?radius_km=12").get_json()
+    assert second == first  # the same data and, here, the same numbers...
+    assert computations == [12.0, 12.0]  # ...but computed by the new code, not read back
+    assert cache_for(get_store(two)).shared_hits == 0
+    assert len(result_client(redis_server.url).keys("cg:result:*")) >= 2  # one per release
+
+
 def test_a_data_change_is_a_new_answer_for_both_workers(
     two_workers, sqlite_store, computations,
 ) -> None:

@@ -15,6 +15,7 @@ computed once per data change and parameters (:mod:`service.usecases.coverage_ca
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 from typing import TYPE_CHECKING
@@ -42,11 +43,14 @@ from matching.sites import SiteSuggestion
 from matching.sites import suggest_sites
 from service.usecases import params
 from service.usecases import wiring
+from service.usecases.coverage_cache import MISSING
+from service.usecases.coverage_cache import NotCached
 from service.usecases.coverage_cache import cache_for
 from service.usecases.errors import BadParameterError
+from store.coverage import CoverageSnapshot
+from store.coverage import coverage_snapshot
 from store.coverage import meetings_frame
 from store.coverage import organisations_frame
-from store.coverage import regions_frame
 from store.coverage import serving_meetings_frame
 from store.coverage import volunteers_frame
 from store.reads import approved_organisation_ids
@@ -103,7 +107,7 @@ def read_demand(path: Path, area: str) -> pd.DataFrame:
 def coverage_result(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB",
     demand: pd.DataFrame | None = None, on: Any = None, reroot: int | None = None,
-    data_dir: str | None = None,
+    data_dir: str | None = None, fingerprint: Any = None,
 ) -> CoverageResult:
     """Coverage of the service area's people (or of ``demand``) by the meetings that serve.
 
@@ -128,6 +132,9 @@ def coverage_result(
     data_dir
         ``COMMONGROUND_DATA_DIR``: finer demand loaded there replaces the districts it
         covers (:func:`ingest.demand.demand_in_use`).
+    fingerprint
+        The store's coverage fingerprint if the caller has just read it (one read per
+        request); default: read it now.
 
     Returns
     -------
@@ -139,7 +146,9 @@ def coverage_result(
         return _coverage(store, demand, radius=radius_km, source=USER_DEMAND, day=day,
                          reroot=reroot)
     cache = cache_for(store)
-    key = ("coverage", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir), area,
+    if fingerprint is None:
+        fingerprint = cache.fingerprint(store)
+    key = ("coverage", store.url, fingerprint, loaded_fingerprint(data_dir), area,
            float(radius_km), day, reroot)
 
     def compute() -> CoverageResult:
@@ -150,25 +159,40 @@ def coverage_result(
         used, source = demand_in_use(service_area, data_dir)
         result = _coverage(store, used, radius=radius_km, source=source, day=day,
                            reroot=reroot)
-        result.cache_key = key  # type: ignore[attr-defined]
-        return result
+        # The data may have changed since the key's fingerprint was read: keep the answer
+        # under the key of the data it was computed from, never under an older or newer one.
+        read = result.data_fingerprint  # type: ignore[attr-defined]
+        if read == fingerprint:
+            result.cache_key = key  # type: ignore[attr-defined]
+            return result
+        result.cache_key = (*key[:2], read, *key[3:])  # type: ignore[attr-defined]
+        return NotCached(result)
 
-    return cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
+    result: CoverageResult = cache.get_or_compute(key, compute)
+    actual = getattr(result, "cache_key", key)
+    if actual != key:
+        cache.get_or_compute(actual, lambda: result)
+    return result
 
 
-def _organisations(store: Store, reroot: int | None) -> pd.DataFrame:
-    orgs = organisations_frame(store)
+def _coverage_from(snapshot: CoverageSnapshot, demand: pd.DataFrame, *, radius: float,
+                   source: str, day: dt.date, reroot: int | None) -> CoverageResult:
+    orgs = snapshot.organisations
     if reroot is not None:
+        orgs = orgs.copy()
         orgs.loc[orgs["id"] == reroot, "parent_id"] = pd.NA
-    return orgs
+    return compute_coverage(demand, snapshot.meetings, radius_km=radius, organisations=orgs,
+                            regions=snapshot.regions, population_source=source, on=day)
 
 
 def _coverage(store: Store, demand: pd.DataFrame, *, radius: float, source: str,
               day: dt.date, reroot: int | None) -> CoverageResult:
-    orgs = _organisations(store, reroot)
-    return compute_coverage(demand, serving_meetings_frame(store, on=day), radius_km=radius,
-                            organisations=orgs, regions=regions_frame(store),
-                            population_source=source, on=day)
+    """Coverage from one snapshot of the store; ``data_fingerprint`` is that snapshot's."""
+    snapshot = coverage_snapshot(store, on=day)
+    result = _coverage_from(snapshot, demand, radius=radius, source=source, day=day,
+                            reroot=reroot)
+    result.data_fingerprint = snapshot.fingerprint  # type: ignore[attr-defined]
+    return result
 
 
 def public_body(store: Store, body: dict[str, Any]) -> dict[str, Any]:
@@ -185,19 +209,26 @@ def what_if(result: CoverageResult, lat: float, lon: float) -> dict[str, Any]:
 
 def devolvers(store: Store, on: dt.date) -> pd.DataFrame:
     """The readiness of every approved organisation on ``on`` (:mod:`matching.devolution`)."""
-    orgs = organisations_frame(store)
-    return readiness(orgs, serving_meetings_frame(store, on=on), volunteers_frame(store), on=on)
+    with store.router.primary_reads():  # cached under a fingerprint read on the primary
+        orgs = organisations_frame(store)
+        return readiness(orgs, serving_meetings_frame(store, on=on), volunteers_frame(store),
+                         on=on)
 
 
 def site_suggestion(
     store: Store, result: CoverageResult, *, count: int = DEFAULT_COUNT,
     devolve_max_km: float = DEFAULT_MAX_KM, organisation_ids: Any = None,
     demand: pd.DataFrame | None = None, territory: Any = None, method: str = "auto",
+    wait: bool = True,
 ) -> SiteSuggestion:
     """Sites for ``count`` new groups given ``result``, each with who is ready to devolve it.
 
     Cached with ``result`` when ``result`` came from the cache and ``demand`` is either not
     given or named by ``territory``.
+
+    With ``wait=False`` (a page that must answer at once) an answer not yet cached is
+    computed in the background (greedy's first, then the exact one); meanwhile the answer is
+    greedy's when it is ready, else no sites, with ``computing=True`` and a note saying so.
 
     Parameters
     ----------
@@ -210,19 +241,43 @@ def site_suggestion(
     """
     ids = None if organisation_ids is None else tuple(sorted(int(i) for i in organisation_ids))
 
-    def compute() -> SiteSuggestion:
-        table = devolvers(store, result.on or dt.date.today())
+    base = getattr(result, "cache_key", None)
+    day = result.on or dt.date.today()
+
+    def compute(how: str = method) -> SiteSuggestion:
+        if base is None:
+            table = devolvers(store, day)
+        else:  # once per data change: greedy now and the exact run later share it
+            table = cache_for(store).get_or_compute(("devolvers", *base[1:3], day),
+                                                    lambda: devolvers(store, day))
         if ids is not None:
             table = table.loc[table["id"].isin(list(ids))]
         return suggest_sites(result.demand if demand is None else demand,
                              radius_km=result.radius_km, count=count, devolvers=table,
-                             devolve_max_km=devolve_max_km, method=method)  # type: ignore[arg-type]
+                             devolve_max_km=devolve_max_km, method=how)  # type: ignore[arg-type]
 
-    base = getattr(result, "cache_key", None)
     if base is None or (demand is not None and territory is None):
         return compute()
     key = ("sites", base, count, float(devolve_max_km), ids, territory, method)
-    return cache_for(store).get_or_compute(key, compute)  # type: ignore[no-any-return]
+    cache = cache_for(store)
+    if wait or method == "greedy":
+        return cache.get_or_compute(key, compute)  # type: ignore[no-any-return]
+    quick_key = (*key[:-1], "greedy")
+
+    def greedy_then_exact() -> SiteSuggestion:
+        cache.get_or_compute(quick_key, lambda: compute("greedy"))  # shown while exact runs
+        return compute()
+
+    found, ready = cache.get_or_start(key, greedy_then_exact)
+    if ready:
+        return found  # type: ignore[no-any-return]
+    quick = cache.peek(quick_key)
+    if quick is MISSING:
+        return SiteSuggestion(radius_km=result.radius_km, computing=True,
+                              note="working out the sites")
+    return dataclasses.replace(quick, computing=True, note=(
+        "greedy answer shown while the exact MCLP runs; reload in a few seconds for the "
+        "exact answer"))
 
 
 def sites_for_map(suggestion: SiteSuggestion) -> list[dict[str, Any]]:
@@ -279,6 +334,10 @@ def coverage_page(
            float(devolve_max_km), variant)
 
     def page() -> bytes:
+        with store.router.primary_reads():  # kept under a fingerprint read on the primary
+            return _page()
+
+    def _page() -> bytes:
         m = coverage_map(store, radius_km=radius_km, area=area, count=count, hex_by=hex_by,
                          what_if_url=what_if_url, data_dir=data_dir,
                          devolve_max_km=devolve_max_km)

@@ -17,14 +17,33 @@ themselves. A shared tier that fails answers "absent": the worker computes local
 The fingerprint costs three small queries (about a millisecond on SQLite); it can be memoised
 for :data:`FINGERPRINT_TTL_S` seconds per store (0 by default: every request checks, so a change
 shows at once).
+
+Code stamp: every key is stored together with :data:`CODE_STAMP` (the package version, the
+:data:`RESULT_SCHEMA` number and a digest of the source of the code whose answers are cached),
+so that after a deploy with changed code no worker takes an answer the old code computed
+(from Redis, where answers outlive a release).
+
+An answer computed from data newer or older than its key's fingerprint (a write between
+reading the fingerprint and reading the data) is returned but not kept: the compute function
+wraps it in :class:`NotCached`.
+
+Answers too slow for a page (the exact site solver, "links worth making" on a cold cache) can
+be computed in the background (:meth:`ResultCache.get_or_start`): the caller gets the answer
+when it is cached, else a stand-in at once while one thread per key computes it;
+:meth:`ResultCache.wait_background` waits for those threads (tests, benches).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 import weakref
 from collections import OrderedDict
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
@@ -37,6 +56,8 @@ if TYPE_CHECKING:
 
     from store import Store
 
+log = logging.getLogger("commonground.cache")
+
 MAX_ENTRIES = 64
 FINGERPRINT_TTL_S = 0.0
 """How long a fingerprint look-up is reused (a change shows within this many seconds)."""
@@ -46,6 +67,49 @@ CLAIM_POLL_S = 0.05
 
 MISSING = object()
 """What :meth:`SharedTier.get` returns for a key it does not hold (or cannot reach)."""
+
+RESULT_SCHEMA = 2
+"""Bump when the shape of a cached answer changes without its code changing (a pickle of an
+older shape must not be taken for a newer one)."""
+_STAMPED_CODE = ("matching", "maps", "service/usecases", "ingest/demand.py", "ingest/data",
+                 "store/coverage.py", "store/hotspots.py", "geo")
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("commonground")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0+unknown"
+
+
+def code_stamp(root: Path | None = None) -> str:
+    """The package version, :data:`RESULT_SCHEMA` and a digest of the code whose answers are kept.
+
+    The digest covers the sources (and shipped data) of the packages that compute, draw or
+    read what is cached, so two releases with the same version number but different code get
+    different stamps.
+    """
+    base = Path(__file__).resolve().parents[2] if root is None else root
+    digest = hashlib.sha256()
+    for name in _STAMPED_CODE:
+        path = base / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file() and f.suffix in {".py", ".csv", ".json"}:
+                digest.update(f.relative_to(base).as_posix().encode())
+                digest.update(f.read_bytes())
+    return f"{_package_version()}/{RESULT_SCHEMA}/{digest.hexdigest()[:16]}"
+
+
+CODE_STAMP = code_stamp()
+"""This code's stamp: part of every cached key (:meth:`ResultCache.get_or_compute`)."""
+
+
+@dataclass(frozen=True)
+class NotCached:
+    """An answer to return but not to keep (its data did not match its key)."""
+
+    value: Any
 
 
 class SharedTier(Protocol):
@@ -73,9 +137,11 @@ class ResultCache:
         self._lock = threading.Lock()
         self._fingerprints: dict[str, tuple[float, Any]] = {}
         self.max_entries = max_entries
+        self.stamp = CODE_STAMP
         self.hits = 0
         self.misses = 0
         self.shared_hits = 0
+        self._jobs: dict[Hashable, threading.Thread] = {}
 
     def fingerprint(self, store: Store) -> Any:
         """The store's coverage fingerprint, reused for up to ``FINGERPRINT_TTL_S``."""
@@ -90,7 +156,11 @@ class ResultCache:
         return value
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The cached value of ``key``: from this worker, else shared, else ``compute()``."""
+        """The cached value of ``key``: from this worker, else shared, else ``compute()``.
+
+        ``compute`` may return :class:`NotCached`: its value is returned and not kept.
+        """
+        key = (self.stamp, key)
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
@@ -98,12 +168,73 @@ class ResultCache:
                 return self._data[key]
         value = (self._computed(compute) if self.shared is None
                  else self._shared_or_compute(self.shared, key, compute))
+        if isinstance(value, NotCached):
+            return value.value
         with self._lock:
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
         return value
+
+    def peek(self, key: Hashable) -> Any:
+        """The cached value of ``key`` (this worker's, else shared), or :data:`MISSING`."""
+        stamped = (self.stamp, key)
+        with self._lock:
+            if stamped in self._data:
+                self._data.move_to_end(stamped)
+                self.hits += 1
+                return self._data[stamped]
+        if self.shared is None:
+            return MISSING
+        value = self.shared.get(stamped)
+        if value is not MISSING:
+            with self._lock:
+                self.shared_hits += 1
+                self._data[stamped] = value
+        return value
+
+    def get_or_start(self, key: Hashable, compute: Callable[[], Any]) -> tuple[Any, bool]:
+        """``(value, True)`` when ``key`` is cached; else ``(MISSING, False)`` at once.
+
+        In the second case one background thread per key (per worker) computes it
+        (:meth:`get_or_compute`, so other workers share it through Redis); a failure is logged
+        and the next call starts it again.
+        """
+        value = self.peek(key)
+        if value is not MISSING:
+            return value, True
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None or not job.is_alive():
+                job = threading.Thread(target=self._background, args=(key, compute),
+                                       name="cg-result", daemon=True)
+                self._jobs[key] = job
+                job.start()
+        return MISSING, False
+
+    def _background(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        try:
+            self.get_or_compute(key, compute)
+        except Exception:  # a background answer must never take the worker down
+            log.exception("background computation of a cached answer failed")
+        finally:
+            with self._lock:
+                if self._jobs.get(key) is threading.current_thread():
+                    del self._jobs[key]
+
+    def wait_background(self, timeout_s: float = 60.0) -> bool:
+        """Wait for the background computations started so far; ``True`` when all ended."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self._lock:
+                jobs = [j for j in self._jobs.values() if j.is_alive()]
+            if not jobs:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            jobs[0].join(left)
 
     def _computed(self, compute: Callable[[], Any]) -> Any:
         value = compute()
@@ -129,7 +260,8 @@ class ResultCache:
             return value
         try:
             value = self._computed(compute)
-            shared.put(key, value)
+            if not isinstance(value, NotCached):
+                shared.put(key, value)
         finally:
             if claimed:
                 shared.release(key)
@@ -158,4 +290,5 @@ def cache_for(store: Store) -> ResultCache:
     return _BY_STORE.get(store, CACHE)
 
 
-__all__ = ["CACHE", "MISSING", "ResultCache", "SharedTier", "cache_for", "use_cache"]
+__all__ = ["CACHE", "CODE_STAMP", "MISSING", "RESULT_SCHEMA", "NotCached", "ResultCache",
+           "SharedTier", "cache_for", "code_stamp", "use_cache"]

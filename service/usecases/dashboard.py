@@ -23,9 +23,13 @@ A lead's organisation is made the root of its own tree before coverage is comput
 lead's subtree even when the lead's organisation was itself devolved from another one.
 Territories are unchanged by that: a town belongs to the tree of its nearest organisation.
 
-Coverage, sites and the coverage map are computed once per data change, scope and radius
-(:mod:`service.usecases.coverage_cache`): a later visit only checks the store's change
-counters.
+Coverage, sites, the trees, links and the rendered maps are computed once per data change,
+scope and radius (:mod:`service.usecases.coverage_cache`): a later visit only checks the
+store's change counters. The page itself must answer at once even on a cold cache
+(``wait=False``): the exact site solver and "links worth making" then run in the background,
+the page shows greedy's sites and says what is still being worked out (:attr:`computing`),
+and the maps are separate frames (:meth:`Dashboard.map_document`). Downloads wait
+(``wait=True``, the default).
 """
 
 
@@ -65,6 +69,8 @@ from store.hotspots import organisation_scope
 from store.hotspots import volunteers_of
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Hashable
     from collections.abc import Mapping
 
     from store import Store
@@ -76,6 +82,7 @@ GAPS = 25
 MAP_GAPS = 300
 SITES = 5
 LINKS_PER_ORGANISATION = 3
+MAP_KINDS = ("coverage", "growth")
 EXPIRY_WARNING_DAYS = 60
 """Licences that run out within this many days are flagged."""
 
@@ -160,16 +167,19 @@ class Dashboard:
     """
 
     def __init__(self, store: Store, scope: Scope, *, radius_km: float, area: str,
-                 today: dt.date, context: Context | None = None) -> None:
+                 today: dt.date, context: Context | None = None, wait: bool = True) -> None:
         self.store, self.scope, self.radius_km = store, scope, radius_km
-        self.area, self.today = area, today
+        self.area, self.today, self.wait = area, today, wait
+        self.computing: set[str] = set()
+        """Tables shown as "still being worked out" (only with ``wait=False``)."""
         # The app's context shares its recommender; a bare store gets its own.
         self.context = context if context is not None else Context(store, {})
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
         """The organisations frame, with the lead's organisation made a root."""
-        orgs = organisations_frame(self.store)
+        with self.store.router.primary_reads():  # what is cached under the primary's key
+            orgs = organisations_frame(self.store)
         if not self.scope.everything:
             orgs.loc[orgs["id"] == self.scope.root_id, "parent_id"] = pd.NA
         return orgs
@@ -179,17 +189,36 @@ class Dashboard:
         """Coverage of the service area's people, per region and per tree (cached)."""
         return coverage_result(self.store, radius_km=self.radius_km, area=self.area,
                                on=self.today, data_dir=self.context.settings.get("DATA_DIR"),
-                               reroot=None if self.scope.everything else self.scope.root_id)
+                               reroot=None if self.scope.everything else self.scope.root_id,
+                               fingerprint=self.fingerprint)
+
+    @cached_property
+    def fingerprint(self) -> Any:
+        """The store's coverage fingerprint, read once for this request."""
+        return cache_for(self.store).fingerprint(self.store)
 
     @cached_property
     def territory(self) -> CoverageResult:
-        """The coverage result cut to the towns of the user's tree (admin: all towns)."""
-        demand = self.coverage.demand
-        if not self.scope.everything:
-            demand = demand.loc[demand["hotspot_id"].isin([self.scope.root_id]).to_numpy(bool)]
-        return CoverageResult(radius_km=self.radius_km, demand=demand.reset_index(drop=True),
-                              population_source=self.coverage.population_source,
-                              on=self.today)
+        """The coverage result cut to the towns of the user's tree (admin: all towns).
+
+        Kept with the coverage it is cut from (its gaps are sorted once).
+        """
+        coverage = self.coverage
+
+        def cut() -> CoverageResult:
+            demand = coverage.demand
+            if not self.scope.everything:
+                demand = demand.loc[
+                    demand["hotspot_id"].isin([self.scope.root_id]).to_numpy(bool)]
+            return CoverageResult(radius_km=self.radius_km,
+                                  demand=demand.reset_index(drop=True),
+                                  population_source=coverage.population_source, on=self.today)
+
+        base = getattr(coverage, "cache_key", None)
+        if base is None:
+            return cut()
+        key = ("territory", base, self.scope.everything, self.scope.root_id)
+        return cache_for(self.store).get_or_compute(key, cut)  # type: ignore[no-any-return]
 
     @cached_property
     def suggestion(self) -> SiteSuggestion:
@@ -201,14 +230,16 @@ class Dashboard:
             self.store, self.coverage, count=SITES, demand=demand,
             organisation_ids=self.scope.ids,
             devolve_max_km=float(self.context.settings.get("DEVOLVE_MAX_KM", DEFAULT_MAX_KM)),
-            territory=("tree", None if self.scope.everything else self.scope.root_id))
+            territory=("tree", None if self.scope.everything else self.scope.root_id),
+            wait=self.wait)
 
     @cached_property
     def trees(self) -> list[Any]:
         """Growth trees in scope (the lead's subtree, or all); once per data change."""
         def build() -> list[Any]:
-            trees = growth_trees(self.organisations,
-                                 meetings_frame(self.store, attendance=None))
+            with self.store.router.primary_reads():
+                meetings = meetings_frame(self.store, attendance=None)
+            trees = growth_trees(self.organisations, meetings)
             return [t for t in trees
                     if self.scope.everything or t.root_id == self.scope.root_id]
 
@@ -217,8 +248,7 @@ class Dashboard:
 
     def _key(self) -> tuple[Any, ...]:
         """What the dashboard's figures depend on: data, scope, radius and day."""
-        fingerprint = cache_for(self.store).fingerprint(self.store)
-        return (self.store.url, fingerprint, self.scope.everything,
+        return (self.store.url, self.fingerprint, self.scope.everything,
                 self.scope.root_id, self.radius_km, self.today)
 
     def headline(self) -> dict[str, Any]:
@@ -253,6 +283,8 @@ class Dashboard:
 
     def _sites(self) -> list[dict[str, Any]]:
         rows = []
+        if self.suggestion.computing:
+            self.computing.add("sites")
         for rank, s in enumerate(self.suggestion.sites, start=1):
             dev = s.devolve_from
             found = dev is not None and dev.organisation_id is not None
@@ -289,10 +321,21 @@ class Dashboard:
     def _links(self) -> list[dict[str, Any]]:
         versions = tuple(self.store.data_version(t) for t in (
             "associations", "opportunities", "mutual_interest_links"))
-        return cache_for(self.store).get_or_compute(  # type: ignore[no-any-return]
-            ("links", *self._key(), versions), self._links_now)
+        key = ("links", *self._key(), versions)
+        cache = cache_for(self.store)
+        if self.wait:
+            return cache.get_or_compute(key, self._links_now)  # type: ignore[no-any-return]
+        rows, ready = cache.get_or_start(key, self._links_now)
+        if ready:
+            return rows  # type: ignore[no-any-return]
+        self.computing.add("links")
+        return []
 
     def _links_now(self) -> list[dict[str, Any]]:
+        with self.store.router.primary_reads():
+            return self._links_read()
+
+    def _links_read(self) -> list[dict[str, Any]]:
         engine = recommender(self.context)
         rows = []
         for org in self.scope.organisations:
@@ -348,9 +391,28 @@ class Dashboard:
         """The growth map of the trees in scope (the trees are cached per data change)."""
         return build_growth_map([t.to_dict() for t in self.trees])
 
+    def map_document(self, kind: str, render: Callable[[Any], str], *,
+                     variant: Hashable = None) -> str:
+        """The ``coverage`` or ``growth`` map rendered by ``render``, once per data change.
+
+        ``render`` must make a document that does not depend on the request (the web face
+        renders with a nonce slot and fills in each response's nonce); ``variant`` is what
+        else it depends on (the tile setting). A coverage map drawn while the exact sites are
+        still being computed is kept apart from the final one.
+        """
+        if kind not in MAP_KINDS:
+            msg = f"kind must be one of {', '.join(map(repr, MAP_KINDS))}, got {kind!r}"
+            raise ValueError(msg)
+        build = self.coverage_map if kind == "coverage" else self.growth_map
+        pending = kind == "coverage" and self.suggestion.computing
+        key = ("hotspots-map-document", kind, *self._key(), pending, variant)
+        return cache_for(self.store).get_or_compute(  # type: ignore[no-any-return]
+            key, lambda: render(build()))
+
     def _serving_meetings(self) -> pd.DataFrame:
-        return serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
-                                volunteers_frame(self.store), on=self.today)
+        with self.store.router.primary_reads():
+            return serving_meetings(meetings_frame(self.store), organisations_frame(self.store),
+                                    volunteers_frame(self.store), on=self.today)
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:
@@ -362,6 +424,7 @@ def parse_dashboard(args: Mapping[str, Any]) -> float:
 __all__ = [
     "DEFAULT_RADIUS_KM",
     "EXPIRY_WARNING_DAYS",
+    "MAP_KINDS",
     "Dashboard",
     "Scope",
     "licence_status",

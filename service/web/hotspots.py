@@ -22,25 +22,32 @@ A lead's organisation is made the root of its own tree before coverage is comput
 lead's subtree even when the lead's organisation was itself devolved from another one.
 Territories are unchanged by that: a town belongs to the tree of its nearest organisation.
 
-Nothing is cached across requests: coverage of the demo takes some 20 ms; the maps most of
-the page's time.
+The page answers from cached or cheap parts (:mod:`service.usecases.dashboard`, ``wait=False``):
+the two maps are sandboxed frames of their own (``/hotspots/maps/coverage`` and
+``/hotspots/maps/growth``, rendered once per data change, scope and radius, served with each
+response's nonce), and on a cold cache the exact site solver and "links worth making" run in
+the background while the page shows greedy's sites and says what is still being worked out.
+The CSV downloads wait for the final answers.
 """
 
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING
 from typing import Any
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import render_template
 from flask import request
 from flask_login import current_user
 
 from service.context import get_context
 from service.usecases.dashboard import EXPIRY_WARNING_DAYS
+from service.usecases.dashboard import MAP_KINDS
 from service.usecases.dashboard import Dashboard
 from service.usecases.dashboard import parse_dashboard
 from service.usecases.dashboard import scope_for
@@ -48,7 +55,9 @@ from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
 from service.usecases.tables import TABLES
 from service.usecases.tables import Table
+from service.web.assets import NONCE_SLOT
 from service.web.assets import map_document
+from service.web.assets import with_nonce
 from service.web.auth import enforce_role
 
 if TYPE_CHECKING:
@@ -58,11 +67,11 @@ bp = Blueprint("hotspots", __name__)
 bp.before_request(lambda: enforce_role("hotspot_lead", "admin"))
 
 
-def _dashboard() -> Dashboard:
+def _dashboard(*, wait: bool = True) -> Dashboard:
     radius = parse_dashboard(request.args)
     ctx = get_context()
     return Dashboard(ctx.store, scope_for(ctx.store, current_user), radius_km=radius,
-                     area=ctx.service_area, today=dt.date.today(), context=ctx)
+                     area=ctx.service_area, today=dt.date.today(), context=ctx, wait=wait)
 
 
 @bp.after_request
@@ -75,7 +84,7 @@ def _no_store(response: Response) -> Response:
 @bp.get("/hotspots")
 def dashboard() -> ResponseReturnValue:
     """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
-    board = _dashboard()
+    board = _dashboard(wait=False)
     scope = board.scope
     context: dict[str, Any] = {
         "scope": scope, "radius_km": board.radius_km, "min_radius": MIN_RADIUS_KM,
@@ -89,12 +98,22 @@ def dashboard() -> ResponseReturnValue:
         volunteers = tables["volunteers"].rows
         context.update(
             tables=tables, headline=board.headline(), suggestion=board.suggestion,
-            coverage_map=map_document(board.coverage_map()),
-            growth_map=map_document(board.growth_map()),
+            computing=board.computing,
             counts={s: sum(1 for v in volunteers if v["status"] == s)
                     for s in ("valid", "expiring", "lapsed", "unknown")},
         )
     return render_template("hotspots/dashboard.html", **context)
+
+
+@bp.get("/hotspots/maps/<any(" + ", ".join(f'"{k}"' for k in MAP_KINDS) + "):kind>")
+def map_frame(kind: str) -> ResponseReturnValue:
+    """The dashboard's coverage or growth map, the document of a sandboxed frame."""
+    board = _dashboard(wait=False)
+    if not board.scope.organisations:
+        return Response("", mimetype="text/html")
+    document = board.map_document(kind, functools.partial(map_document, nonce=NONCE_SLOT),
+                                  variant=current_app.config.get("MAP_TILES"))
+    return Response(with_nonce(document), mimetype="text/html")
 
 
 @bp.get("/hotspots/<any(" + ", ".join(f'"{n}"' for n in TABLES) + "):table>.csv")
@@ -109,4 +128,4 @@ def table_csv(table: str) -> ResponseReturnValue:
     return response
 
 
-__all__ = ["bp", "dashboard", "table_csv"]
+__all__ = ["bp", "dashboard", "map_frame", "table_csv"]

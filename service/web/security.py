@@ -202,13 +202,19 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     return body, status, headers
 
 
-def content_security_policy(nonce: str, tiles: str | None) -> str:
+#: Endpoints whose documents this site's own pages frame (the dashboard's map frames): framed
+#: by this site only (``frame-ancestors 'self'``, ``X-Frame-Options: SAMEORIGIN``).
+FRAMED_ENDPOINTS = frozenset({"hotspots.map_frame"})
+
+
+def content_security_policy(nonce: str, tiles: str | None, *, framed: bool = False) -> str:
     """The Content-Security-Policy of every response.
 
     Scripts only from this site and with this response's nonce (no ``'unsafe-inline'``, no
     ``eval``); styles from this site and inline (folium's maps style elements inline);
-    images from this site, ``data:`` and the tile server; no plugins; no framing by anyone;
-    forms post only here. Map frames (``<iframe srcdoc>``) inherit this policy.
+    images from this site, ``data:`` and the tile server; no plugins; no framing by anyone
+    (``framed``: by this site only); forms post only here. Map frames (``<iframe srcdoc>``)
+    inherit this policy.
 
     Examples
     --------
@@ -228,7 +234,7 @@ def content_security_policy(nonce: str, tiles: str | None) -> str:
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
+        "frame-ancestors 'self'" if framed else "frame-ancestors 'none'",
     ))
 
 
@@ -255,10 +261,11 @@ def _check_counters() -> None:
 def _security_headers(response: Any) -> Any:
     """The one place where every response gets its security headers."""
     headers = response.headers
+    framed = request.endpoint in FRAMED_ENDPOINTS and response.status_code == 200  # noqa: PLR2004
     headers["Content-Security-Policy"] = content_security_policy(
-        csp_nonce(), tile_origin(current_app))
+        csp_nonce(), tile_origin(current_app), framed=framed)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers["X-Frame-Options"] = "DENY"
+    headers["X-Frame-Options"] = "SAMEORIGIN" if framed else "DENY"
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
@@ -425,4 +432,5 @@ def init_app(app: Flask) -> None:  # noqa: PLR0915 - one hook per concern, in or
     app.after_request(_security_headers)
 
 
-__all__ = ["API_MAX_BODY", "TOKEN_BLUEPRINTS", "content_security_policy", "init_app"]
+__all__ = ["API_MAX_BODY", "FRAMED_ENDPOINTS", "TOKEN_BLUEPRINTS", "content_security_policy",
+           "init_app"]
