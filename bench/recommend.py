@@ -204,8 +204,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10k and 100k only (< 1 minute)")
     parser.add_argument("--queries", type=int, default=None)
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated N to run instead (e.g. 1000000)")
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    if args.sizes:
+        sizes = [int(x) for x in args.sizes.split(",")]
     queries = make_queries(args.queries or (200 if args.quick else 300))
     try:
         pg = start_postgis(dbname="bench")
@@ -274,6 +278,10 @@ def main() -> None:
             pg_note = f"; PostGIS recommend+total p95 / bare p95 = {pg_rows[2][4] / bare[1]:.2f}"
             store.dispose()
         setup = time.perf_counter() - t0
+        for row in table:  # as they come: a long run stopped early still reports
+            if row[0] == n:
+                print(f"{n:>9}  {row[1]:<11} {row[2]:<27} {row[3]:>8.3f} {row[4]:>8.3f}",
+                      flush=True)
         print(f"N={n}: {statistics.median(hits):.0f} open listings within 15 km at the median "
               f"query (p95 {np.percentile(hits, 95):.0f}); the engine scored {scored:.0f} on "
               f"average; in-process recommend+total p95 / bare p95 = "
