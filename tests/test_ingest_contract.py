@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _files import write_csv
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -35,17 +36,6 @@ TRAFFORD = "uk-postcodes/trafford_postcodes.csv"
 DISTRICTS = "uk-postcodes/postcode_districts.csv"
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def snapshot(store: Store) -> dict[str, object]:
@@ -250,8 +240,8 @@ def test_a_file_of_bad_rows_keeps_a_bounded_report(
     assert report.rejected_count == 2 * n  # lat and lon, each row
     assert len(report.rejected) == KEPT
     assert report.reasons == {
-        "lat: lat '…' is not a number: give decimal degrees such as …": n,
-        "lon: lon '…' is not a number: give decimal degrees such as …": n}
+        "lat: Latitude “…” is not a number. Enter decimal degrees such as ….": n,
+        "lon: Longitude “…” is not a number. Enter decimal degrees such as ….": n}
     assert len(sink.getvalue().splitlines()) == 2 * n + 1
     assert len(json.dumps(report.to_dict())) < 400_000
     assert store.counts()["associations"] == 0

@@ -36,13 +36,13 @@ def loop(sqlite_store, tmp_path, smtp):
         s.add_all([org, assoc])
         s.flush()
         meeting = models.Meeting(name="Tuesday Evening Group", organisation_id=org.id,
-                                 weekdays=[1], start_time=dt.time(18, 30),
+                                 weekdays=[2], start_time=dt.time(18, 30),  # 0 = Sunday
                                  end_time=dt.time(20), lat=53.546, lon=-2.631, active=True,
                                  venue="Church hall", postcode="WN1 2BB")
         today = dt.date.today()
         need = models.Opportunity(association_id=assoc.id, title="Towpath tidy",
                                   interests=["waterways"], lat=53.545, lon=-2.63,
-                                  weekdays=[5], start_time=dt.time(10), end_time=dt.time(13),
+                                  weekdays=[6], start_time=dt.time(10), end_time=dt.time(13),
                                   capacity=1, starts_on=today + dt.timedelta(days=3),
                                   ends_on=today + dt.timedelta(days=60))
         s.add_all([meeting, need])
@@ -108,7 +108,12 @@ def test_calendar_files_are_valid_rfc5545(loop) -> None:
     assert str(start.tzinfo) in {"Europe/London", "GMT", "BST"} or "London" in str(start.tzinfo)
     assert cal.walk("VTIMEZONE"), "a TZID needs its VTIMEZONE"
     assert b"\r\n" in need.data  # RFC 5545 line endings
-    meeting = client.get(f"/meetings/{loop['meeting']}/calendar.ics")
+    assert event["RRULE"]["UNTIL"][0].date() >= dt.date.today() + dt.timedelta(days=59)
+    page = client.get(f"/opportunities/{loop['need']}").text
+    assert "Saturday" in page, "the page and the calendar file name the same day"
+    old = client.get(f"/meetings/{loop['meeting']}/calendar.ics")
+    assert old.status_code == 308
+    meeting = client.get(old.headers["Location"])
     cal = Calendar.from_ical(meeting.data)
     [event] = cal.walk("VEVENT")
     assert event["RRULE"]["BYDAY"] == ["TU"]
@@ -154,11 +159,11 @@ def test_interest_through_a_meeting_tells_only_the_organisation(loop) -> None:
 
 
 @pytest.mark.parametrize(("data", "named"), [
-    ({}, "choose how you would like to be reached"),
-    ({"method": "email", "email": "not-an-email"}, "type the email address"),
-    ({"method": "phone", "phone": "call me"}, "type the phone number"),
-    ({"method": "meeting"}, "choose the meeting"),
-    ({"method": "meeting", "meeting_id": "99999"}, "choose the meeting"),
+    ({}, "How should they reach you? Choose by email"),
+    ({"method": "email", "email": "not-an-email"}, "Your email is not an email address"),
+    ({"method": "phone", "phone": "call me"}, "Your phone number is not a number we can use"),
+    ({"method": "meeting"}, "Your meeting is not chosen. Choose the meeting"),
+    ({"method": "meeting", "meeting_id": "99999"}, "Your meeting is not chosen"),
 ])
 def test_bad_interest_forms_say_what_to_fix(loop, data, named) -> None:
     response = loop["app"].test_client().post(f"/opportunities/{loop['need']}/interest",

@@ -15,6 +15,7 @@ from geo.service_area import service_area_from_text
 from ingest.demand import district_demand
 from maps import build_coverage_map
 from maps import build_growth_map
+from maps import build_meetings_map
 from maps import build_opportunities_map
 from maps._common import text
 from matching.coverage import compute_coverage
@@ -281,6 +282,28 @@ def test_template_literal_characters_cannot_break_out(tmp_path):
     assert text(sneaky) in html
 
 
+JINJA = "Club {{ 7*7 }} {% for x in range(3) %}x{% endfor %} {# hidden #}"
+
+
+def test_template_syntax_in_user_text_is_shown_not_run(tmp_path):
+    """folium compiles its rendered output as a Jinja template again: user text must not run."""
+    meetings, result, _sites = _coverage_data()
+    meetings.loc[0, "name"] = JINJA
+    maps = {
+        "opportunities": build_opportunities_map((53.5, -2.6), [
+            {"title": JINJA, "lat": 53.5, "lon": -2.6, "association": JINJA}], radius_km=2),
+        "meetings": build_meetings_map([{"id": 1, "name": JINJA, "lat": 53.5, "lon": -2.6,
+                                         "attendance": "in_person"}]),
+        "coverage": build_coverage_map(meetings, radius_km=10.0, hexagons=hexagons(result.demand)),
+    }
+    for name, m in maps.items():
+        html = saved_html(m, tmp_path, f"{name}.html")
+        assert "Club 49" not in html, name
+        assert "xxx" not in html, name
+        assert "{{ 7*7 }}" in html, name
+        assert "{# hidden #}" in html, name
+
+
 def test_opportunities_map_refuses_a_bad_origin():
     with pytest.raises(ValueError, match="latitude must be between -90 and 90"):
         build_opportunities_map((153.5, -2.6), [], radius_km=5)
@@ -329,6 +352,26 @@ def test_growth_map_has_one_layer_per_year_with_the_tree_so_far(tmp_path):
     assert "Hotspot" in html
     assert EVIL not in html
     assert EVIL_IN_JSON in html
+
+
+def test_growth_map_generations_differ_by_shape_as_well_as_colour(tmp_path):
+    """WCAG 1.4.1: each generation has its own marker shape, and the legend shows it."""
+    from maps.growth import GENERATION_SHAPES
+
+    html = saved_html(build_growth_map(_trees()), tmp_path)
+    features = geojson_layers(html)[overlays(html)["Growth by the end of 2021"]]["features"]
+    shape_of = {f["properties"]["generation"]: f["properties"]["shape"]
+                for f in features if f["geometry"]["type"] == "Point"}
+    assert shape_of == {0: "square", 1: "circle", 2: "diamond"}
+    assert len(set(GENERATION_SHAPES)) == len(GENERATION_SHAPES)
+    # markers are drawn as shaped HTML icons, not colour-only canvas circles
+    assert "new iconRootAlias.DivIcon(iconOptions)" in html
+    assert '"className": "cg-mk cg-diamond"' in html
+    assert "L.CircleMarker(latlng" not in html
+    legend = re.search(r'<details class="cg-legend".*?</details>', html, re.S).group(0)
+    keys = re.findall(r'class="cg-key cg-mk cg-(\w+)"', legend)
+    assert keys == ["square", "circle", "diamond"]
+    assert "Devolved from (line)" in legend
 
 
 def test_growth_map_of_nothing_is_an_empty_map(tmp_path):

@@ -17,6 +17,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import make_response
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -34,19 +35,21 @@ from service.usecases import finder
 from service.usecases import interest as interest_cases
 from service.usecases import listings
 from service.usecases import params
+from service.usecases.calendar import need_event
 from service.usecases.calendar import to_ics
 from service.usecases.errors import KNOWN
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import describe
 from service.usecases.meeting_page import directions
 from service.usecases.meeting_page import meeting_event
-from service.usecases.need_calendar import to_ics as record_ics
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
 from service.web.assets import map_document
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
+
+    from service.usecases.calendar import Event
 
 bp = Blueprint("peer", __name__)
 
@@ -114,8 +117,28 @@ def _no_store(response: Any) -> Any:
 
 
 FILTER_FIELDS = ("days", "times", "fits_week", "commitment", "groups", "remote")
-ERROR_FIELDS = ("meeting", "postcode", "place", "text")
+SEARCH_LABELS = {"meeting": "My meeting", "meeting_id": "My meeting", "postcode": "Postcode",
+                 "place": "Town", "text": "In your own words", "radius_km": "How far",
+                 "days": "Days", "times": "Time of day", "commitment": "Commitment",
+                 "remote": "Remote or online", "fits_week": "Only ones that fit",
+                 "groups": "Suitable for a group", "lat": "Your location",
+                 "lon": "Your location", "page": "Page"}
+"""The search form's labels: its errors name the field as the form does."""
+ERROR_FIELDS = ("meeting", "postcode", "place", "text", "radius_km", "days", "times",
+                "commitment", "remote")
 """Fields whose errors the page shows at the field (others above the results)."""
+FINDER_LABELS = {"q": "Search meetings", "near": "Near a postcode or town",
+                 "postcode": "Near a postcode or town", "place": "Near a postcode or town",
+                 "view": "Show", "day": "Day", "time": "Time", "attendance": "How",
+                 "type": "Access", "region": "Region", "radius_km": "Distance",
+                 "lat": "Your location", "lon": "Your location", "page": "Page"}
+"""The meeting finder's labels (``near`` is one box for a postcode or a town)."""
+FINDER_FIELDS = {"q": "q", "near": "near", "postcode": "near", "place": "near",
+                 "view": "view", "day": "day", "time": "time", "attendance": "attendance",
+                 "type": "type", "region": "region"}
+"""Parameter -> the finder's field whose error sits beside it."""
+INTEREST_LABELS = {"method": "How should they reach you?", "email": "Your email",
+                   "phone": "Your phone number", "meeting_id": "Your meeting"}
 ACCESS_CHOICES = (("wheelchair", "Wheelchair access"), ("step_free", "Step-free"),
                   ("accessible_toilet", "Accessible toilet"), ("hearing_loop", "Hearing loop"),
                   ("seated_tasks", "Seated tasks"), ("quiet_space", "Quiet space"),
@@ -168,7 +191,7 @@ def search() -> ResponseReturnValue:
         try:
             picked, context["choices"] = finder.choose_meeting(ctx, form["meeting"])
         except KNOWN as exc:
-            info = describe(exc)
+            info = describe(exc, labels=SEARCH_LABELS)
             context["error"], context["error_param"], status = info.detail, "meeting", info.status
         else:
             form["meeting_id"] = str(picked) if picked is not None else ""
@@ -186,7 +209,7 @@ def search() -> ResponseReturnValue:
                 **form, "interests": ",".join(chosen), "ignore": ",".join(form["ignore"]),
                 "accessibility": ",".join(form["accessibility"])}))
         except KNOWN as exc:
-            info = describe(exc)
+            info = describe(exc, labels=SEARCH_LABELS)
             context["error"], status = info.detail, info.status
             # The message sits at its field when the page has one; else above the results.
             param = "meeting" if info.param == "meeting_id" else info.param
@@ -209,8 +232,8 @@ def search() -> ResponseReturnValue:
             context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
     elif wants:
         context["searched"] = True
-        context["error"], status = ("Say where from: choose your meeting, or type a postcode "
-                                    "or a town."), 400
+        context["error"], status = ("My meeting, Postcode or Town: say where from. Choose "
+                                    "your meeting, or type a postcode or a town."), 400
         context["error_param"] = "meeting"
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
@@ -228,7 +251,7 @@ def _opportunity_page(opportunity_id: int, *, status: int = 200, **extra: Any
         meetings=listings.active_meetings(get_store()),
         days=interest_cases.retention_days(get_context()),
         share_url=url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True),
-        has_calendar=record_ics(opp, kind="opportunity", url="-", host="-") is not None,
+        has_calendar=need_event(opp, today=clock().date(), url="-", host="-") is not None,
         form=extra.pop("form", {}), **extra)
     return _no_store(make_response(page, status))
 
@@ -246,8 +269,9 @@ def express_interest(opportunity_id: int) -> ResponseReturnValue:
     try:
         parsed = interest_cases.parse_interest(request.form)
     except KNOWN as exc:
-        return _opportunity_page(opportunity_id, status=describe(exc).status,
-                                 error=describe(exc).detail, form=request.form)
+        info = describe(exc, labels=INTEREST_LABELS)
+        return _opportunity_page(opportunity_id, status=info.status, error=info.detail,
+                                 error_param=info.param, form=request.form)
     sent = interest_cases.express_interest(
         ctx, opportunity_id, parsed, inbox_url=url_for("partner.interests", _external=True))
     page = render_template("peer/interest_sent.html", sent=sent,
@@ -255,10 +279,10 @@ def express_interest(opportunity_id: int) -> ResponseReturnValue:
     return _no_store(make_response(page, 200))
 
 
-def _ics(body: bytes | None, name: str) -> ResponseReturnValue:
-    if body is None:
-        abort(404, description="There is nothing to put in a calendar: no days or dates.")
-    response = make_response(body)
+def _ics(event: Event | None, name: str, *, nothing: str) -> ResponseReturnValue:
+    if event is None:
+        abort(404, description=nothing)
+    response = make_response(to_ics([event], stamp=clock()))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.ics"'
     return response
@@ -269,16 +293,15 @@ def opportunity_ics(opportunity_id: int) -> ResponseReturnValue:
     """The need's days as an iCalendar file (RFC 5545)."""
     opp, _assoc = listings.public_opportunity(get_store(), opportunity_id)
     url = url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True)
-    return _ics(record_ics(opp, kind="opportunity", url=url, host=request.host),
-                f"need-{opportunity_id}")
+    event = need_event(opp, today=clock().date(), url=url, host=request.host)
+    return _ics(event, f"need-{opportunity_id}",
+                nothing="There is nothing to put in a calendar: no days or dates.")
 
 
 @bp.get("/meetings/<int:meeting_id>/calendar.ics")
 def meeting_calendar(meeting_id: int) -> ResponseReturnValue:
-    """The meeting's days as one iCalendar file of the record (RFC 5545; the needs' builder)."""
-    m = listings.meeting(get_store(), meeting_id)
-    url = url_for("peer.meeting", meeting_id=meeting_id, _external=True)
-    return _ics(record_ics(m, kind="meeting", url=url, host=request.host), f"meeting-{meeting_id}")
+    """The meeting's calendar file lives at ``/meetings/<id>.ics``; this older address redirects."""
+    return redirect(url_for("peer.meeting_ics", meeting_id=meeting_id), code=308)
 
 
 @bp.get("/meetings")
@@ -288,15 +311,16 @@ def meetings() -> ResponseReturnValue:
     args = request.args
     context: dict[str, Any] = {"args": args, "weekdays": WEEKDAYS, "parts": PARTS_OF_DAY,
                                "views": finder.VIEWS, "feature_label": finder.feature_label,
-                               "error": None, "found": None,
+                               "error": None, "error_field": None, "found": None,
                                "assets": map_assets(), "has_demo": False}
     status = 200
     try:
         query = finder.parse_finder(args)
         context["found"] = found = finder.find(ctx, query, now=clock())
     except KNOWN as exc:
-        info = describe(exc)
+        info = describe(exc, labels=FINDER_LABELS)
         context["error"], status = info.detail, info.status
+        context["error_field"] = FINDER_FIELDS.get(info.param or "")
         context["regions"] = sorted({m["region"] for m in finder.meetings_of(ctx)
                                      if m.get("region")})
     else:
@@ -326,16 +350,12 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 def meeting_ics(meeting_id: int) -> ResponseReturnValue:
     """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
     m = listings.meeting(get_store(), meeting_id)
-    now = clock()
-    event = meeting_event(m, now=now, url=url_for("peer.meeting", meeting_id=meeting_id,
-                                                   _external=True))
+    event = meeting_event(m, now=clock(), host=request.host,
+                          url=url_for("peer.meeting", meeting_id=meeting_id, _external=True))
     if event is None:
         msg = f"meeting {meeting_id} has no day or start time yet, so it cannot go in a calendar"
         raise BadParameterError(msg, param="meeting_id", value=meeting_id)
-    response = make_response(to_ics([event], stamp=now))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting_id}.ics"'
-    return response
+    return _ics(event, f"meeting-{meeting_id}", nothing="")
 
 
 @bp.get("/organisations")
