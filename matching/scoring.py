@@ -314,10 +314,11 @@ def score_rows(
     linked = (np.isin(catalogue.association_id[rows], peer.linked) if peer.linked.size
               else np.zeros(len(rows), dtype=bool))
     if peer.skill_cols.size:
-        per_text = peer.memo.get("skills")
-        if per_text is None:
-            per_text = peer.memo["skills"] = np.asarray(
-                catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1), dtype=np.float64).ravel()
+        memo = peer.memo.get("skills")
+        per_text: NDArray[np.float64] = (np.asarray(
+            catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1), dtype=np.float64).ravel()
+            if memo is None else memo)
+        peer.memo["skills"] = per_text
         skill_match = per_text[catalogue.skill_codes[rows]] > 0
     else:
         skill_match = np.zeros(len(rows), dtype=bool)

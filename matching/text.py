@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 _WORD = re.compile(r"[a-z0-9]+")
+_MODELS: weakref.WeakSet[TextModel] = weakref.WeakSet()
 _VECTOR_CACHE = 4096
 """Query texts whose vectors a model remembers (cleared when full: a plain bound)."""
 _MIN_STEM = 3
@@ -194,6 +196,14 @@ def _understand(text: str) -> tuple[Understood, ...]:
     return tuple(found)
 
 
+def clear_text_caches() -> None:
+    """Forget every remembered understanding of a text (for cold benchmarks and tests)."""
+    _understand.cache_clear()
+    stem.cache_clear()
+    for model in list(_MODELS):
+        model.clear_caches()
+
+
 def spot_interests(text: str) -> list[str]:
     """Interest slugs named in free text by a label or synonym, longest phrase first.
 
@@ -236,6 +246,7 @@ class TextModel:
     def __init__(self, texts: Sequence[str]) -> None:
         self._vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
         self._maxima: dict[bytes, float] = {}
+        _MODELS.add(self)
         codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
         self.codes: NDArray[np.int64] = np.asarray(codes, dtype=np.int64)
         self.n_rows = len(self.codes)
@@ -263,6 +274,11 @@ class TextModel:
         self.column_max = np.asarray(self.matrix.max(axis=0).todense()).ravel()
         self.columns = sparse.csc_matrix(self.matrix)
         self.columns.sort_indices()
+
+    def clear_caches(self) -> None:
+        """Forget the remembered query vectors and best cosines."""
+        self._vectors.clear()
+        self._maxima.clear()
 
     @property
     def n_distinct(self) -> int:
@@ -400,5 +416,6 @@ def binary_rows(texts: Iterable[str], vocabulary: dict[str, int]) -> tuple[
     return np.asarray(codes, dtype=np.int64), sparse.csc_matrix(matrix)
 
 
-__all__ = ["STOP_WORDS", "TextModel", "Understood", "analyse", "binary_rows", "fold",
+__all__ = ["STOP_WORDS", "TextModel", "Understood", "analyse", "binary_rows",
+           "clear_text_caches", "fold",
            "spot_interests", "stem", "understand", "words"]
