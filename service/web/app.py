@@ -26,6 +26,7 @@ from service.web import auth
 from service.web import hotspots
 from service.web import logs
 from service.web import map_pages
+from service.web import onboarding
 from service.web import pages
 from service.web import partner
 from service.web import peer
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 BLUEPRINTS = (pages, api_listings, api_recommend, api_coverage, api_partner, openapi,
-              map_pages, auth, partner, admin, peer, hotspots)
+              map_pages, auth, onboarding, partner, admin, peer, hotspots)
 
 
 class DatabaseId(IntegerConverter):
