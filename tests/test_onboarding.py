@@ -178,7 +178,7 @@ def test_registering_an_address_with_an_account_answers_the_same(site) -> None:
     ({"category": "wizards"}, "category &#39;wizards&#39; is not known"),
     ({"password": "aaaaaaaaaa", "password_again": "aaaaaaaaaa"}, "common passwords"),
     ({"password_again": "something else"}, "the two passwords differ"),
-    ({"contact_email": "nope"}, "contact_email &#39;nope&#39; is not an email address"),
+    ({"contact_email": "nope"}, "Contact email “nope” is not an email address"),
     ({"website": "javascript:alert(1)"}, "is not a web address"),
     ({"name": "<script>alert(1)</script>", "website": "x"}, "&lt;script&gt;"),
     ({"email": "not-an-address"}, "email is not an email address"),
@@ -313,7 +313,7 @@ def test_admins_add_an_association_and_see_duplicates(site) -> None:
     assert admin.get("/admin/associations/new").status_code == 200
     bad = admin.post("/admin/associations/new", data={"name": "", "category": ""})
     assert bad.status_code == 400
-    assert "name is missing" in bad.text
+    assert "Name is missing" in bad.text
     added = admin.post("/admin/associations/new", data={
         "name": "Wigan Canal Friends Group", "category": "waterway_trust", "location": "",
         "lat": "53.55", "lon": "-2.64", "status": "approved", "charity_number": "sc 012345"})
