@@ -68,6 +68,9 @@ class SitePanel(MacroElement):
 class WhatIf(MacroElement):
     """Click anywhere: the people a new group there would add, from ``url?lat=&lon=``.
 
+    Any click inside the map counts, on a marker too (the marker also opens its popup);
+    clicks on the map's controls and popups, and the click that ends a drag, do not.
+
     The answer (``{"added_population", "places": [{"name", "population"}]}``) is shown in a
     box; names are inserted as text nodes, never as HTML.
     """
@@ -94,8 +97,23 @@ class WhatIf(MacroElement):
             body.appendChild(el);
             if (bold) { body.appendChild(document.createElement("br")); }
           }
-          map.on("click", function (e) {
-            var lat = e.latlng.lat.toFixed(5), lon = e.latlng.lng.toFixed(5);
+          var container = map.getContainer();
+          function onControl(el) {  // Leaflet's controls and popups keep their clicks
+            for (; el && el !== container; el = el.parentNode) {
+              if (el._leaflet_disable_click) { return true; }
+            }
+            return false;
+          }
+          // A DOM listener on the map's box, not map.on("click"): Leaflet's markers do not
+          // pass clicks on to the map (bubblingMouseEvents: false), so a click that lands on
+          // a meeting, a town or a site marker never reached a map "click" handler, and in a
+          // city, where markers cover the land, a real click mostly did nothing.
+          container.addEventListener("click", function (ev) {
+            if (onControl(ev.target) || (map.dragging && map.dragging.moved())) { return; }
+            ask(map.mouseEventToLatLng(ev));
+          });
+          function ask(latlng) {
+            var lat = latlng.lat.toFixed(5), lon = latlng.lng.toFixed(5);
             if (marker) { map.removeLayer(marker); }
             marker = L.circle([lat, lon], {radius: {{ this.radius_m }}, color: "#6a3d9a",
                                           weight: 2, fill: false}).addTo(map);
@@ -113,7 +131,8 @@ class WhatIf(MacroElement):
                 });
               })
               .catch(function () { body.textContent = "Could not ask the server."; });
-          });
+          }
+          map.on("cg-whatif", function (e) { ask(e.latlng); });  // for scripts and tests
         })();
         {% endmacro %}
     """)

@@ -61,10 +61,14 @@ def main(argv: list[str] | None = None) -> int:
                 page.wait_for_timeout(800)
                 first = args.out / "map-coverage.png"
                 page.screenshot(path=str(first))
-                page.evaluate("""([lat, lon]) => {
+                # a real click of the mouse where the point is drawn (markers included)
+                x, y = page.evaluate("""([lat, lon]) => {
                     const id = document.querySelector('.folium-map').id;
-                    window[id].fire('click', {latlng: L.latLng(lat, lon)});
+                    const p = window[id].latLngToContainerPoint([lat, lon]);
+                    const box = document.querySelector('.folium-map').getBoundingClientRect();
+                    return [box.left + p.x, box.top + p.y];
                 }""", list(WHAT_IF_LATLON))
+                page.mouse.click(x, y)
                 page.wait_for_function(
                     "() => document.querySelector('.cg-whatif-body').textContent"
                     ".includes('people at')", timeout=60_000)

@@ -147,3 +147,60 @@ def test_clustered_meetings_render_without_errors(browser, tmp_path):
     page.close()
     _check(result)
     assert result["clusters"] > 0
+
+
+# -- the what-if of the coverage page, clicked with the real mouse ---------------------------
+
+pages = load_script("page_screenshots")
+MANCHESTER_LATLON = (53.4808, -2.2426)
+
+
+@pytest.fixture(scope="module")
+def served(browser, tmp_path_factory):
+    """The demo site served on a loopback port (the what-if answers from its API)."""
+    folder = tmp_path_factory.mktemp("browser-what-if")
+    with pages.serve(pages.make_app(pages.build_demo_store(folder), folder)) as base:
+        yield base
+
+
+def _what_if_text(page) -> str:
+    return page.evaluate("() => document.querySelector('.cg-whatif-body').textContent")
+
+
+def test_a_real_click_on_the_coverage_map_asks_the_what_if(served, open_page, watch):
+    """Issue 14: a real mouse click did nothing where markers are (most of a city).
+
+    Leaflet markers do not pass clicks on to the map (``bubblingMouseEvents: false``), and
+    the what-if listened to the map's "click" only: a click on Manchester landed on a meeting
+    marker and never reached it. Programmatic ``map.fire('click')`` hid that.
+    """
+    page = open_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/coverage/what-if" in r.url else None)
+    page.goto(f"{served}/maps/coverage?radius_km=10&count=5", wait_until="networkidle",
+              timeout=120_000)
+    page.wait_for_selector(".cg-sites li", timeout=60_000)
+    x, y = page.evaluate("""([lat, lon]) => {
+        const el = document.querySelector('.folium-map');
+        const p = window[el.id].latLngToContainerPoint([lat, lon]);
+        const box = el.getBoundingClientRect();
+        return [box.left + p.x, box.top + p.y];
+    }""", list(MANCHESTER_LATLON))
+    # the click lands on a marker (the case that failed), not on the bare map
+    hit = page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)"
+                        ".closest('.leaflet-marker-icon')", [x, y])
+    assert hit
+    page.mouse.click(x, y)
+    page.wait_for_function("() => document.querySelector('.cg-whatif-body').textContent"
+                           ".includes('people at')", timeout=30_000)
+    assert "Manchester" in _what_if_text(page)
+    assert len(asked) == 1  # one question per click, not one from Leaflet and one from the DOM
+    # a drag pans the map and asks nothing; a click on a control asks nothing
+    page.mouse.move(x + 200, y + 100)
+    page.mouse.down()
+    page.mouse.move(x + 260, y + 160, steps=5)
+    page.mouse.up()
+    page.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(500)
+    assert len(asked) == 1, asked
+    assert watch.problems() == [], watch.problems()
