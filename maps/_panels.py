@@ -26,6 +26,7 @@ _PANEL_CSS = """
   .cg-panel ol { margin: 0; padding-left: 18px; }
   .cg-panel li { margin-bottom: 4px; }
   .cg-panel .cg-dim { color: #555; }
+  .cg-panel:focus { outline: 3px solid #f0a500; outline-offset: 2px; }
 """
 
 
@@ -45,13 +46,15 @@ def _site_item(site: Mapping[str, Any]) -> str:
 class SitePanel(MacroElement):
     """A fixed box listing each suggested site: the places it reaches and who devolves it.
 
-    Every piece of text is escaped here.
+    Every piece of text is escaped here. The box scrolls, so it is a named region that takes
+    the keyboard focus (arrow keys scroll it).
     """
 
     _template = Template("""
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro html(this, kwargs) %}
-        <div class="cg-panel cg-sites" id="{{ this.get_name() }}" style="top: 12px; left: 56px;">
+        <div class="cg-panel cg-sites" id="{{ this.get_name() }}" style="top: 12px; left: 56px;"
+             role="region" aria-label="{{ this.title }}" tabindex="0">
           <h4>{{ this.title }}</h4><ol>{{ this.body }}</ol>
         </div>
         {% endmacro %}

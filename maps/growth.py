@@ -19,6 +19,7 @@ import folium
 from branca.element import MacroElement
 from branca.element import Template
 
+from maps._assets import titled
 from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
@@ -67,8 +68,8 @@ class YearSlider(MacroElement):
           var control = L.control({position: "topleft"});
           control.onAdd = function () {
             var div = L.DomUtil.create("div", "cg-year-slider leaflet-bar");
-            div.innerHTML = '<label>Growth by the end of <b></b></label><br>' +
-              '<input type="range" min="0" step="1">';
+            div.innerHTML = '<label>Growth by the end of <b></b><br>' +
+              '<input type="range" min="0" step="1"></label>';
             L.DomEvent.disableClickPropagation(div);
             var input = div.querySelector("input");
             var out = div.querySelector("b");
@@ -189,7 +190,7 @@ def build_growth_map(
     >>> "Growth by the end of 2021" in html, "cg-year-slider" in html
     (True, True)
     """
-    m = base_map(m)
+    m = titled(base_map(m), "Growth map: how the groups spread, year by year")
     founded = [_founded(mb.get("founded_on")) for t in trees for mb in t.get("members", [])]
     known = [d.year for d in founded if d is not None]
     if years is None:
