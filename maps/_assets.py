@@ -56,6 +56,13 @@ _INLINE = "cg-inline:"
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1"'
 
 
+#: The landmark around the map: as big as the page, the map fills it (folium's 100 %).
+MAIN = '<main style="position: relative; width: 100%; height: 100%">'
+#: The document's heading: its title, for screen readers only.
+HEADING = ('<h1 style="position: absolute; width: 1px; height: 1px; overflow: hidden; '
+           'clip: rect(0 0 0 0); white-space: nowrap; margin: 0">{title}</h1>')
+
+
 def titled(m: folium.Map, title: str) -> folium.Map:
     """Give the document of ``m`` a title (kept when one was set before); return ``m``.
 
@@ -188,7 +195,8 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
     """The map as one HTML document that loads only Leaflet (and markercluster if used).
 
     The document says its language (``en-GB``), has a title (the figure's, which the
-    builders set, else "Map") and lets readers zoom the page: folium's viewport tag forbids
+    builders set, else "Map"), repeated as a heading for screen readers, keeps its content
+    in a ``<main>`` landmark and lets readers zoom the page: folium's viewport tag forbids
     it (``user-scalable=no``, against WCAG 1.4.4), ours does not.
 
     Parameters
@@ -237,6 +245,10 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
     html = str(root.render())
     html = html.replace("<html>", '<html lang="en-GB">', 1)
     html = re.sub(r'<meta name="viewport" content="[^"]*"', VIEWPORT, html, count=1)
+    # Everything in a main landmark under a heading only screen readers see (axe: region,
+    # landmark-one-main, page-has-heading-one), whether a frame or a page of its own.
+    html = html.replace("<body>", f"<body>\n{MAIN}\n{HEADING.format(title=root.title)}", 1)
+    html = html.replace("</body>", "</main>\n</body>", 1)
     if assets is None:
         html = _inline(html)
     if nonce is not None:

@@ -13,11 +13,15 @@ its own run. Rules about frames themselves (``frame-title``) run in the page tha
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
-#: WCAG 2.0, 2.1 and 2.2 at levels A and AA: every rule axe tags with one of these.
-TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
+#: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (landmarks, heading
+#: order, one main, ...): every rule axe tags with one of these.
+#: ``COMMONGROUND_AXE_TAGS=wcag2a,wcag2aa`` runs another set (axe's tag names).
+DEFAULT_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+TAGS = tuple(filter(None, os.environ.get("COMMONGROUND_AXE_TAGS", "").split(","))) or DEFAULT_TAGS
 
 
 def axe_path() -> Path | None:

@@ -1,4 +1,7 @@
-"""axe-core on every page the app serves, at 1280 and 375 px: zero WCAG 2.2 AA violations.
+"""Accessibility in Chromium: axe-core on every page at 1280 and 375 px; keyboard journeys.
+
+axe must find zero violations of WCAG 2.0-2.2 A and AA and of its best practices
+(:data:`_axe.TAGS`) on every page the app serves.
 
 The demo site is served for real (``scripts/page_screenshots.py``: CSRF on, strict CSP with
 nonces) and driven in Debian's Chromium. :data:`PAGES` names every page: public pages, the
@@ -14,6 +17,10 @@ suite, so a new page cannot be left out of the sweep.
 A failure names the page and the width, and lists each violation's rule id, impact, frame and
 CSS selector, e.g. ``color-contrast [serious] page: .meta  (Elements must meet minimum
 color contrast ratio thresholds; ...)``.
+
+The keyboard journeys (Tab, Shift+Tab, Space, Enter and typing; no mouse) check that each
+stop shows its focus: a peer's search to a result, the finder's map from its list, and the
+demo partner adding a need and fixing a wrong field that the returned form puts the focus on.
 """
 
 from __future__ import annotations
@@ -260,8 +267,160 @@ def test_no_axe_violations(site, tabs, axe_script, width: str, spec: Page) -> No
     assert response.status == spec.status, (spec.name, response.status, page.url)
     if spec.role is not None:
         assert "/login" not in page.url, f"{spec.name}: sent to sign in ({page.url})"
-    assert all(pages.wait_for_maps(page)), f"{spec.name}: a map did not render"
+    if page.query_selector("iframe"):
+        assert all(pages.wait_for_maps(page)), f"{spec.name}: a map did not render"
+    elif page.query_selector(".folium-map"):  # a full-page map: wait until Leaflet drew it
+        page.wait_for_selector(".folium-map .leaflet-pane")
     violations = run_axe(page, axe_script)
     assert not violations, (
         f"{spec.name} at {width} px ({page.url}): {len(violations)} axe rules broken "
         f"(tags {', '.join(TAGS)}):\n{describe(violations)}")
+
+
+# -- keyboard only ------------------------------------------------------------------------------
+
+
+def tab_to(page: Any, selector: str, *, limit: int = 80, back: bool = False) -> int:
+    """Press Tab (Shift+Tab with ``back``) until the focus is on ``selector``; the presses.
+
+    Every element the focus lands on on the way must show it (WCAG 2.4.7): an outline or a
+    box shadow that is not ``none``.
+    """
+    for n in range(1, limit + 1):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        # Chromium's date and time inputs: the first stop in one is a part of it for which
+        # the input does not match :focus (nor show its ring); the next stop, a part that
+        # does. The ring is checked where :focus holds.
+        state = page.evaluate("""(sel) => {
+            const el = document.activeElement;
+            if (!el || el === document.body) { return {here: false, shown: true, what: 'body'}; }
+            const css = getComputedStyle(el);
+            const ring = (css.outlineStyle !== 'none' && parseFloat(css.outlineWidth) > 0)
+                         || css.boxShadow !== 'none';
+            return {here: el.matches(sel), shown: ring || !el.matches(':focus'),
+                    what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                          + (el.name ? '[name=' + el.name + ']' : '')};
+        }""", selector)
+        assert state["shown"], f"the focus on {state['what']} is not visible (no outline)"
+        if state["here"]:
+            return n
+    pytest.fail(f"{selector} is not reached with {'Shift+' if back else ''}Tab in {limit} "
+                f"presses on {page.url}")
+
+
+def focused(page: Any) -> dict[str, Any]:
+    return page.evaluate("""() => { const el = document.activeElement;
+        return {id: el.id, name: el.getAttribute('name'), tag: el.tagName.toLowerCase(),
+                invalid: el.getAttribute('aria-invalid'),
+                described: el.getAttribute('aria-describedby'),
+                description: (document.getElementById(el.getAttribute('aria-describedby') || '')
+                              || {}).textContent || ''}; }""")
+
+
+def clean(watch, *, expected: str = "\0") -> None:
+    """No page error, console error, CSP violation or outside request (but ``expected``)."""
+    problems = [p for p in watch.problems() if expected not in p]
+    assert problems == [], problems
+
+
+def test_a_peer_searches_and_opens_a_result_with_the_keyboard_alone(site, open_page,
+                                                                     watch) -> None:
+    base, _app = site
+    page = open_page()
+    page.goto(base + "/")
+    assert tab_to(page, "a.skip") == 1  # the first stop skips the header
+    page.keyboard.press("Enter")
+    tab_to(page, "#place")
+    page.keyboard.type("Wigan")
+    for interest in ("gardening", "outdoors"):
+        tab_to(page, f"input[name=interests][value={interest}]")
+        page.keyboard.press("Space")
+    assert sorted(page.eval_on_selector_all("input[name=interests]:checked",
+                                            "els => els.map(e => e.value)")) == [
+        "gardening", "outdoors"]
+    tab_to(page, "#search-form button[type=submit]")
+    with page.expect_navigation() as searched:
+        page.keyboard.press("Enter")
+    assert searched.value.status == 200
+    assert "place=Wigan" in page.url
+    assert "interests=outdoors" in page.url
+    first = page.locator("ol.result-list li.result h3 a").first
+    title = first.text_content().strip()
+    presses = tab_to(page, "ol.result-list li.result:first-child h3 a")
+    assert presses <= 12, f"{presses} presses from the top of the results page to the first result"
+    with page.expect_navigation() as opened:
+        page.keyboard.press("Enter")
+    assert opened.value.status == 200
+    assert page.text_content("h1").strip() == title
+    clean(watch)
+
+
+def test_the_finder_map_is_reached_from_the_list_with_the_keyboard(site, open_page,
+                                                                    watch) -> None:
+    """Pins are not tab stops (WCAG 2.5.8, see finder.js): "Show n on the map" is the way."""
+    base, _app = site
+    page = open_page()
+    page.goto(base + "/meetings?q=Wigan")
+    page.wait_for_selector("#finder-map .pin")
+    assert page.eval_on_selector_all(
+        "#finder-map .pin", "pins => pins.filter(p => p.tabIndex >= 0).length") == 0
+    button = "#finder-list li.result[data-lat] [data-show]"
+    n = page.get_attribute(button, "data-show")
+    tab_to(page, button)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#finder-list li.selected[data-n='{n}']")
+    assert page.eval_on_selector_all("#finder-map .pin.selected", "pins => pins.length") == 1
+    # and back to the meeting's own page from the list
+    tab_to(page, f"#finder-list li[data-n='{n}'] h3 a", back=True)
+    with page.expect_navigation() as opened:
+        page.keyboard.press("Enter")
+    assert opened.value.status == 200
+    clean(watch)
+
+
+def test_a_partner_adds_a_need_and_fixes_a_wrong_field_with_the_keyboard_alone(
+        site, open_page, watch) -> None:
+    base, _app = site
+    partner = _accounts()["association"]
+    title = "Keyboard-only towpath litter pick"
+    page = open_page()
+    page.goto(base + "/login")
+    tab_to(page, "#email")
+    page.keyboard.type(partner["email"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(partner["password"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/partner/"), page.url
+    tab_to(page, "a[href$='/partner/opportunities/new']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tab_to(page, "#title")
+    page.keyboard.type(title)
+    tab_to(page, "#description")
+    page.keyboard.type("Two hours picking litter along the canal, gloves provided.")
+    tab_to(page, "input[name=interests][value=outdoors]")
+    page.keyboard.press("Space")
+    tab_to(page, "#postcode")
+    page.keyboard.type("NOT A PC")  # a wrong field; typing there chooses "At a postcode"
+    with page.expect_navigation() as sent:
+        page.keyboard.press("Enter")
+    assert sent.value.status == 400
+    # The focus is on the wrong field, which says so and is described by its message.
+    field = focused(page)
+    assert field["id"] == "postcode", field
+    assert field["invalid"] == "true", field
+    assert "postcode" in field["description"].lower(), field
+    page.keyboard.press("Control+A")
+    page.keyboard.type("LS1 4AP")
+    with page.expect_navigation() as fixed:
+        page.keyboard.press("Enter")
+    assert fixed.value.status == 200, page.url
+    assert page.locator("[aria-invalid=true]").count() == 0
+    tab_to(page, "a[href$='/partner/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    listed = page.eval_on_selector_all("table a[href*='/edit']",
+                                       "links => links.map(a => a.textContent.trim())")
+    assert title in listed
+    clean(watch, expected="status of 400 (BAD REQUEST)")  # the form sent back to be fixed
