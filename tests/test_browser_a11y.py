@@ -270,7 +270,8 @@ def test_no_axe_violations(site, tabs, axe_script, width: str, spec: Page) -> No
     if page.query_selector("iframe"):
         assert all(pages.wait_for_maps(page)), f"{spec.name}: a map did not render"
     elif page.query_selector(".folium-map"):  # a full-page map: wait until Leaflet drew it
-        page.wait_for_selector(".folium-map .leaflet-pane")
+        page.wait_for_function("""() => { const el = document.querySelector('.folium-map');
+            return !!(el && window.L && window[el.id] && el.querySelector('.leaflet-pane')); }""")
     violations = run_axe(page, axe_script)
     assert not violations, (
         f"{spec.name} at {width} px ({page.url}): {len(violations)} axe rules broken "
