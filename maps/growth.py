@@ -220,8 +220,9 @@ def build_growth_map(
         layer = folium.GeoJson(
             year_features(trees, year), name=f"Growth by the end of {year}",
             show=year == years[-1], style_function=_style,
-            # a shaped HTML marker per point; _style gives each its generation's icon
-            marker=folium.Marker(icon=folium.DivIcon(class_name="cg-mk")),
+            # a shaped HTML marker per point; _style gives each its generation's icon (a
+            # pointer target, not a tab stop: see maps._layers.Point)
+            marker=folium.Marker(icon=folium.DivIcon(class_name="cg-mk"), keyboard=False),
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
             popup=folium.GeoJsonPopup(fields=["label"], labels=False),
         )

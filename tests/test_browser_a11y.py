@@ -57,6 +57,7 @@ NOT_PAGES = {
     "peer.meeting_ics": "calendar file (text/calendar)",
     "peer.meeting_calendar": "calendar file (text/calendar)",
     "peer.opportunity_ics": "calendar file (text/calendar)",
+    "onboarding.register_elsewhere": "301 redirects (/join, /signup, ...) to /partner/register",
 }
 #: Every route under ``/api/`` except ``/api/docs`` answers JSON (or GeoJSON).
 JSON_PREFIX = "/api/"
@@ -139,6 +140,14 @@ PAGES = (
     Page("sign-in-wrong-password", "auth.login", None,
          submit("/login", {"#email": "nobody@example.org", "#password": "not-the-password"},
                 "form.stack button[type=submit]"), status=401),
+    Page("register", "onboarding.register", None, "/partner/register"),
+    Page("register-errors", "onboarding.register", None,
+         submit("/partner/register", {}, "form.stack button[type=submit]"), status=400),
+    Page("forgot-password", "onboarding.forgot_password", None, "/forgot-password"),
+    Page("reset-password-bad-link", "onboarding.reset_password", None,
+         "/reset-password?token=not-a-token", status=400),
+    Page("verify-email-bad-link", "onboarding.verify_email", None,
+         "/verify-email?token=not-a-token", status=400),
     Page("error-404", None, None, "/no-such-page", status=404),
     Page("error-400", None, None, "/meetings?day=someday", status=400),
     # -- the demo partner (an association) -------------------------------------------------
@@ -152,6 +161,8 @@ PAGES = (
          follow("/partner/", "table a[href*='/edit']")),
     Page("partner-inbox", "partner.interests", "association", "/partner/interests"),
     Page("partner-token", "partner.token", "association", "/partner/token"),
+    Page("partner-profile", "partner.profile", "association", "/partner/profile"),
+    Page("partner-status", "partner.status", "association", "/partner/status"),
     Page("sign-out", "auth.logout", "association", "/logout"),
     # -- a hotspot lead ---------------------------------------------------------------------
     Page("hotspots", "hotspots.dashboard", "hotspot_lead", "/hotspots"),
@@ -159,6 +170,9 @@ PAGES = (
     # -- an admin -------------------------------------------------------------------------
     Page("admin", "admin.index", "admin", "/admin/"),
     Page("admin-associations", "admin.associations", "admin", "/admin/associations"),
+    Page("admin-association", "admin.association", "admin",
+         follow("/admin/associations", "table a[aria-label^='Review']")),
+    Page("admin-new-association", "admin.new_association", "admin", "/admin/associations/new"),
     Page("admin-organisations", "admin.organisations", "admin", "/admin/organisations"),
     Page("admin-users", "admin.users", "admin", "/admin/users"),
     Page("admin-new-user", "admin.new_user", "admin", "/admin/users/new"),
@@ -248,7 +262,7 @@ def test_every_html_route_is_swept(site) -> None:
         and not (rule.rule.startswith(JSON_PREFIX) and rule.endpoint != "openapi.docs"))
     assert not missing, (
         "these GET routes are not in the accessibility sweep: add each to PAGES in "
-        "tests/test_browser_axe.py (or, if it serves no HTML, to NOT_PAGES with the reason):\n  "
+        "tests/test_browser_a11y.py (or, if it serves no HTML, to NOT_PAGES with the reason):\n  "
         + "\n  ".join(missing))
 
 
