@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import importlib
 import re
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,30 @@ TILES: dict[str, tuple[str, str]] = {
     ),
 }
 _INLINE = "cg-inline:"
+#: The maps' viewport tag: readers may zoom (folium's default forbids it).
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1"'
+
+
+#: The landmark around the map: as big as the page, the map fills it (folium's 100 %).
+MAIN = '<main style="position: relative; width: 100%; height: 100%">'
+#: The document's heading: its title, for screen readers only.
+HEADING = ('<h1 style="position: absolute; width: 1px; height: 1px; overflow: hidden; '
+           'clip: rect(0 0 0 0); white-space: nowrap; margin: 0">{title}</h1>')
+
+
+def titled(m: folium.Map, title: str) -> folium.Map:
+    """Give the document of ``m`` a title (kept when one was set before); return ``m``.
+
+    Examples
+    --------
+    >>> import folium
+    >>> titled(titled(folium.Map(tiles=None), "Coverage map"), "other").get_root().title
+    'Coverage map'
+    """
+    root = m.get_root()
+    if not getattr(root, "title", None):
+        root.title = escape(title)
+    return m
 
 
 def vendor_file(path: str) -> Path | None:
@@ -169,6 +194,11 @@ def _inline(html: str) -> str:
 def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = None) -> str:
     """The map as one HTML document that loads only Leaflet (and markercluster if used).
 
+    The document says its language (``en-GB``), has a title (the figure's, which the
+    builders set, else "Map"), repeated as a heading for screen readers, keeps its content
+    in a ``<main>`` landmark and lets readers zoom the page: folium's viewport tag forbids
+    it (``user-scalable=no``, against WCAG 1.4.4), ours does not.
+
     Parameters
     ----------
     m
@@ -192,6 +222,8 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
     True
     >>> any(cdn in html for cdn in ("jsdelivr", "cloudflare", "jquery", "bootstrap"))
     False
+    >>> '<html lang="en-GB">' in html, "<title>Map</title>" in html, "user-scalable" in html
+    (True, True, False)
     """
     for element in _elements(m):
         if isinstance(element, JSCSSMixin):
@@ -201,6 +233,8 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
                                    for name, _url in type(element).default_css
                                    if name in LIBRARIES]
     root = m.get_root()
+    if not getattr(root, "title", None):
+        root.title = "Map"
     # folium links what it renders into the figure's header; a map rendered before keeps
     # the old links there, so they are cleared first.
     header = getattr(root, "header", None)
@@ -209,6 +243,12 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
                     if type(v).__name__ in ("JavascriptLink", "CssLink")]:
             del header._children[key]
     html = str(root.render())
+    html = html.replace("<html>", '<html lang="en-GB">', 1)
+    html = re.sub(r'<meta name="viewport" content="[^"]*"', VIEWPORT, html, count=1)
+    # Everything in a main landmark under a heading only screen readers see (axe: region,
+    # landmark-one-main, page-has-heading-one), whether a frame or a page of its own.
+    html = html.replace("<body>", f"<body>\n{MAIN}\n{HEADING.format(title=root.title)}", 1)
+    html = html.replace("</body>", "</main>\n</body>", 1)
     if assets is None:
         html = _inline(html)
     if nonce is not None:
@@ -216,5 +256,5 @@ def render_map(m: folium.Map, *, assets: str | None = None, nonce: str | None = 
     return html
 
 
-__all__ = ["LIBRARIES", "MEDIA_TYPES", "TILES", "render_map", "retile", "tile_source",
-           "vendor_file"]
+__all__ = ["LIBRARIES", "MEDIA_TYPES", "TILES", "VIEWPORT", "render_map", "retile", "tile_source",
+           "titled", "vendor_file"]

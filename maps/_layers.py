@@ -32,6 +32,11 @@ class Point:
     (sized by ``radius``), the others are small HTML markers ``2 * radius`` pixels wide;
     ``numbered`` shows ``label`` inside a disc. Every marker opens a popup on tap or click
     (``popup``, or else ``tooltip``), so that names do not depend on hovering.
+
+    Markers are pointer targets only, not keyboard stops (Leaflet's ``keyboard: false``): a
+    map of a few hundred places would otherwise be hundreds of unnamed, overlapping tab
+    stops. Every page that shows a map lists the same places as text with their links, the
+    equivalent that WCAG 2.2's target-size criterion (2.5.8) and keyboard users rely on.
     """
 
     __slots__ = ("colour", "label", "lat", "lon", "popup", "radius", "shape", "tooltip")
@@ -58,7 +63,7 @@ def marker(p: Point) -> folium.Marker | folium.CircleMarker:
     else:
         size = max(10, round(2 * p.radius))
         drawn = folium.Marker(location=location, tooltip=folium.Tooltip(p.tooltip),
-                              icon=folium.DivIcon(
+                              keyboard=False, icon=folium.DivIcon(
                                   html=marker_html(p.colour, shape=p.shape, label=p.label),
                                   icon_size=(size, size), icon_anchor=(size // 2, size // 2),
                                   class_name=f"cg-mk cg-{p.shape}"))
@@ -88,7 +93,7 @@ def point_layer(
             icon = {"className": f"cg-mk cg-{shape}", "html": marker_html(colour, shape=shape),
                     "iconSize": [10, 10]}
             make = (f"L.marker(new L.LatLng(row[0], row[1]), {{icon: L.divIcon("
-                    f"{json.dumps(icon)})}})")
+                    f"{json.dumps(icon)}), keyboard: false}})")
         callback = (f"function (row) {{ var marker = {make};"
                     " marker.bindTooltip(row[2]); marker.bindPopup(row[2]); return marker; }")
         return FastMarkerCluster(rows, callback=callback, name=name, show=show)

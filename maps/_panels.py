@@ -22,10 +22,11 @@ _PANEL_CSS = """
     padding: 8px 10px; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);
     font: 12px/1.4 system-ui, sans-serif; max-width: 340px; max-height: 45vh;
     overflow-y: auto; }
-  .cg-panel h4 { margin: 0 0 4px; font-size: 13px; }
+  .cg-panel h2 { margin: 0 0 4px; font-size: 13px; }
   .cg-panel ol { margin: 0; padding-left: 18px; }
   .cg-panel li { margin-bottom: 4px; }
   .cg-panel .cg-dim { color: #555; }
+  .cg-panel:focus { outline: 3px solid #f0a500; outline-offset: 2px; }
 """
 
 
@@ -45,14 +46,16 @@ def _site_item(site: Mapping[str, Any]) -> str:
 class SitePanel(MacroElement):
     """A fixed box listing each suggested site: the places it reaches and who devolves it.
 
-    Every piece of text is escaped here.
+    Every piece of text is escaped here. The box scrolls, so it is a named region that takes
+    the keyboard focus (arrow keys scroll it).
     """
 
     _template = Template("""
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro html(this, kwargs) %}
-        <div class="cg-panel cg-sites" id="{{ this.get_name() }}" style="top: 12px; left: 56px;">
-          <h4>{{ this.title }}</h4><ol>{{ this.body }}</ol>
+        <div class="cg-panel cg-sites" id="{{ this.get_name() }}" style="top: 12px; left: 56px;"
+             role="region" aria-label="{{ this.title }}" tabindex="0">
+          <h2>{{ this.title }}</h2><ol>{{ this.body }}</ol>
         </div>
         {% endmacro %}
     """)
@@ -80,7 +83,7 @@ class WhatIf(MacroElement):
         {% macro html(this, kwargs) %}
         <div class="cg-panel cg-whatif" id="{{ this.get_name() }}"
              style="bottom: 24px; left: 12px;">
-          <h4>What if a group started here?</h4>
+          <h2>What if a group started here?</h2>
           <div class="cg-whatif-body">Click the map to see the people a new group there
             would add within {{ this.radius_label }}.</div>
         </div>

@@ -8,6 +8,7 @@ from typing import Any
 
 import folium
 
+from maps._assets import titled
 from maps._common import DEFAULT_CLUSTER_FROM
 from maps._common import DISTANCE_STEPS
 from maps._common import GAP_COLOUR
@@ -126,7 +127,7 @@ def build_coverage_map(
     if hex_by not in HEX_BY:
         msg = f"hex_by must be one of {', '.join(map(repr, HEX_BY))}, got {hex_by!r}"
         raise ValueError(msg)
-    m = base_map(m)
+    m = titled(base_map(m), "Coverage map: meetings, their reach and the gaps")
     meeting_rows = [r for r in records(meetings)
                     if present(r.get("lat")) and present(r.get("lon"))]
     lats: list[float] = [float(r["lat"]) for r in meeting_rows]

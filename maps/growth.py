@@ -20,6 +20,7 @@ from branca.element import MacroElement
 from branca.element import Template
 
 from domain.dates import long_date
+from maps._assets import titled
 from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
@@ -80,8 +81,8 @@ class YearSlider(MacroElement):
           var control = L.control({position: "topleft"});
           control.onAdd = function () {
             var div = L.DomUtil.create("div", "cg-year-slider leaflet-bar");
-            div.innerHTML = '<label>Growth by the end of <b></b></label><br>' +
-              '<input type="range" min="0" step="1">';
+            div.innerHTML = '<label>Growth by the end of <b></b><br>' +
+              '<input type="range" min="0" step="1"></label>';
             L.DomEvent.disableClickPropagation(div);
             var input = div.querySelector("input");
             var out = div.querySelector("b");
@@ -208,7 +209,7 @@ def build_growth_map(
     >>> "Growth by the end of 2021" in html, "cg-year-slider" in html
     (True, True)
     """
-    m = base_map(m)
+    m = titled(base_map(m), "Growth map: how the groups spread, year by year")
     founded = [_founded(mb.get("founded_on")) for t in trees for mb in t.get("members", [])]
     known = [d.year for d in founded if d is not None]
     if years is None:
@@ -219,8 +220,9 @@ def build_growth_map(
         layer = folium.GeoJson(
             year_features(trees, year), name=f"Growth by the end of {year}",
             show=year == years[-1], style_function=_style,
-            # a shaped HTML marker per point; _style gives each its generation's icon
-            marker=folium.Marker(icon=folium.DivIcon(class_name="cg-mk")),
+            # a shaped HTML marker per point; _style gives each its generation's icon (a
+            # pointer target, not a tab stop: see maps._layers.Point)
+            marker=folium.Marker(icon=folium.DivIcon(class_name="cg-mk"), keyboard=False),
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
             popup=folium.GeoJsonPopup(fields=["label"], labels=False),
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import folium  # noqa: TC002 - the return type, documented
 
+from maps._assets import titled
 from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
@@ -62,7 +63,7 @@ def build_meetings_map(meetings: Any, *, m: folium.Map | None = None) -> folium.
     >>> "Tuesday &lt;b&gt;peers&lt;/b&gt;" in m.get_root().render()
     True
     """
-    m = base_map(m)
+    m = titled(base_map(m), "Map of meetings")
     rows = [r for r in records(meetings) if r.get("lat") is not None]
     by_attendance: dict[str, list[Point]] = {}
     for r in rows:

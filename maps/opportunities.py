@@ -8,6 +8,7 @@ from typing import Any
 import folium
 
 from geo.distance import validate_latlon
+from maps._assets import titled
 from maps._common import DEFAULT_CLUSTER_FROM
 from maps._common import MEETING_COLOUR
 from maps._common import ORIGIN_COLOUR
@@ -116,7 +117,7 @@ def build_opportunities_map(
     """
     radius_km = _check_radius(radius_km)
     lat, lon, label = _origin(origin)
-    m = base_map(m)
+    m = titled(base_map(m), "Map of the opportunities found")
     rows = [r for r in records(results) if present(r.get("lat")) and present(r.get("lon"))]
     colours = category_colours(str(r.get("category") or "other") for r in rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 
 from geo.distance import validate_latlon
+from maps._assets import titled
 from maps._common import Popup
 from maps._common import base_map
 from maps._common import text
@@ -41,7 +42,7 @@ def build_place_map(
     True
     """
     lat, lon = validate_latlon(*latlon, name="place")
-    m = base_map(m)
+    m = titled(base_map(m), "Map of the place")
     tooltip = text(label) + (" (approximate location)" if approximate else "")
     if approximate:
         drawn = folium.Circle(location=(lat, lon), radius=1000.0, color="#0b5e55", weight=2,

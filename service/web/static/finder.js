@@ -123,8 +123,11 @@
         var kind = li.getAttribute("data-kind") === "hybrid" ? "hybrid" : "in-person";
         var icon = L.divIcon({className: "pin pin-" + kind, html: "<span>" + n + "</span>",
                               iconSize: [28, 28], iconAnchor: [14, 14]});
-        var marker = L.marker(latlng, {icon: icon, title: n + ". " + name, alt: n + ". " + name,
-                                       keyboard: true, riseOnHover: true});
+        /* A pointer target, not a tab stop: overlapping pins would fail WCAG 2.5.8 and bury
+           the list under dozens of tab stops. The list item (its link and "Show n on the
+           map") is the keyboard's way to the same meeting. */
+        var marker = L.marker(latlng, {icon: icon, title: n + ". " + name,
+                                       keyboard: false, riseOnHover: true});
         marker.bindTooltip(n + ". " + name.replace(/[&<>"]/g, function (c) {
           return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c];
         }), {direction: "top", offset: [0, -12]});
