@@ -353,8 +353,11 @@ class Dashboard:
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:
-    """The dashboard's one parameter, ``radius_km`` (default :data:`DEFAULT_RADIUS_KM`)."""
-    params.check_known(args, ("radius_km",))
+    """The dashboard's ``radius_km`` (default :data:`DEFAULT_RADIUS_KM`).
+
+    ``impact_by`` is the impact section's (:func:`service.usecases.impact.parse_impact_by`).
+    """
+    params.check_known(args, ("radius_km", "impact_by"))
     return params.radius(args.get("radius_km"), default=DEFAULT_RADIUS_KM)
 
 
