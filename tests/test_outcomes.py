@@ -37,6 +37,7 @@ from store.users import create_user
 from store.users import set_api_token_hash
 
 PASSWORD = "correct horse battery"
+NAMES = {"Y": '<script>alert("y")</script> Trust'}
 TODAY = dt.date.today()
 THIS_MONTH = TODAY.replace(day=1)
 
@@ -68,8 +69,8 @@ def build_world(store: Store, *, users: bool = False) -> dict:
                                     lat=51.5, lon=-3.2, founded_on=dt.date(2019, 6, 1))
         s.add_all([b, c])
         s.flush()
-        assocs = {n: models.Association(name=f"{n} Trust", status="approved", lat=53.5,
-                                        lon=-2.6) for n in "XYZ"}
+        assocs = {n: models.Association(name=NAMES.get(n, f"{n} Trust"), status="approved",
+                                        lat=53.5, lon=-2.6) for n in "XYZ"}
         s.add_all(assocs.values())
         s.flush()
         needs = {k: models.Opportunity(association_id=assocs[k[0]].id, title=f"Need {k}",

@@ -13,7 +13,10 @@ sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km
 * the growth map and a growth table (per generation and per year);
 * "links worth making" for each of their organisations (:mod:`matching.reverse`);
 * their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
-  shown as not able to deliver meetings.
+  shown as not able to deliver meetings;
+* impact: the outcome records per growth tree and per organisation, by quarter or month
+  (``impact_by``), with totals (:mod:`service.usecases.impact`), and their CSV for people
+  at ``/hotspots/impact.csv``.
 
 Each table downloads as CSV from ``/hotspots/<table>.csv`` with the same rows; text cells
 that a spreadsheet would run as a formula are prefixed with a quote.

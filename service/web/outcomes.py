@@ -136,6 +136,9 @@ def partner_index() -> ResponseReturnValue:
     if request.method == "GET":
         return _partner_page(recorder, form=_form_of(None), problems={})
     form = _submitted()
+    need_id = _int_arg("opportunity_id")
+    if need_id is not None and "opportunity_id" not in form:
+        form["opportunity_id"] = str(need_id)  # the need whose page this is
     try:
         values = cases.parse_outcome(form)
         cases.record(get_store(), recorder, g.association["id"], values,
