@@ -9,6 +9,7 @@ markercluster), from our own server or written into the file.
 
 from __future__ import annotations
 
+from maps import _literal  # noqa: F401  (rendered text stays literal: installed before any map renders)
 from maps._assets import render_map
 from maps._assets import retile
 from maps._assets import tile_source

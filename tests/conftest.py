@@ -22,6 +22,7 @@ from _browser import load_script
 from sqlalchemy import create_engine
 from sqlalchemy import text
 
+from geo.geocode import OfflineGeocoder
 from service.cli import interest_rows
 from store import Store
 from testing.throwaway import start_postgis
@@ -48,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _require_postgis(config: pytest.Config) -> bool:
     return bool(config.getoption("--require-postgis") or os.environ.get("CI"))
+
+
+@pytest.fixture(scope="session")
+def geocoder() -> OfflineGeocoder:
+    """The offline geocoder with the shipped tables (a module may define its own)."""
+    return OfflineGeocoder()
 
 
 @pytest.fixture(scope="session")

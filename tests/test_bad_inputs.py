@@ -42,10 +42,6 @@ HEADER = "id,name,category,postcode,lat,lon\n"
 GOOD = "g1,Good Garden Society,allotment,,53.4808,-2.2426\n"
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
 
 def run(store: Store, path: Path, geocoder: OfflineGeocoder, kind: str = "associations",
         **kw: object):

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _files import write_csv
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -35,17 +36,6 @@ TRAFFORD = "uk-postcodes/trafford_postcodes.csv"
 DISTRICTS = "uk-postcodes/postcode_districts.csv"
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def snapshot(store: Store) -> dict[str, object]:

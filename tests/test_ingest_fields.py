@@ -7,11 +7,10 @@ cells that cost real records before: ``not known``, ``Not known``, two URLs in o
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-import pytest
+from _files import write_csv
 from click.testing import CliRunner
 
 from geo.geocode import OfflineGeocoder
@@ -44,17 +43,6 @@ FOOD_BANKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 # --- point 2: optional fields never cost a record ----------------------------------------

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _files import write_csv
 from click.testing import CliRunner
 
 from geo.geocode import OfflineGeocoder
@@ -23,17 +24,6 @@ WORLD = service_area_from_text("world")
 ASSOC_HEADER = ["id", "name", "category", "description", "website", "postcode", "lat", "lon"]
 
 
-@pytest.fixture(scope="module")
-def geocoder() -> OfflineGeocoder:
-    return OfflineGeocoder()
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[object]], **kw: object) -> Path:
-    with path.open("w", newline="", encoding=str(kw.get("encoding", "utf-8"))) as fh:
-        writer = csv.writer(fh, delimiter=str(kw.get("delimiter", ",")))
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def assoc_rows(n: int = 5) -> list[list[object]]:

@@ -36,13 +36,13 @@ def loop(sqlite_store, tmp_path, smtp):
         s.add_all([org, assoc])
         s.flush()
         meeting = models.Meeting(name="Tuesday Evening Group", organisation_id=org.id,
-                                 weekdays=[1], start_time=dt.time(18, 30),
+                                 weekdays=[2], start_time=dt.time(18, 30),  # 0 = Sunday
                                  end_time=dt.time(20), lat=53.546, lon=-2.631, active=True,
                                  venue="Church hall", postcode="WN1 2BB")
         today = dt.date.today()
         need = models.Opportunity(association_id=assoc.id, title="Towpath tidy",
                                   interests=["waterways"], lat=53.545, lon=-2.63,
-                                  weekdays=[5], start_time=dt.time(10), end_time=dt.time(13),
+                                  weekdays=[6], start_time=dt.time(10), end_time=dt.time(13),
                                   capacity=1, starts_on=today + dt.timedelta(days=3),
                                   ends_on=today + dt.timedelta(days=60))
         s.add_all([meeting, need])
@@ -108,7 +108,12 @@ def test_calendar_files_are_valid_rfc5545(loop) -> None:
     assert str(start.tzinfo) in {"Europe/London", "GMT", "BST"} or "London" in str(start.tzinfo)
     assert cal.walk("VTIMEZONE"), "a TZID needs its VTIMEZONE"
     assert b"\r\n" in need.data  # RFC 5545 line endings
-    meeting = client.get(f"/meetings/{loop['meeting']}/calendar.ics")
+    assert event["RRULE"]["UNTIL"][0].date() >= dt.date.today() + dt.timedelta(days=59)
+    page = client.get(f"/opportunities/{loop['need']}").text
+    assert "Saturday" in page, "the page and the calendar file name the same day"
+    old = client.get(f"/meetings/{loop['meeting']}/calendar.ics")
+    assert old.status_code == 308
+    meeting = client.get(old.headers["Location"])
     cal = Calendar.from_ical(meeting.data)
     [event] = cal.walk("VEVENT")
     assert event["RRULE"]["BYDAY"] == ["TU"]

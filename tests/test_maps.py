@@ -15,6 +15,7 @@ from geo.service_area import service_area_from_text
 from ingest.demand import district_demand
 from maps import build_coverage_map
 from maps import build_growth_map
+from maps import build_meetings_map
 from maps import build_opportunities_map
 from maps._common import text
 from matching.coverage import compute_coverage
@@ -279,6 +280,28 @@ def test_template_literal_characters_cannot_break_out(tmp_path):
     assert sneaky not in html
     assert "${alert(3)}" not in html
     assert text(sneaky) in html
+
+
+JINJA = "Club {{ 7*7 }} {% for x in range(3) %}x{% endfor %} {# hidden #}"
+
+
+def test_template_syntax_in_user_text_is_shown_not_run(tmp_path):
+    """folium compiles its rendered output as a Jinja template again: user text must not run."""
+    meetings, result, _sites = _coverage_data()
+    meetings.loc[0, "name"] = JINJA
+    maps = {
+        "opportunities": build_opportunities_map((53.5, -2.6), [
+            {"title": JINJA, "lat": 53.5, "lon": -2.6, "association": JINJA}], radius_km=2),
+        "meetings": build_meetings_map([{"id": 1, "name": JINJA, "lat": 53.5, "lon": -2.6,
+                                         "attendance": "in_person"}]),
+        "coverage": build_coverage_map(meetings, radius_km=10.0, hexagons=hexagons(result.demand)),
+    }
+    for name, m in maps.items():
+        html = saved_html(m, tmp_path, f"{name}.html")
+        assert "Club 49" not in html, name
+        assert "xxx" not in html, name
+        assert "{{ 7*7 }}" in html, name
+        assert "{# hidden #}" in html, name
 
 
 def test_opportunities_map_refuses_a_bad_origin():

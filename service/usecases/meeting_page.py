@@ -46,7 +46,8 @@ def _where(meeting: Mapping[str, Any]) -> str | None:
     return ", ".join(parts) or None
 
 
-def meeting_event(meeting: Mapping[str, Any], *, now: dt.datetime, url: str) -> Event | None:
+def meeting_event(meeting: Mapping[str, Any], *, now: dt.datetime, url: str,
+                  host: str = "commonground") -> Event | None:
     """The meeting as a weekly calendar event from its next start; ``None``: no day or time."""
     wait, _ = next_start(meeting, now)
     if wait is None:
@@ -62,7 +63,7 @@ def meeting_event(meeting: Mapping[str, Any], *, now: dt.datetime, url: str) -> 
         f"Join by phone: {phone}" if phone else None,
         str(meeting.get("notes") or "") or None, url)))
     return weekly_event(
-        uid=f"meeting-{meeting['id']}@commonground", summary=str(meeting["name"]),
+        uid=f"meeting-{meeting['id']}@{host}", summary=str(meeting["name"]),
         start=start.replace(tzinfo=None), end=end, weekdays=meeting.get("weekdays") or (),
         location=_where(meeting) or (str(meeting["conference_url"]) if online else None),
         description=description or None, url=url,

@@ -17,6 +17,7 @@ from flask import Blueprint
 from flask import abort
 from flask import current_app
 from flask import make_response
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -34,19 +35,21 @@ from service.usecases import finder
 from service.usecases import interest as interest_cases
 from service.usecases import listings
 from service.usecases import params
+from service.usecases.calendar import need_event
 from service.usecases.calendar import to_ics
 from service.usecases.errors import KNOWN
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import describe
 from service.usecases.meeting_page import directions
 from service.usecases.meeting_page import meeting_event
-from service.usecases.need_calendar import to_ics as record_ics
 from service.usecases.search import parse_search
 from service.usecases.search import search_on_map
 from service.web.assets import map_document
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
+
+    from service.usecases.calendar import Event
 
 bp = Blueprint("peer", __name__)
 
@@ -228,7 +231,7 @@ def _opportunity_page(opportunity_id: int, *, status: int = 200, **extra: Any
         meetings=listings.active_meetings(get_store()),
         days=interest_cases.retention_days(get_context()),
         share_url=url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True),
-        has_calendar=record_ics(opp, kind="opportunity", url="-", host="-") is not None,
+        has_calendar=need_event(opp, today=clock().date(), url="-", host="-") is not None,
         form=extra.pop("form", {}), **extra)
     return _no_store(make_response(page, status))
 
@@ -255,10 +258,10 @@ def express_interest(opportunity_id: int) -> ResponseReturnValue:
     return _no_store(make_response(page, 200))
 
 
-def _ics(body: bytes | None, name: str) -> ResponseReturnValue:
-    if body is None:
-        abort(404, description="There is nothing to put in a calendar: no days or dates.")
-    response = make_response(body)
+def _ics(event: Event | None, name: str, *, nothing: str) -> ResponseReturnValue:
+    if event is None:
+        abort(404, description=nothing)
+    response = make_response(to_ics([event], stamp=clock()))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.ics"'
     return response
@@ -269,16 +272,15 @@ def opportunity_ics(opportunity_id: int) -> ResponseReturnValue:
     """The need's days as an iCalendar file (RFC 5545)."""
     opp, _assoc = listings.public_opportunity(get_store(), opportunity_id)
     url = url_for("peer.opportunity", opportunity_id=opportunity_id, _external=True)
-    return _ics(record_ics(opp, kind="opportunity", url=url, host=request.host),
-                f"need-{opportunity_id}")
+    event = need_event(opp, today=clock().date(), url=url, host=request.host)
+    return _ics(event, f"need-{opportunity_id}",
+                nothing="There is nothing to put in a calendar: no days or dates.")
 
 
 @bp.get("/meetings/<int:meeting_id>/calendar.ics")
 def meeting_calendar(meeting_id: int) -> ResponseReturnValue:
-    """The meeting's days as one iCalendar file of the record (RFC 5545; the needs' builder)."""
-    m = listings.meeting(get_store(), meeting_id)
-    url = url_for("peer.meeting", meeting_id=meeting_id, _external=True)
-    return _ics(record_ics(m, kind="meeting", url=url, host=request.host), f"meeting-{meeting_id}")
+    """The meeting's calendar file lives at ``/meetings/<id>.ics``; this older address redirects."""
+    return redirect(url_for("peer.meeting_ics", meeting_id=meeting_id), code=308)
 
 
 @bp.get("/meetings")
@@ -326,16 +328,12 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
 def meeting_ics(meeting_id: int) -> ResponseReturnValue:
     """The meeting as an iCalendar file (RFC 5545), weekly on its days."""
     m = listings.meeting(get_store(), meeting_id)
-    now = clock()
-    event = meeting_event(m, now=now, url=url_for("peer.meeting", meeting_id=meeting_id,
-                                                   _external=True))
+    event = meeting_event(m, now=clock(), host=request.host,
+                          url=url_for("peer.meeting", meeting_id=meeting_id, _external=True))
     if event is None:
         msg = f"meeting {meeting_id} has no day or start time yet, so it cannot go in a calendar"
         raise BadParameterError(msg, param="meeting_id", value=meeting_id)
-    response = make_response(to_ics([event], stamp=now))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting_id}.ics"'
-    return response
+    return _ics(event, f"meeting-{meeting_id}", nothing="")
 
 
 @bp.get("/organisations")
