@@ -177,8 +177,11 @@ def impact_for(store: Store, scope: Scope, trees: list[Any], *, by: str) -> Impa
     def grouped(periods: dict[tuple[Any, Any], dict[str, Any]], order: list[Any],
                 keys: Any) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
+        by_group: dict[Any, list[tuple[Any, dict[str, Any]]]] = {}
+        for (g, p), f in periods.items():
+            by_group.setdefault(g, []).append((p, f))
         for group in order:
-            mine = sorted((p, f) for (g, p), f in periods.items() if g == group)
+            mine = sorted(by_group.get(group, []), key=lambda pf: pf[0])
             if not mine:
                 continue
             total = _zero()
