@@ -38,6 +38,17 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "community_cafe": (r"caf[eé]", r"coffee"),
     "business": (r"ltd", r"limited", r"plc", r"business"),
 }
+#: Every category an association can take (slug -> label), for forms: the slugs above and
+#: ``other``. Ingest infers one of them; partners and admins choose one.
+CATEGORY_LABELS: dict[str, str] = {
+    "waterway_trust": "Canal or waterway trust", "conservation": "Conservation and nature",
+    "allotment": "Allotment", "community_garden": "Community garden",
+    "sports_club": "Sports club", "charity_shop": "Charity shop", "food_bank": "Food bank",
+    "repair_cafe": "Repair café", "animal_rescue": "Animal rescue or farm", "arts": "Arts",
+    "music": "Music (choir, band)", "heritage": "Heritage and history", "library": "Library",
+    "community_cafe": "Community café", "youth": "Youth group", "mens_shed": "Men's shed",
+    "befriending": "Befriending and care", "business": "Local business", "other": "Other",
+}
 _PATTERNS = {slug: re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
              for slug, words in CATEGORY_WORDS.items()}
 

@@ -65,8 +65,9 @@ class FieldError(ValueError):
 class RecordError(ValueError):
     """Every problem of one record, reported at once.
 
-    ``problems`` maps each field to its reason(s) (joined by ``"; "`` when a field has
-    several); ``items`` keeps the :class:`Problem` objects in the order found.
+    ``problems`` maps each field to its reason(s) (joined by a space when a field has
+    several); ``str(error)`` is every reason, each naming its field by its label;
+    ``items`` keeps the :class:`Problem` objects in the order found.
     """
 
     status = 400
@@ -76,9 +77,10 @@ class RecordError(ValueError):
         self.items = list(problems)
         merged: dict[str, str] = {}
         for p in self.items:
-            merged[p.field] = f"{merged[p.field]}; {p.reason}" if p.field in merged else p.reason
+            merged[p.field] = f"{merged[p.field]} {p.reason}" if p.field in merged else p.reason
         self.problems = merged
-        super().__init__("; ".join(f"{k}: {v}" for k, v in merged.items()))
+        # each reason names its field by its label: the message reads well on its own
+        super().__init__(" ".join(merged.values()))
 
 
 __all__ = ["FieldError", "Problem", "RecordError"]

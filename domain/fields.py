@@ -48,8 +48,12 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from domain.dates import clock
+from domain.dates import long_date
 from domain.errors import FieldError
 from domain.errors import Problem
+from domain.labels import label
+from domain.labels import shown
 from domain.schedule import parse_time
 from domain.schedule import parse_weekdays
 from domain.status import ATTENDANCE
@@ -150,17 +154,19 @@ def is_missing(value: Any) -> bool:
 def text(value: Any, name: str, ctx: Context | None = None, *, limit: int | None = None) -> str:
     """Text, stripped, without NUL, at most ``limit`` (else the context's ``max_text``)."""
     if isinstance(value, bool | list | tuple | set | dict):
-        msg = f"{name} must be text, got {type(value).__name__} {value!r}"
+        msg = f"{label(name)} must be text, not {shown(value)}. Type it as words."
         raise FieldError(msg, field=name, value=value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # spreadsheets turn 1234567 into 1234567.0
     out = str(value).strip()
     if "\x00" in out:
-        msg = f"{name} contains a NUL character (\\x00), which cannot be stored: remove it"
+        msg = (f"{label(name)} contains a NUL character (\\x00), which cannot be stored. "
+               "Remove it.")
         raise FieldError(msg, field=name, value=value)
     limit = limit if limit is not None else (ctx.max_text if ctx else MAX_TEXT)
     if len(out) > limit:
-        msg = f"{name} is {len(out)} characters long: at most {limit} are allowed; shorten it"
+        msg = (f"{label(name)} is {len(out)} characters long, and at most {limit} fit. "
+               f"Shorten the {label(name).lower()}.")
         raise FieldError(msg, field=name, value=value)
     return out
 
@@ -175,7 +181,8 @@ def text_items(value: Any, name: str, ctx: Context) -> list[str]:
     raw = value if isinstance(value, list | tuple) else _LIST_SEPARATORS.split(str(value))
     items = [text(v, name, ctx) for v in raw if not is_missing(v)]
     if sum(len(i) for i in items) > ctx.max_text:
-        msg = f"{name} holds more than {ctx.max_text} characters in all; shorten the list"
+        msg = (f"{label(name)} holds more than {ctx.max_text} characters in all. "
+               "Shorten the list.")
         raise FieldError(msg, field=name, value=value)
     return list(dict.fromkeys(items))
 
@@ -185,7 +192,8 @@ def choice(value: Any, name: str, _ctx: Context | None = None, *,
     """One of ``allowed`` (case, spaces and dashes folded to ``snake_case``)."""
     key = re.sub(r"[\s\-]+", "_", str(value).strip().lower())
     if key not in allowed:
-        msg = f"{name} {value!r} is not allowed: use one of {', '.join(map(repr, allowed))}"
+        msg = (f"{label(name)} {shown(value)} is not one of the choices. Choose one of "
+               f"{', '.join(a.replace('_', ' ') for a in allowed)}.")
         raise FieldError(msg, field=name, value=value)
     return key
 
@@ -219,8 +227,8 @@ def parse_date(value: Any, name: str = "starts_on", _ctx: Context | None = None)
                 return dt.datetime.strptime(candidate, fmt).date()
             except ValueError:
                 continue
-    msg = (f"{name} {value!r} is not a date: use YYYY-MM-DD (e.g. '2024-05-01'), "
-           "DD/MM/YYYY or '1 May 2024'")
+    msg = (f"{label(name)} {shown(value)} is not a date. Enter a date such as 1 May 2024 "
+           "or 01/05/2024.")
     raise FieldError(msg, field=name, value=value)
 
 
@@ -231,7 +239,7 @@ def yes_no(value: Any, name: str, _ctx: Context | None = None) -> bool:
     key = str(int(value) if isinstance(value, float) and value.is_integer() else value)
     found = _BOOLS.get(key.strip().lower())
     if found is None:
-        msg = f"{name} {value!r} is not yes or no: use true/false, yes/no, y/n or 1/0"
+        msg = f"{label(name)} {shown(value)} is not yes or no. Give yes or no (or 1 or 0)."
         raise FieldError(msg, field=name, value=value)
     return found
 
@@ -243,11 +251,11 @@ def count(value: Any, name: str, _ctx: Context | None = None) -> int:
     except ValueError:
         number = math.nan
     if not (math.isfinite(number) and number.is_integer()):
-        msg = f"{name} {value!r} is not a whole number: give a count such as 4"
+        msg = f"{label(name)} {shown(value)} is not a whole number. Enter a count such as 4."
         raise FieldError(msg, field=name, value=value)
     if not 0 <= number <= MAX_CAPACITY:
-        msg = (f"{name} {value!r} is out of range: give a whole number from 0 to "
-               f"{MAX_CAPACITY}")
+        msg = (f"{label(name)} {shown(value)} is out of range. Enter a whole number from 0 "
+               f"to {MAX_CAPACITY:,}.")
         raise FieldError(msg, field=name, value=value)
     return int(number)
 
@@ -257,18 +265,19 @@ def web_address(value: Any, name: str, ctx: Context) -> str:
     out = text(value, name, limit=URL_LIMIT)
     if "://" not in out and _BARE_HOST_RE.fullmatch(out):
         fixed = f"http://{out}"
-        ctx.warnings.append(f"{name} {out!r} has no scheme: stored as {fixed!r}")
+        ctx.warnings.append(f"{label(name)} {shown(out)} has no http:// or https:// at the "
+                            f"start: stored as {shown(fixed)}")
         out = text(fixed, name, limit=URL_LIMIT)
     parts = urlsplit(out)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        msg = (f"{name} {out!r} is not a web address: use an http:// or https:// URL such "
-               "as 'https://example.org/'")
+        msg = (f"{label(name)} {shown(out)} is not a web address. Enter one that starts "
+               "with http:// or https://, such as https://example.org/.")
         raise FieldError(msg, field=name, value=value)
     if not _URI_CHARS_RE.fullmatch(out) or _BAD_ESCAPE_RE.search(out):
         bad = sorted({c for c in out if not _URI_CHARS_RE.fullmatch(c)}) or ["%"]
-        msg = (f"{name} {out!r} is not a web address: use an http:// or https:// URL such "
-               f"as 'https://example.org/', without {' '.join(map(repr, bad))} (characters "
-               "RFC 3986 does not allow: percent-encode them)")
+        msg = (f"{label(name)} {shown(out)} is not a web address: it holds "
+               f"{' '.join(map(shown, bad))}, which web addresses cannot (RFC 3986). Copy the "
+               "address from the browser's address bar, or percent-encode those characters.")
         raise FieldError(msg, field=name, value=value)
     return out
 
@@ -277,7 +286,8 @@ def email_address(value: Any, name: str, _ctx: Context | None = None) -> str:
     """An email address of the form ``name@example.org``."""
     out = text(value, name, limit=EMAIL_LIMIT)
     if not _EMAIL_RE.fullmatch(out):
-        msg = f"{name} {out!r} is not an email address: use the form 'name@example.org'"
+        msg = (f"{label(name)} {shown(out)} is not an email address. Enter one such as "
+               "name@example.org.")
         raise FieldError(msg, field=name, value=value)
     return out
 
@@ -286,8 +296,8 @@ def phone_number(value: Any, name: str, _ctx: Context | None = None) -> str:
     """A phone number as written: at least 6 digits, only digits, spaces and ``+()-.``."""
     out = text(value, name, limit=SHORT_LIMITS["contact_phone"])
     if not _PHONE_RE.fullmatch(out) or sum(c.isdigit() for c in out) < _MIN_PHONE_DIGITS:
-        msg = (f"{name} {out!r} is not a phone number: give the digits, such as "
-               "'0161 496 0000' or '+44 161 496 0000'")
+        msg = (f"{label(name)} {shown(out)} is not a phone number. Enter the digits, such "
+               "as 0161 496 0000 or +44 161 496 0000.")
         raise FieldError(msg, field=name, value=value)
     return out
 
@@ -306,12 +316,13 @@ def interests(value: Any, name: str, ctx: Context) -> list[str]:
         elif slug not in known:
             known.append(slug)
     if unknown and ctx.strict_interests:
-        msg = (f"{name} {', '.join(map(repr, unknown))} not in the taxonomy: choose from "
-               "the list of interests")
+        msg = (f"{label(name)}: {', '.join(map(shown, unknown))} is not one of our "
+               "interests. Choose from the list of interests.")
         raise FieldError(msg, field=name, value=value)
     if unknown:
         ctx.warnings.append(
-            f"{name} not in the taxonomy, left out: {', '.join(map(repr, unknown))}")
+            f"{label(name)} not in the list of interests, left out: "
+            f"{', '.join(map(shown, unknown))}")
     return known
 
 
@@ -323,11 +334,13 @@ def coordinate(value: Any, name: str, _ctx: Context | None = None) -> float:
     except ValueError:
         number = math.nan
     if not math.isfinite(number):
-        msg = f"{name} {value!r} is not a number: give decimal degrees such as {example}"
+        msg = (f"{label(name)} {shown(value)} is not a number. Enter decimal degrees such "
+               f"as {example}.")
         raise FieldError(msg, field=name, value=value)
     bound, what = (90, "latitude") if name == "lat" else (180, "longitude")
     if not -bound <= number <= bound:
-        msg = f"{name} {value!r} is out of range: {what} must be between -{bound} and {bound}"
+        msg = (f"{label(name)} {shown(value)} is out of range. Enter a {what} between "
+               f"-{bound} and {bound}.")
         raise FieldError(msg, field=name, value=value)
     return number
 
@@ -343,7 +356,7 @@ def _postcode_hint(raw: str) -> str:
                   squashed.replace("O", "0"))
     for candidate in candidates:
         try:
-            return f"; did you mean {parse_postcode(candidate, allow=('full',)).text!r}?"
+            return f" Did you mean {parse_postcode(candidate, allow=('full',)).text}?"
         except InvalidPostcodeError:
             continue
     return ""
@@ -355,8 +368,10 @@ def postcode(value: Any, area: ServiceArea, name: str = "postcode") -> str:
         if area.uk_postcodes:
             return parse_postcode(str(value), allow=("full", "district")).text
         return text(value, name, limit=SHORT_LIMITS["postcode"])
-    except InvalidPostcodeError as exc:
-        msg = f"{exc}{_postcode_hint(str(value))}"
+    except InvalidPostcodeError:
+        msg = (f"{label(name)} {shown(str(value))} is not a UK postcode. Enter a full "
+               f"postcode such as M15 4AB, or its first half such as M15."
+               f"{_postcode_hint(str(value))}")
         raise FieldError(msg, field=name, value=value) from None
 
 
@@ -364,7 +379,8 @@ def precision(value: Any, name: str = "location_precision") -> str:
     """One of :data:`domain.status.PRECISIONS`."""
     found = str(value).strip().lower()
     if found not in PRECISIONS:
-        msg = f"{name} {value!r} is not allowed: use one of {', '.join(map(repr, PRECISIONS))}"
+        msg = (f"{label(name)} {shown(value)} is not one of the choices. Choose one of "
+               f"{', '.join(PRECISIONS)}.")
         raise FieldError(msg, field=name, value=value)
     return found
 
@@ -375,17 +391,17 @@ def position_problems(lat: float, lon: float, area: ServiceArea) -> list[Problem
     """What is wrong with a position given as numbers: placeholder, swapped, outside."""
     value = (lat, lon)
     if lat == 0.0 and lon == 0.0:
-        return [Problem("lat,lon", value, "lat,lon (0, 0) is a placeholder, not a position: "
-                        "give the real coordinates, or leave lat and lon empty to geocode the "
-                        "postcode or address")]
+        return [Problem("lat,lon", value, "Latitude and longitude (0, 0) is a placeholder, "
+                        "not a position. Enter the real coordinates, or leave both empty to "
+                        "place it by its postcode or address.")]
     if looks_swapped(lat, lon, area):
-        return [Problem("lat,lon", value, f"latitude and longitude look swapped (lat={lat:g}, "
-                        f"lon={lon:g}; the other way round the point is inside "
-                        f"{area.describe()}): exchange the lat and lon values")]
+        return [Problem("lat,lon", value, f"Latitude and longitude look swapped (latitude "
+                        f"{lat:g}, longitude {lon:g}; the other way round the point is inside "
+                        f"{area.describe()}). Exchange the two values.")]
     if not area.contains(lat, lon):
-        return [Problem("lat,lon", value, f"lat,lon ({lat:g}, {lon:g}) is outside the service "
-                        f"area {area.describe()}: check the coordinates, or use a wider "
-                        "service area")]
+        return [Problem("lat,lon", value, f"Latitude and longitude ({lat:g}, {lon:g}) is "
+                        f"outside the service area {area.describe()}. Check the coordinates, "
+                        "or use a wider service area.")]
     return []
 
 
@@ -395,8 +411,9 @@ def coordinates(
     """Check a given pair: both present, numbers in range, a real position in the area."""
     if is_missing(raw_lat) or is_missing(raw_lon):
         missing, present = ("lon", "lat") if is_missing(raw_lon) else ("lat", "lon")
-        return None, [Problem(missing, None, f"{missing} is missing while {present} is given: "
-                              "give both, or neither to geocode the postcode or address")]
+        return None, [Problem(missing, None, f"{label(missing)} is missing while "
+                              f"{label(present).lower()} is given. Enter both, or neither to "
+                              "place it by its postcode or address.")]
     latlon: list[float] = []
     problems: list[Problem] = []
     for name, raw in (("lat", raw_lat), ("lon", raw_lon)):
@@ -416,17 +433,19 @@ def pair_problems(values: Mapping[str, Any]) -> list[Problem]:
     problems = []
     start, end = values.get("start_time"), values.get("end_time")
     if start is not None and end is not None and end <= start and end != dt.time(0):
-        problems.append(Problem("end_time", end, f"end_time {end:%H:%M} is not after "
-                                f"start_time {start:%H:%M}: correct one, or leave end_time "
-                                "empty"))
+        problems.append(Problem("end_time", end, f"Finish time ({clock(end)}) must be after "
+                                f"the start time ({clock(start)}). Change the finish time, or "
+                                "leave it empty."))
     starts, ends = values.get("starts_on"), values.get("ends_on")
     if starts is not None and ends is not None and ends < starts:
-        problems.append(Problem("ends_on", ends, f"ends_on {ends.isoformat()} is before "
-                                f"starts_on {starts.isoformat()}: swap them or correct one"))
+        problems.append(Problem("ends_on", ends, f"Last day ({long_date(ends)}) must not be "
+                                f"before the first day ({long_date(starts)}). Change the last "
+                                "day, or the first."))
     capacity, taken = values.get("capacity"), values.get("places_taken")
     if capacity is not None and taken is not None and taken > capacity:
-        problems.append(Problem("places_taken", taken, f"places_taken {taken} is more than "
-                                f"capacity {capacity}: lower it, or raise capacity"))
+        problems.append(Problem("places_taken", taken, f"Places taken ({taken}) cannot be "
+                                f"more than the places ({capacity}). Lower the places taken, "
+                                "or raise the places."))
     return problems
 
 
@@ -442,8 +461,8 @@ def timezone(value: Any, name: str, _ctx: Context | None = None) -> str:
     try:
         ZoneInfo(zone)
     except (ValueError, KeyError, OSError):
-        msg = (f"{name} {value!r} is not a tz database time zone: use a name such as "
-               "'Europe/London'")
+        msg = (f"{label(name)} {shown(value)} is not a time zone. Use a tz database name "
+               "such as Europe/London.")
         raise FieldError(msg) from None
     return zone
 
@@ -466,8 +485,8 @@ def updated_time(value: Any, name: str, ctx: Context | None = None) -> dt.dateti
         return dt.datetime.strptime(raw.upper(), "%m/%d/%Y %I:%M:%S %p")
     except ValueError:
         if ctx is not None:
-            ctx.warnings.append(f"{name} {value!r} is not a time ('YYYY-MM-DD HH:MM:SS', "
-                                "UTC): left out")
+            ctx.warnings.append(f"{label(name)} {shown(str(value))} is not a time (the feed "
+                                "gives YYYY-MM-DD HH:MM:SS, UTC): left out")
         return None
 
 
@@ -478,7 +497,7 @@ def feed_extra(value: Any, name: str, ctx: Context) -> dict[str, Any]:
     are checked as such.
     """
     if not isinstance(value, dict):
-        msg = f"{name} {value!r} is not a set of Meeting Guide fields"
+        msg = f"{label(name)} {shown(value)} is not a set of Meeting Guide fields."
         raise FieldError(msg)
     kept: dict[str, Any] = {}
     for key, item in value.items():
@@ -572,7 +591,8 @@ def check_fields(
     name = NAME_FIELD[kind]
     if name not in values and not any(p.field == name for p in problems):
         problems.append(Problem(name, data.get(name),
-                                f"{name} is missing: every {NOUN[kind]} needs one"))
+                                f"{label(name)} is missing. Every {NOUN[kind]} needs one: "
+                                f"enter its {label(name).lower()}."))
     return values, refs, problems
 
 
@@ -581,8 +601,9 @@ def unknown_fields(data: Collection[str], allowed: Collection[str]) -> list[Prob
     unknown = sorted(set(data) - set(allowed))
     if not unknown:
         return []
-    return [Problem("fields", unknown, f"fields {', '.join(map(repr, unknown))} are unknown "
-                    f"or read-only: send only {', '.join(allowed)}")]
+    return [Problem("fields", unknown, f"{', '.join(map(shown, unknown))} cannot be set "
+                    "here (unknown or read-only). Send only "
+                    f"{', '.join(map(shown, allowed))}.")]
 
 
 __all__ = [

@@ -33,6 +33,8 @@ import re
 from typing import Any
 
 from domain.errors import FieldError
+from domain.labels import label
+from domain.labels import shown
 
 DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 """Weekday names by number: 0 = Sunday ... 6 = Saturday."""
@@ -62,10 +64,11 @@ PARTS_OF_DAY: dict[str, tuple[int, int]] = {
 }
 """The parts of the day in minutes after midnight (start inclusive, end exclusive)."""
 
-DAYS_HINT = ("use 0 (Sunday) to 6 (Saturday), a day name ('Monday', 'mon'), a list ('Mon,Wed') "
-             "or a range ('Mon-Fri')")
-TIME_HINT = "use 'HH:MM' from 00:00 to 23:59 (e.g. '18:30'), '6:30 PM' or '1830'"
-WINDOW_HINT = "use morning, afternoon, evening or HH:MM-HH:MM (start before end)"
+DAYS_HINT = ("Give day names such as Monday or Mon, a list such as Mon, Wed, a range such as "
+             "Mon-Fri, or numbers from 0 (Sunday) to 6 (Saturday).")
+TIME_HINT = "Enter a time from 00:00 to 23:59, such as 18:30 or 6:30pm."
+WINDOW_HINT = ("Choose morning, afternoon or evening, or give hours such as 18:00-20:00 (the "
+               "start before the end).")
 
 _MINUTES_A_DAY = 24 * 60
 _DAY_TOKEN_RE = re.compile(r"[a-z]+|\d+(?:\.0+)?|-")
@@ -106,7 +109,7 @@ def _day_tokens(value: Any, name: str) -> list[str | int]:
     tokens: list[str | int] = []
     for item in value if isinstance(value, list | tuple | set | frozenset) else [value]:
         if isinstance(item, bool) or (isinstance(item, float) and not item.is_integer()):
-            msg = f"{name} {value!r}: {item!r} is not a day; {DAYS_HINT}"
+            msg = f"{label(name)} {shown(value)}: {shown(item)} is not a day. {DAYS_HINT}"
             raise FieldError(msg, field=name, value=value)
         if isinstance(item, int | float):
             tokens.append(int(item))
@@ -154,7 +157,7 @@ def parse_weekdays(value: Any, name: str = "weekdays") -> list[int]:
             is_word = isinstance(token, str) and token.isalpha()
             day = DAY_NUMBERS.get(str(token)) if is_word else int(float(token))
             if day is None or not 0 <= day < len(DAY_NAMES):
-                msg = f"{name} {value!r}: {token!r} is not a day; {DAYS_HINT}"
+                msg = f"{label(name)} {shown(value)}: {shown(token)} is not a day. {DAYS_HINT}"
                 raise FieldError(msg, field=name, value=value)
             if pending_range:  # Fri-Mon wraps round the week
                 start = days[-1]
@@ -163,7 +166,7 @@ def parse_weekdays(value: Any, name: str = "weekdays") -> list[int]:
             else:
                 days.append(day)
     if not days:
-        msg = f"{name} {value!r} names no day; {DAYS_HINT}"
+        msg = f"{label(name)} {shown(value)} names no day. {DAYS_HINT}"
         raise FieldError(msg, field=name, value=value)
     return sorted(set(days))
 
@@ -202,22 +205,23 @@ def parse_time(value: Any, name: str = "start_time") -> dt.time:
     if isinstance(value, dt.time):
         return value
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        msg = f"{name} {value!r} is not a time of day; {TIME_HINT}"
+        msg = f"{label(name)} {shown(value)} is not a time of day. {TIME_HINT}"
         raise FieldError(msg, field=name, value=value)
     text = str(int(value) if isinstance(value, float) else value).strip().lower()
     text = _TIME_WORDS.get(text, text)
     m = _TIME_RE.fullmatch(text.replace(" ", ""))
     if m is None or (m["m"] is None and m["m2"] is None and m["ampm"] is None):
-        msg = f"{name} {value!r} is not a time of day; {TIME_HINT}"
+        msg = f"{label(name)} {shown(value)} is not a time of day. {TIME_HINT}"
         raise FieldError(msg, field=name, value=value)
     hour, minute, second = int(m["h"]), int(m["m"] or m["m2"] or 0), int(m["s"] or 0)
     if m["ampm"]:
         if not 1 <= hour <= 12:  # noqa: PLR2004 - a 12-hour clock
-            msg = f"{name} {value!r}: {hour} is not an hour of a 12-hour clock; {TIME_HINT}"
+            msg = (f"{label(name)} {shown(value)}: {hour} is not an hour of a 12-hour clock. "
+                   f"{TIME_HINT}")
             raise FieldError(msg, field=name, value=value)
         hour = hour % 12 + (12 if m["ampm"] == "p" else 0)
     if hour > 23 or minute > 59 or second > 59:  # noqa: PLR2004
-        msg = f"{name} {value!r} is not a time of day; {TIME_HINT}"
+        msg = f"{label(name)} {shown(value)} is not a time of day. {TIME_HINT}"
         raise FieldError(msg, field=name, value=value)
     return dt.time(hour, minute, second)
 
@@ -361,7 +365,8 @@ def parse_time_windows(text: str, name: str = "times") -> tuple[tuple[int, int],
             if h1 < 24 and m1 < 60 and m2 < 60 and start < end <= _MINUTES_A_DAY:  # noqa: PLR2004
                 windows.append((start, end))
                 continue
-        msg = f"{name}={text!r}: {item!r} is not a time window; {WINDOW_HINT}"
+        msg = (f"{label(name)} {shown(text)}: {shown(item)} is not a time of day. "
+               f"{WINDOW_HINT}")
         raise FieldError(msg, field=name, value=text)
     return tuple(windows)
 

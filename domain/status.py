@@ -22,6 +22,11 @@ INTEREST_STATUSES = ("new", "contacted", "taking_part", "not_a_fit")
 CONTACT_METHODS = ("email", "phone", "meeting")
 """How a peer who is interested asks to be reached: ``meeting`` = through their meeting's peer
 organisation, and then nothing about the peer is stored."""
+REVIEW_DECISIONS = ("approved", "rejected")
+"""An admin's decision on an association that registered itself (a rejected one is kept as
+``suspended``, with the reason, which its account sees)."""
+TOKEN_PURPOSES = ("verify_email", "reset_password")
+"""What a single-use emailed account token is for."""
 PRECISIONS = GEOCODE_PRECISIONS
 """How precise a stored position is: surveyed/entered point, or geocoded from a postcode,
 a postcode district, a postcode area or a town name. Anything but ``exact`` is shown to
@@ -29,4 +34,4 @@ users as approximate. The geocoders' own list (:data:`geo.geocode.PRECISIONS`): 
 import domain/, so domain takes geo's."""
 
 __all__ = ["ATTENDANCE", "CONTACT_METHODS", "INTEREST_STATUSES", "OPPORTUNITY_STATUSES",
-           "ORG_STATUSES", "PRECISIONS", "ROLES"]
+           "ORG_STATUSES", "PRECISIONS", "REVIEW_DECISIONS", "ROLES", "TOKEN_PURPOSES"]

@@ -26,6 +26,7 @@ REPORT_SUFFIXES = (".json", ".csv")
 _PROBLEM_FIELDS = ["row", "id", "field", "reason"]
 _QUOTED = re.compile(r"'[^']*'")
 _DOUBLE_QUOTED = re.compile(r'"[^"]*"')
+_CURLY_QUOTED = re.compile(r"“[^”]*”")  # values as domain.labels.shown gives them
 _NUMBERS = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -36,8 +37,11 @@ def reason_key(problem: dict[str, Any]) -> str:
     --------
     >>> reason_key({"field": "lat", "reason": "lat 'north' is not a number: give 53.48"})
     "lat: lat '…' is not a number: give …"
+    >>> reason_key({"field": "lat", "reason": "Latitude “north” is not a number."})
+    'lat: Latitude “…” is not a number.'
     """
-    reason = _QUOTED.sub("'…'", str(problem.get("reason")))
+    reason = _CURLY_QUOTED.sub("“…”", str(problem.get("reason")))
+    reason = _QUOTED.sub("'…'", reason)
     if '"' in reason:
         reason = _DOUBLE_QUOTED.sub('"…"', reason)
     return f"{problem.get('field')}: {_NUMBERS.sub('…', reason)}"

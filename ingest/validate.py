@@ -209,7 +209,8 @@ class _Checker:
                 continue
             self.values.pop(p.field, None)
             self.refs.pop(p.field, None)
-            self.ctx.warnings.append(f"{p.field} {p.value!r} left out: {p.reason}")
+            # the column's name, then the reason (which names the field by its label)
+            self.ctx.warnings.append(f"{p.field} left out: {p.reason}")
         self.problems = kept
 
     def rules(self) -> None:

@@ -19,10 +19,12 @@ import folium
 from branca.element import MacroElement
 from branca.element import Template
 
+from domain.dates import long_date
 from maps._common import LayerList
 from maps._common import Legend
 from maps._common import base_map
 from maps._common import fit
+from maps._common import marker_html
 from maps._common import text
 from maps._layers import COORD_DECIMALS
 
@@ -32,10 +34,21 @@ if TYPE_CHECKING:
 
 #: Colour of each generation (0 = the hotspot); deeper generations take the last colour.
 GENERATION_COLOURS = ("#7a0177", "#c51b8a", "#f768a1", "#fa9fb5", "#fcc5c0")
+#: Shape of each generation (WCAG 1.4.1: generations differ by shape as well as colour);
+#: the last, a numbered disc, shows the generation's number.
+GENERATION_SHAPES = ("square", "circle", "diamond", "triangle", "numbered")
+
+
+def _step(generation: int) -> int:
+    return min(max(generation, 0), len(GENERATION_COLOURS) - 1)
 
 
 def _generation_colour(generation: int) -> str:
-    return GENERATION_COLOURS[min(max(generation, 0), len(GENERATION_COLOURS) - 1)]
+    return GENERATION_COLOURS[_step(generation)]
+
+
+def _generation_shape(generation: int) -> str:
+    return GENERATION_SHAPES[_step(generation)]
 
 
 def _founded(value: Any) -> dt.date | None:
@@ -119,7 +132,7 @@ def year_features(trees: Sequence[Mapping[str, Any]], year: int) -> dict[str, An
             parent = by_id.get(int(mb["parent_id"])) if mb.get("parent_id") is not None else None
             label = (f"<b>{text(mb.get('name'))}</b><br>generation {gen}"
                      f"{' (hotspot)' if gen == 0 else ''}; founded "
-                     f"{founded.isoformat() if founded else 'date unknown'}; "
+                     f"{long_date(founded) if founded else 'date unknown'}; "
                      f"{int(mb.get('meetings', 0))} meetings; {text(mb.get('status') or '')}")
             if parent is not None:
                 label += f"<br>devolved from {text(parent.get('name'))}"
@@ -129,6 +142,7 @@ def year_features(trees: Sequence[Mapping[str, Any]], year: int) -> dict[str, An
                 "type": "Feature", "id": f"{year}-o{mb['id']}",
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "properties": {"label": label, "colour": _generation_colour(gen),
+                               "shape": _generation_shape(gen), "generation": gen,
                                "radius": round(5.0 + 2.0 * math.sqrt(int(mb.get("meetings", 0))),
                                                1)},
             })
@@ -147,11 +161,16 @@ def year_features(trees: Sequence[Mapping[str, Any]], year: int) -> dict[str, An
 
 
 def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    """A line's path style, or a point's marker icon (its generation's shape and colour)."""
     props = feature["properties"]
     if feature["geometry"]["type"] == "LineString":
         return {"color": props["colour"], "weight": 3, "opacity": 0.85}
-    return {"color": "#333333", "weight": 1, "fillColor": props["colour"], "fillOpacity": 0.9,
-            "radius": props["radius"]}
+    size = max(12, round(2 * props["radius"]))
+    shape = props["shape"]
+    label = str(props["generation"]) if shape == "numbered" else ""
+    return {"html": marker_html(props["colour"], shape=shape, label=label),
+            "className": f"cg-mk cg-{shape}", "iconSize": [size, size],
+            "iconAnchor": [size // 2, size // 2]}
 
 
 def build_growth_map(
@@ -199,7 +218,9 @@ def build_growth_map(
     for year in years:
         layer = folium.GeoJson(
             year_features(trees, year), name=f"Growth by the end of {year}",
-            show=year == years[-1], marker=folium.CircleMarker(fill=True), style_function=_style,
+            show=year == years[-1], style_function=_style,
+            # a shaped HTML marker per point; _style gives each its generation's icon
+            marker=folium.Marker(icon=folium.DivIcon(class_name="cg-mk")),
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
             popup=folium.GeoJsonPopup(fields=["label"], labels=False),
         )
@@ -210,7 +231,8 @@ def build_growth_map(
         YearSlider(years, layers).add_to(m)
     depth = max((int(mb.get("generation", 0)) for t in trees for mb in t.get("members", [])),
                 default=0)
-    items = [(_generation_colour(g), "Hotspot" if g == 0 else f"Generation {g}", "circle")
+    items = [(_generation_colour(g), "Hotspot" if g == 0 else f"Generation {g}",
+              _generation_shape(g))
              for g in range(min(depth, len(GENERATION_COLOURS) - 1) + 1)]
     items.append(("#555555", "Devolved from (line)", "line"))
     Legend("Growth tree", items).add_to(m)
@@ -219,4 +241,5 @@ def build_growth_map(
     return m
 
 
-__all__ = ["GENERATION_COLOURS", "YearSlider", "build_growth_map", "year_features"]
+__all__ = ["GENERATION_COLOURS", "GENERATION_SHAPES", "YearSlider", "build_growth_map",
+           "year_features"]

@@ -20,14 +20,16 @@ from typing import TYPE_CHECKING
 from typing import Protocol
 from typing import runtime_checkable
 
+import numpy as np
 import pandas as pd
 
+from geo.distance import haversine_km
 from geo.index import PointIndex
+from geo.index import order_by_distance
 
 if TYPE_CHECKING:
     from collections.abc import Hashable
 
-    import numpy as np
     from numpy.typing import NDArray
 
 OPPORTUNITY_COLUMNS = (
@@ -70,9 +72,13 @@ class CandidateSource(Protocol):
         ...
 
     def opportunities_within(
-        self, latlon: tuple[float, float], radius_km: float
+        self, latlon: tuple[float, float], radius_km: float, *,
+        also: NDArray[np.int64] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Ids and km of the *open* opportunities within ``radius_km``, nearest first."""
+        """Ids and km of the *open* opportunities within ``radius_km``, nearest first.
+
+        ``also``: ids wanted too wherever they are (the open ones among them, with their km).
+        """
         ...
 
     def linked_associations(self, organisation_id: int) -> frozenset[int]:
@@ -136,11 +142,20 @@ class FrameCandidates:
         return self._frame.copy()
 
     def opportunities_within(
-        self, latlon: tuple[float, float], radius_km: float
+        self, latlon: tuple[float, float], radius_km: float, *,
+        also: NDArray[np.int64] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Open rows within ``radius_km``, nearest first (ties by id)."""
+        """Open rows within ``radius_km``, and those of ``also``, nearest first (ties by id)."""
         f = self._frame[self._frame["status"] == "open"]
-        return PointIndex(f["id"], f["lat"], f["lon"]).within(latlon, radius_km)
+        index = PointIndex(f["id"], f["lat"], f["lon"])
+        ids, km = index.within(latlon, radius_km)
+        if also is None or not len(also):
+            return ids, km
+        more = f[f["id"].isin(np.setdiff1d(also, ids))]
+        extra = haversine_km(latlon[0], latlon[1], more["lat"].to_numpy(np.float64),
+                             more["lon"].to_numpy(np.float64))
+        return order_by_distance(np.concatenate([ids, more["id"].to_numpy(np.int64)]),
+                                 np.concatenate([km, extra]))
 
     def linked_associations(self, organisation_id: int) -> frozenset[int]:
         """None."""

@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 Method = Literal["engine", "nearest", "interest", "tags"]
 METHODS: tuple[Method, ...] = ("engine", "nearest", "interest", "tags")
 _MAX_REASON_SKILLS = 3
+COUNT_LOOKS = (1024, 8192)
+"""Nearest listings counted for the total before counting the whole radius."""
 
 
 @dataclass(frozen=True)
@@ -203,16 +205,15 @@ class Recommender:
             return Recommendations(query=query, results=[], interests_used=peer.tags,
                                    understood=peer.understood, remote=remote,
                                    total=0 if query.with_total else None)
-        found = search(catalogue, query, peer, self.params, finder)
+        # With a source, the listings that settle the total are asked for with the search's.
+        count_km = (self._count_km(catalogue, query, finder)
+                    if query.with_total and not finder.in_process else 0.0)
+        found = search(catalogue, query, peer, self.params, finder, also_km=count_km)
         rows, km, scores = found.rows, found.km, found.scores
         page = found.picked[(query.page - 1) * query.limit:]
-        results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i)
-                   for i in page]
-        total = None
-        if query.with_total:
-            every = (rows if found.edge_km >= query.radius_km
-                     else finder.within(query.radius_km)[0])
-            total = self._count(catalogue, query, every)
+        results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i,
+                                today=finder.today) for i in page]
+        total = self._total(catalogue, query, finder, found) if query.with_total else None
         return Recommendations(query=query, results=results, interests_used=peer.tags,
                                searched_km=found.reach_km, candidates=len(rows),
                                looks=found.looks, understood=peer.understood, total=total,
@@ -229,7 +230,7 @@ class Recommender:
         scores, picked = scored(catalogue, dataclasses.replace(query, page=1), peer,
                                 self.params, (rows, km))
         return [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i,
-                             remote=True) for i in picked]
+                             remote=True, today=finder.today) for i in picked]
 
     @staticmethod
     def _count(catalogue: Catalogue, query: PeerQuery, rows: NDArray[np.intp]) -> int:
@@ -238,6 +239,44 @@ class Recommender:
             return len(rows)
         _, counts = np.unique(catalogue.association_id[rows], return_counts=True)
         return min(int(np.minimum(counts, query.per_association).sum()), MAX_DEPTH)
+
+    def _count_km(self, catalogue: Catalogue, query: PeerQuery, finder: Finder) -> float:
+        """A distance within which the catalogue already holds a full count (else 0).
+
+        The count grows with the listings counted and stops at :data:`MAX_DEPTH`, so once the
+        nearest listings alone reach it, nothing farther can change the total.
+        """
+        if query.association_id is not None:
+            return 0.0
+        local = Finder(catalogue, query, source=None, today=finder.today)
+        for k in COUNT_LOOKS:
+            (rows, km), edge = local.nearest(k)
+            if self._count(catalogue, query, rows) >= MAX_DEPTH:
+                return float(km.max())
+            if edge >= query.radius_km:
+                return 0.0
+        return 0.0
+
+    def _total(self, catalogue: Catalogue, query: PeerQuery, finder: Finder,
+               found: Found) -> int:
+        """How many listings the whole list could show, looking no farther than needed.
+
+        Counting a part of the radius gives at most the total; once that part reaches
+        :data:`MAX_DEPTH` (the cap of the total) the rest need not be looked at. The same
+        number as counting every listing in the radius.
+        """
+        if found.edge_km >= query.radius_km:
+            return self._count(catalogue, query, found.rows)
+        if query.association_id is None:
+            if self._count(catalogue, query, found.rows) >= MAX_DEPTH:
+                return MAX_DEPTH
+            if finder.in_process:
+                for k in COUNT_LOOKS:
+                    (rows, _), edge = finder.nearest(k)
+                    if edge >= query.radius_km or (
+                            self._count(catalogue, query, rows) >= MAX_DEPTH):
+                        return self._count(catalogue, query, rows)
+        return self._count(catalogue, query, finder.within(query.radius_km)[0])
 
     def score_everything(self, query: PeerQuery) -> Found:
         """Every open listing in the radius scored and the list picked, without early stop.
@@ -284,7 +323,7 @@ class Recommender:
     def _result(
         self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile, *,
         rows: NDArray[np.intp], km: NDArray[np.float64], scores: Scores, i: int,
-        remote: bool = False,
+        remote: bool = False, today: int,
     ) -> Recommendation:
         p = int(rows[i])
         info = catalogue.row(p)
@@ -314,7 +353,7 @@ class Recommender:
         left = info["places_left"]
         if left is not None:
             reasons.append(f"{left} place{'s' if left != 1 else ''} left")
-        starts = catalogue.starts(p, query.day().toordinal())
+        starts = catalogue.starts(p, today)
         if starts is not None:
             reasons.append(f"starts {starts.day} {starts:%b}")
         return Recommendation(

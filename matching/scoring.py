@@ -48,6 +48,11 @@ if TYPE_CHECKING:
     from matching.query import PeerQuery
 
 
+_ROWS_PER_TEXT = 4
+"""Scoring more than one row x query word per this many distinct texts: the cosines of all
+texts at once (one pass over the query's columns) beat looking the rows up."""
+
+
 @dataclass(frozen=True)
 class ScoringParams:
     """The documented constants of the score.
@@ -161,6 +166,29 @@ class PeerProfile:
     """The same, for listings that share none of the peer's interests."""
     understood: tuple[Understood, ...] = ()
     """Interests understood from the text (not chosen, not removed), with their words."""
+    memo: dict[str, NDArray[np.float64]] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False)
+    """Per-request memo: the cosine of every distinct text with :attr:`query`, once a search
+    has scored enough rows that computing it for all is the cheaper way."""
+
+    def cosines(self, catalogue: Catalogue, rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        """The text cosine of ``rows`` with :attr:`query` (the same bits either way)."""
+        full = self.memo.get("cosines")
+        if full is None and (len(rows) * len(self.query[0]) * _ROWS_PER_TEXT
+                             >= catalogue.text.n_distinct):
+            full = self.memo["cosines"] = catalogue.text.cosines(self.query)
+        if full is None:
+            return catalogue.text.cosine(rows, self.query)
+        return full[catalogue.text.codes[rows]]
+
+    def cosine_max(self, catalogue: Catalogue) -> float:
+        """The best text cosine of any listing (:meth:`TextModel.cosine_max`)."""
+        if not len(self.query[0]) or not catalogue.text.n_distinct:
+            return 0.0
+        full = self.memo.get("cosines")
+        if full is None:
+            return catalogue.text.cached_cosine_max(self.query)
+        return float(min(1.0, float(np.max(full))))
 
 
 def profile(
@@ -180,7 +208,7 @@ def profile(
         words += [t.label, *t.synonyms]
     vocab = catalogue.text.vocabulary
     own = sorted({vocab[s] for s in analyse(query.text) if s in vocab})
-    vector = catalogue.text.vector(" ".join(words))
+    vector = catalogue.text.cached_vector(" ".join(words))
     peer = PeerProfile(
         tags=tuple(tags), tag_bits=tag_mask(tags), personalised=query.personalised,
         query=vector, skill_cols=np.asarray(own, dtype=np.int64),
@@ -234,7 +262,7 @@ def relevance(
     catalogue: Catalogue, rows: NDArray[np.intp], peer: PeerProfile, params: ScoringParams
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
     """Relevance in [0, 1], shared tag counts and text cosine of ``rows``."""
-    text = catalogue.text.cosine(rows, peer.query)
+    text = peer.cosines(catalogue, rows)
     shared = np.bitwise_count(catalogue.tags[rows] & peer.tag_bits).astype(np.int64)
     if not peer.personalised:
         return np.ones(len(rows)), shared, text
@@ -286,7 +314,10 @@ def score_rows(
     linked = (np.isin(catalogue.association_id[rows], peer.linked) if peer.linked.size
               else np.zeros(len(rows), dtype=bool))
     if peer.skill_cols.size:
-        per_text = np.asarray(catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1)).ravel()
+        per_text = peer.memo.get("skills")
+        if per_text is None:
+            per_text = peer.memo["skills"] = np.asarray(
+                catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1)).ravel()
         skill_match = per_text[catalogue.skill_codes[rows]] > 0
     else:
         skill_match = np.zeros(len(rows), dtype=bool)

@@ -59,8 +59,9 @@ GROWTH = 2.0
 MIN_STEP_KM = 0.25
 """Where listings are dense, each further look covers at most ``GROWTH`` times the last
 distance plus this."""
-FEW = 512
-"""Fewer listings than this in a look: the next look goes all the way at once."""
+FEW = 2048
+"""When a look as far as needed would return fewer listings than this (judged by the density
+seen so far), it goes all the way at once; otherwise step by step."""
 _WEEK_PARAMS = ScoringParams()
 _EDGE = 1e-9  # km: keeps a look strictly inside its edge despite rounding
 _MARGIN = 1e-9
@@ -158,11 +159,17 @@ class Finder:
             return rows, km
         return rows[keep], km[keep]
 
-    def within(self, radius_km: float, *, tag: str | None = None) -> Rows:
-        """Open listings within ``radius_km`` (tagged ``tag``: in-process only)."""
+    def within(self, radius_km: float, *, tag: str | None = None,
+               also: NDArray[np.intp] | None = None) -> Rows:
+        """Open listings within ``radius_km`` (tagged ``tag``: in-process only).
+
+        ``also`` (catalogue rows, with a source only): these too, wherever they are.
+        """
         if self.source is None:
             return self.allowed(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
-        ids, km = self.source.opportunities_within(self.latlon, radius_km)
+        ids, km = self.source.opportunities_within(
+            self.latlon, radius_km,
+            also=None if also is None or not len(also) else self.catalogue.ids[also])
         rows, known = self.catalogue.positions(ids)
         # Closed, filled, paused and full never appear (the source answers status only);
         # remote listings form their own group.
@@ -241,22 +248,37 @@ def _unseen(params: ScoringParams, peer: PeerProfile, edge: float, tag_edge: flo
 
 
 def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
-           params: ScoringParams, finder: Finder) -> Found:
+           params: ScoringParams, finder: Finder, *, also_km: float = 0.0) -> Found:
     """The exact list for ``query``, scoring as few listings as the bound allows.
 
     In-process, the catalogue's trees answer every look. With a source (PostGIS), the same
     search on the catalogue's positions plans how far to ask; the source is then asked once,
-    and the list is made from the listings and distances it returns.
+    and the list is made from the listings and distances it returns; ``also_km``: ask for
+    everything at least this far too (more listings scored change nothing in the list).
     """
     if finder.in_process:
         return _search(catalogue, query, peer, params, finder)
     plan = _search(catalogue, query, peer, params,
                    Finder(catalogue, query, source=None, today=finder.today))
-    # Every listing the plan needed: all within its edge, and tagged ones it scored beyond.
-    reach = max(plan.edge_km, float(plan.km.max(initial=0.0)))
-    found = finder.within(min(query.radius_km, reach + _EDGE))
+    # Every listing the plan needed: all within its edge, and the ones (with the peer's
+    # interests) it scored beyond, asked for by id in the same query.
+    edge = min(query.radius_km, max(plan.edge_km, also_km) + _EDGE)
+    found = finder.within(edge, also=plan.rows[plan.km > edge])
     scores, picked = scored(catalogue, query, peer, params, found)
-    return Found(found[0], found[1], scores, picked, plan.reach_km, edge_km=reach)
+    return Found(found[0], found[1], scores, picked, plan.reach_km, edge_km=edge)
+
+
+def _expected(found: Rows, edge: float, far: float) -> float:
+    """About how many listings a look as far as ``far`` would return (density within ``edge``).
+
+    Only decides how far the next look goes: never what the answer is.
+    """
+    if far <= edge:
+        return 0.0
+    inside = int(np.count_nonzero(found[1] <= edge))
+    if edge <= 0.0:
+        return math.inf if inside else 0.0
+    return inside * (far / edge) ** 2
 
 
 def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
@@ -278,8 +300,7 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
             if (last <= _unseen(params, peer, *edges, last_matched=last_matched)
                     and not exact_text and len(peer.query[0])):
                 # The cheap bound of the text cosine was not enough: pay for the exact one.
-                peer = with_tops(peer, catalogue, params,
-                                 text_top=catalogue.text.cosine_max(peer.query))
+                peer = with_tops(peer, catalogue, params, text_top=peer.cosine_max(catalogue))
                 exact_text = True
             if last > _unseen(params, peer, *edges, last_matched=last_matched):
                 break
@@ -289,14 +310,18 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
                         * (1 + _MARGIN) + _MARGIN))
             need_tagged = (radius if last_matched is False else
                            min(radius, params.radius_for(last, peer) * (1 + _MARGIN) + _MARGIN))
-            if len(found[0]) < FEW:  # sparse here: going all the way costs little
+            if _expected(found, edge, max(need, need_tagged)) < FEW:
+                # sparse here: going all the way costs little
                 edge, tag_edge = max(edge, need), max(edge, tag_edge, need_tagged)
             else:  # dense: step by step, the list improves on the way and the bound shrinks
                 edge = max(edge, min(need, edge * GROWTH + MIN_STEP_KM))
                 tag_edge = max(edge, tag_edge,
                                min(need_tagged, tag_edge * GROWTH + MIN_STEP_KM))
-        else:  # not full: everything in the radius may be needed
+        elif _expected(found, edge, radius) < FEW:
+            # not full, and sparse: everything in the radius may be needed
             edge = tag_edge = radius
+        else:  # not full (filters, the cap) but dense: farther, step by step
+            edge = tag_edge = min(radius, max(edge, tag_edge) * 2 * GROWTH + MIN_STEP_KM)
         if tags and tag_edge > edge:
             found = _union([finder.within(edge)]
                            + [finder.within(tag_edge, tag=slug) for slug in tags])

@@ -18,7 +18,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 _WORD = re.compile(r"[a-z0-9]+")
+_VECTOR_CACHE = 4096
+"""Query texts whose vectors a model remembers (cleared when full: a plain bound)."""
 _MIN_STEM = 3
 # Words that say nothing about what someone likes, on top of scikit-learn's English list.
 _EXTRA_STOP = frozenset({
@@ -152,6 +153,12 @@ class Understood:
 
 
 def understand(text: str) -> list[Understood]:
+    """The interests that free text points at (see :func:`_understand`); remembered."""
+    return list(_understand(text))
+
+
+@lru_cache(maxsize=8192)
+def _understand(text: str) -> tuple[Understood, ...]:
     """The interests that free text points at, with the words each came from.
 
     Longest phrase first, left to right; a phrase may point at several interests ("bikes":
@@ -184,7 +191,7 @@ def understand(text: str) -> list[Understood]:
                 break
         else:
             i += 1
-    return found
+    return tuple(found)
 
 
 def spot_interests(text: str) -> list[str]:
@@ -227,6 +234,8 @@ class TextModel:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
+        self._vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
+        self._maxima: dict[bytes, float] = {}
         codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
         self.codes: NDArray[np.int64] = np.asarray(codes, dtype=np.int64)
         self.n_rows = len(self.codes)
@@ -253,6 +262,7 @@ class TextModel:
         self.matrix.sort_indices()
         self.column_max = np.asarray(self.matrix.max(axis=0).todense()).ravel()
         self.columns = sparse.csc_matrix(self.matrix)
+        self.columns.sort_indices()
 
     @property
     def n_distinct(self) -> int:
@@ -276,11 +286,64 @@ class TextModel:
     ) -> NDArray[np.float64]:
         """Cosine similarity of ``rows`` (row positions) with a :meth:`vector`."""
         cols, weights = query
+        out = np.zeros(len(rows))
         if not len(cols) or not len(rows):
-            return np.zeros(len(rows))
-        dense = np.zeros(self.matrix.shape[1])
-        dense[cols] = weights
-        return np.asarray(self.matrix[self.codes[rows]] @ dense, dtype=np.float64)
+            return out
+        codes = self.codes[rows]
+        indptr, indices, data = self.columns.indptr, self.columns.indices, self.columns.data
+        # Column by column in column order, as a sparse product adds them: the same bits.
+        for col, weight in zip(cols.tolist(), weights.tolist(), strict=True):
+            start, end = indptr[col], indptr[col + 1]
+            if start == end:
+                continue
+            texts = indices[start:end]
+            at = np.minimum(np.searchsorted(texts, codes), end - start - 1)
+            has = texts[at] == codes
+            out[has] += data[start:end][at[has]] * weight
+        return out
+
+    def cosines(
+        self, query: tuple[NDArray[np.int64], NDArray[np.float64]]
+    ) -> NDArray[np.float64]:
+        """Cosine of every distinct text with a :meth:`vector` (index it with :attr:`codes`).
+
+        O(documents with the query's words). Bit for bit what :meth:`cosine` gives: both add
+        ``weight x query weight`` over the query's columns in column order, starting from 0
+        (the zero products :meth:`cosine` adds on the way change no bit).
+        """
+        cols, weights = query
+        out = np.zeros(self.n_distinct)
+        indptr, indices, data = self.columns.indptr, self.columns.indices, self.columns.data
+        for col, weight in zip(cols.tolist(), weights.tolist(), strict=True):
+            start, end = indptr[col], indptr[col + 1]
+            # one entry per text in a column: a plain fancy add, in column order
+            out[indices[start:end]] += data[start:end] * weight
+        return out
+
+    def cached_vector(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """:meth:`vector`, remembered for the last few thousand texts (read-only arrays)."""
+        found = self._vectors.get(text)
+        if found is None:
+            cols, weights = self.vector(text)
+            cols.flags.writeable = weights.flags.writeable = False
+            found = (cols, weights)
+            if len(self._vectors) >= _VECTOR_CACHE:
+                self._vectors.clear()
+            self._vectors[text] = found
+        return found
+
+    def cached_cosine_max(
+        self, query: tuple[NDArray[np.int64], NDArray[np.float64]]
+    ) -> float:
+        """:meth:`cosine_max`, remembered for the last few thousand query vectors."""
+        key = query[0].tobytes() + query[1].tobytes()
+        found = self._maxima.get(key)
+        if found is None:
+            found = self.cosine_max(query)
+            if len(self._maxima) >= _VECTOR_CACHE:
+                self._maxima.clear()
+            self._maxima[key] = found
+        return found
 
     def cosine_bound(self, query: tuple[NDArray[np.int64], NDArray[np.float64]]) -> float:
         """No document's cosine with ``query`` exceeds this (at most 1); O(query words)."""
@@ -291,12 +354,10 @@ class TextModel:
 
     def cosine_max(self, query: tuple[NDArray[np.int64], NDArray[np.float64]]) -> float:
         """The best cosine of any document with ``query``; O(documents with its words)."""
-        cols, weights = query
+        cols, _ = query
         if not len(cols) or not self.n_distinct:
             return 0.0
-        # sparse @ dense vector is a dense vector (the stubs allow a sparse result too)
-        cosines = cast("NDArray[np.float64]", self.columns[:, cols] @ weights)
-        return float(min(1.0, float(np.max(cosines))))
+        return float(min(1.0, float(np.max(self.cosines(query)))))
 
     def matched_words(self, rows: Sequence[int], text: str) -> list[list[str]]:
         """For each row, the words of ``text`` (as written) whose stems its document has."""

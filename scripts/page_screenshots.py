@@ -268,6 +268,15 @@ def take(page: Any, path: Path, *, top: str | None = None, bottom: str | None = 
     return path
 
 
+def _review_page(page: Any, base: str, out: Path) -> Path:
+    """The admin's review page of the first association listed."""
+    page.goto(f"{base}/admin/associations")
+    with page.expect_navigation():
+        page.click("table a[href*='/admin/associations/']")
+    wait_for_maps(page)
+    return take(page, out / "page-admin-association.png", bottom="main")
+
+
 def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     """Visit every page and write its PNG into ``out``; raise if any page went wrong."""
     from service.usecases.accounts import DEMO_ACCOUNTS  # noqa: PLC0415
@@ -290,8 +299,10 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
     page.goto(f"{base}/meetings?day=2")
     wait_for_maps(page)
     shots["meetings"] = take(page, out / "page-meetings.png")
-    page.goto(f"{base}/login")
-    shots["login"] = take(page, out / "page-login.png")
+    for name, path, bottom in (("login", "/login", None),
+                               ("register", "/partner/register", "form.stack")):
+        page.goto(base + path)
+        shots[name] = take(page, out / f"page-{name}.png", bottom=bottom)
     for role, name, url, bottom in (("association", "partner", "/partner/", None),
                                     ("hotspot_lead", "hotspots", "/hotspots", ".map-frame"),
                                     ("admin", "admin", "/admin/organisations", None)):
@@ -305,6 +316,8 @@ def take_all(browser: Any, base: str, out: Path) -> dict[str, Path]:
             with page.expect_navigation():
                 page.click("table a[href*='/edit']")
             shots["partner-edit"] = take(page, out / "page-partner-edit.png")
+        if role == "admin":
+            shots["admin-association"] = _review_page(page, base, out)
         sign_out(page)
     context.close()
 

@@ -79,6 +79,14 @@ Settings are read in :func:`service.create_app`: defaults, then the environment,
 ``COMMONGROUND_INTEREST_RETENTION_DAYS``
     Default ``30``. Days after which a peer's contact details on an interest are deleted,
     if the partner has not marked it handled before.
+``COMMONGROUND_PASSWORD_RESET_TTL``
+    Default ``3600`` (1 hour). Seconds a password-reset link works (300 to 86400).
+``COMMONGROUND_EMAIL_VERIFY_TTL``
+    Default ``172800`` (48 hours). Seconds the link that confirms a new account's email
+    works (300 to 1209600).
+``COMMONGROUND_ACCOUNT_RATE_LIMIT``
+    Default ``5 per hour; 20 per day``. Per client address: registrations and password-reset
+    requests, and failed uses of an emailed link.
 ``COMMONGROUND_PUBLIC_URL``
     Default empty (links use the address of the request). Base URL of the site for links
     in emails written outside a request, e.g. ``https://commonground.example``.
@@ -165,6 +173,17 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
         "COMMONGROUND_INTEREST_RETENTION_DAYS", "30",
         "days before a peer's contact details on an interest are deleted",
     ),
+    "PASSWORD_RESET_TTL": (
+        "COMMONGROUND_PASSWORD_RESET_TTL", "3600", "seconds a password-reset link works",
+    ),
+    "EMAIL_VERIFY_TTL": (
+        "COMMONGROUND_EMAIL_VERIFY_TTL", "172800",
+        "seconds the link confirming a new account's email works",
+    ),
+    "ACCOUNT_RATE_LIMIT": (
+        "COMMONGROUND_ACCOUNT_RATE_LIMIT", "5 per hour; 20 per day",
+        "registrations, reset requests and failed link uses per client address",
+    ),
     "PUBLIC_URL": ("COMMONGROUND_PUBLIC_URL", "", "base URL of the site for links in email"),
     "MAP_TILES": (
         "COMMONGROUND_MAP_TILES", "openstreetmap",
@@ -193,6 +212,17 @@ def _retention_days(raw: Any) -> int:
                "1 to 365")
         raise ValueError(msg)
     return days
+
+
+def _seconds(name: str, raw: Any, lo: int, hi: int) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = -1
+    if not lo <= value <= hi:
+        msg = f"COMMONGROUND_{name}={raw!r} is not a number of seconds from {lo} to {hi}"
+        raise ValueError(msg)
+    return value
 
 
 def load_settings(  # noqa: PLR0912, PLR0915 - one check per setting, in order
@@ -227,6 +257,9 @@ def load_settings(  # noqa: PLR0912, PLR0915 - one check per setting, in order
         "BUSY_TIMEOUT": "30",
         "DEVOLVE_MAX_KM": 40.0,
         "ANONYMOUS_RATE_LIMIT": "60 per minute",
+        "PASSWORD_RESET_TTL": 3600,
+        "EMAIL_VERIFY_TTL": 172_800,
+        "ACCOUNT_RATE_LIMIT": "5 per hour; 20 per day",
     }
     for name, (var, _default, _meaning) in SETTINGS.items():
         if env.get(var):
@@ -268,6 +301,9 @@ def load_settings(  # noqa: PLR0912, PLR0915 - one check per setting, in order
         )
         raise ValueError(msg)
     settings["INTEREST_RETENTION_DAYS"] = _retention_days(settings["INTEREST_RETENTION_DAYS"])
+    for name, lo, hi in (("PASSWORD_RESET_TTL", 300, 86_400),
+                         ("EMAIL_VERIFY_TTL", 300, 1_209_600)):
+        settings[name] = _seconds(name, settings[name], lo, hi)
     MailSettings.from_settings(settings)  # a bad SMTP setting fails at start, not at send
     try:
         tile_source(settings["MAP_TILES"])

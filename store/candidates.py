@@ -108,11 +108,15 @@ class StoreCandidates:
         return frame
 
     def opportunities_within(
-        self, latlon: tuple[float, float], radius_km: float
+        self, latlon: tuple[float, float], radius_km: float, *,
+        also: NDArray[np.int64] | None = None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Ids and km of the open opportunities within ``radius_km``, nearest first."""
+        """Ids and km of the open opportunities within ``radius_km``, nearest first.
+
+        ``also``: the open ones among these ids too, wherever they are (one query).
+        """
         return self.store.spatial.within("opportunities", latlon, radius_km,
-                                         filters={"status": "open"})
+                                         filters={"status": "open"}, also=also)
 
     @replica_read
     def linked_associations(self, organisation_id: int) -> frozenset[int]:

@@ -86,7 +86,8 @@ def record_interest(store: Store, opportunity_id: int, *, method: str,
         if method == "meeting":
             meeting = s.get(Meeting, int(meeting_id)) if meeting_id else None
             if meeting is None or not meeting.active:
-                msg = "choose the meeting you go to"
+                msg = ("Your meeting is not chosen, or does not meet any more. Choose the "
+                       "meeting you go to from the list.")
                 raise InterestError(msg)
             org = s.get(PeerOrganisation, meeting.organisation_id) \
                 if meeting.organisation_id else None

@@ -31,6 +31,7 @@ from sqlalchemy import Text
 from sqlalchemy import Time
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import func
+from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -44,7 +45,9 @@ from domain.status import INTEREST_STATUSES
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from domain.status import PRECISIONS
+from domain.status import REVIEW_DECISIONS
 from domain.status import ROLES
+from domain.status import TOKEN_PURPOSES
 
 # The PostGIS ``geom`` column is generated from lon/lat. The migration creates it on PostGIS
 # only; being server-computed and deferred, the ORM neither writes nor reads it.
@@ -310,6 +313,46 @@ class User(Timestamped, Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Bumped on sign-out and password change: every session made before is refused."""
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for a self-registered account until it follows its verification email."""
+
+
+class AccountToken(Base):
+    """A single-use, expiring token sent by email (verify an address, reset a password).
+
+    Only the SHA-256 digest of the token is stored; ``used_at`` is set when it is spent.
+    """
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint(_in("purpose", TOKEN_PURPOSES), name="ck_account_tokens_purpose"),
+        UniqueConstraint("token_hash", name="uq_account_tokens_token_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AssociationReview(Base):
+    """An admin's decision on an association (approved or rejected) and the emailed reason."""
+
+    __tablename__ = "association_reviews"
+    __table_args__ = (
+        CheckConstraint(_in("decision", REVIEW_DECISIONS),
+                        name="ck_association_reviews_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_utcnow)
 
 
 class ExpressedInterest(Base):

@@ -148,15 +148,19 @@ def clean_opportunity(
             out[name] = [] if name in _LISTS else _DEFAULTS.get(name)
     if "places_taken" in out and "places_taken" not in values:
         del out["places_taken"]  # only set when given, also on create
-    _check_location(values, out, problems, area)
+    check_location(values, out, problems, area)
     problems += fields.pair_problems(out)
     if problems:
         raise OpportunityError(problems)
     return out
 
 
-def _check_location(values: Mapping[str, Any], out: dict[str, Any], problems: list[Problem],
+def check_location(values: Mapping[str, Any], out: dict[str, Any], problems: list[Problem],
                     area: ServiceArea) -> None:
+    """Check ``postcode``, ``location_precision`` and ``lat``/``lon`` into ``out``.
+
+    The rules of :mod:`domain.fields` with the service area; problems are appended.
+    """
     checks: tuple[tuple[str, Callable[[Any], Any]], ...] = (
         ("postcode", lambda v: fields.postcode(v, area)),
         ("location_precision", fields.precision))
@@ -432,6 +436,7 @@ __all__ = [
     "StatusError",
     "association_choices",
     "association_summary",
+    "check_location",
     "clean_opportunity",
     "create_opportunity",
     "get_ingest_run",

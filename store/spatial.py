@@ -20,8 +20,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
+from sqlalchemy import ARRAY
+from sqlalchemy import BigInteger
 from sqlalchemy import and_
+from sqlalchemy import any_
 from sqlalchemy import func
+from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
 
@@ -81,9 +85,12 @@ class SpatialBackend:
 
     def within(
         self, table: str, latlon: tuple[float, float], radius_km: float, *,
-        filters: Filters | None = None,
+        filters: Filters | None = None, also: NDArray[np.int64] | None = None,
     ) -> Hits:
-        """Ids and km of rows within ``radius_km`` of ``latlon``, nearest first (ties by id)."""
+        """Ids and km of rows within ``radius_km`` of ``latlon``, nearest first (ties by id).
+
+        ``also``: ids of rows wanted too, at any distance (when they match ``filters``).
+        """
         raise NotImplementedError
 
     def nearest(
@@ -150,10 +157,20 @@ class IndexedBackend(SpatialBackend):
 
     def within(
         self, table: str, latlon: tuple[float, float], radius_km: float, *,
-        filters: Filters | None = None,
+        filters: Filters | None = None, also: NDArray[np.int64] | None = None,
     ) -> Hits:
         """See :meth:`SpatialBackend.within`."""
-        return self.index(table, filters=filters).within(latlon, radius_km)
+        index = self.index(table, filters=filters)
+        ids, km = index.within(latlon, radius_km)
+        if also is None or not len(also):
+            return ids, km
+        lat, lon = validate_latlon(*latlon)
+        more = np.setdiff1d(np.asarray(also, dtype=np.int64), ids)
+        at = np.searchsorted(index.ids, more)
+        at = at[(at < len(index)) & (index.ids[np.minimum(at, len(index) - 1)] == more)]
+        extra_km = haversine_km(lat, lon, index.lat[at], index.lon[at])
+        return order_by_distance(np.concatenate([ids, index.ids[at]]),
+                                 np.concatenate([km, extra_km]))
 
     def nearest(
         self, table: str, latlon: tuple[float, float], k: int, *,
@@ -178,17 +195,21 @@ class PostgisBackend(SpatialBackend):
 
     def _candidates(
         self, model: Any, latlon: tuple[float, float], radius_km: float,
-        filters: Filters | None,
+        filters: Filters | None, also: NDArray[np.int64] | None = None,
     ) -> Hits:
         lat, lon = latlon
-        boxes = [
+        where: list[ColumnElement[bool]] = [
             model.geom.op("&&")(func.ST_MakeEnvelope(w, s, e, n, 4326))
             for w, s, e, n in bounding_boxes(latlon, radius_km)
         ]
+        wanted = np.unique(np.asarray(also, dtype=np.int64)) if also is not None else None
+        if wanted is not None and len(wanted):
+            # Rows asked for by id: the primary key's index, in the same scan (BitmapOr).
+            where.append(model.id == any_(literal(wanted.tolist(), ARRAY(BigInteger))))
         # Three arrays in one row: far cheaper to move and convert than 10k+ row tuples.
         stmt = select(
             func.array_agg(model.id), func.array_agg(model.lat), func.array_agg(model.lon)
-        ).where(or_(*boxes), *_conditions(model, filters))
+        ).where(or_(*where), *_conditions(model, filters))
         with self.engine.connect() as conn:
             agg_ids, agg_lat, agg_lon = conn.execute(stmt).one()
         if not agg_ids:
@@ -197,18 +218,20 @@ class PostgisBackend(SpatialBackend):
         dist = haversine_km(lat, lon, np.asarray(agg_lat, np.float64),
                             np.asarray(agg_lon, np.float64))
         keep = dist <= radius_km
+        if wanted is not None and len(wanted):
+            keep |= np.isin(ids, wanted)
         return order_by_distance(ids[keep], dist[keep])
 
     @replica_read
     def within(
         self, table: str, latlon: tuple[float, float], radius_km: float, *,
-        filters: Filters | None = None,
+        filters: Filters | None = None, also: NDArray[np.int64] | None = None,
     ) -> Hits:
         """See :meth:`SpatialBackend.within`."""
         latlon = validate_latlon(*latlon)
         if radius_km < 0:
             return _EMPTY
-        return self._candidates(model_for(table), latlon, radius_km, filters)
+        return self._candidates(model_for(table), latlon, radius_km, filters, also)
 
     @replica_read
     def nearest(

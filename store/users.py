@@ -70,6 +70,8 @@ class StaffUser:
     api_token_hash: str | None = dataclasses.field(repr=False, default=None)
     session_version: int = 0
     """Bumped on sign-out and password change: sessions made before are refused."""
+    email_verified: bool = True
+    """False for a self-registered account until its verification email is followed."""
     organisation: str | None = None
     """Name of the linked peer organisation."""
     association: str | None = None
@@ -136,6 +138,7 @@ def _staff(row: Any) -> StaffUser:
         is_demo=bool(user.is_demo), created_at=user.created_at,
         password_hash=user.password_hash, api_token_hash=user.api_token_hash,
         session_version=int(user.session_version or 0),
+        email_verified=bool(user.email_verified),
         organisation=org_name, association=assoc_name,
     )
 

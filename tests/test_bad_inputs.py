@@ -136,7 +136,7 @@ def test_postcode_not_a_code(store: Store, tmp_path: Path, geocoder: OfflineGeoc
     # The row has coordinates: its bad postcode is left out, with a warning (issue 10, pt 2)
     assert report.inserted == 2
     assert report.rejected == []
-    assert any(w.startswith("row 3: postcode 'NOT A CODE' left out:")
+    assert any(w.startswith("row 3: postcode left out: Postcode “NOT A CODE”")
                and "is not a UK postcode" in w for w in report.warnings)
 
 

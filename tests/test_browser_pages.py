@@ -299,7 +299,8 @@ def test_every_page_renders_without_errors_and_is_screenshotted(site, browser,
     base, _url = site
     shots = pages.take_all(browser, base, tmp_path)  # raises on any error or blocked request
     assert set(shots) == {"search", "search-375", "search-mobile", "opportunity", "meetings",
-                          "partner", "partner-edit", "hotspots", "admin", "login", "map-phone"}
+                          "partner", "partner-edit", "hotspots", "admin", "login", "map-phone",
+                          "register", "admin-association"}
     for name, path in shots.items():
         assert path.read_bytes()[:8] == PNG_SIGNATURE, name
         assert 5_000 < path.stat().st_size < 400_000, (name, path.stat().st_size)

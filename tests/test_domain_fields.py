@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from domain import fields
 from domain.errors import FieldError
 from domain.errors import Problem
 from domain.errors import RecordError
+from domain.labels import label
 from geo.geocode import OfflineGeocoder
 from geo.service_area import service_area_from_text
 from ingest.records import RawRecord
@@ -44,33 +46,36 @@ def test_missing(value, missing) -> None:
 def test_text() -> None:
     assert fields.text("  Hope <b>  ", "name") == "Hope <b>"  # verbatim: escaping is output's job
     assert fields.text(1234567.0, "charity_number") == "1234567"
-    assert refuse(fields.text, ["a"], "name") == "name must be text, got list ['a']"
+    assert refuse(fields.text, ["a"], "name") == "Name must be text, not ['a']. Type it as words."
     assert "contains a NUL character" in refuse(fields.text, "a\x00", "notes")
     assert refuse(fields.text, "x" * 11, "notes", ctx(max_text=10)) == (
-        "notes is 11 characters long: at most 10 are allowed; shorten it")
+        "Notes is 11 characters long, and at most 10 fit. Shorten the notes.")
 
 
 @pytest.mark.parametrize(("name", "limit"), list(fields.SHORT_LIMITS.items()))
 def test_short_limits(name, limit) -> None:
     assert fields.short_text("x" * limit, name) == "x" * limit
+    what = label(name)
     assert refuse(fields.short_text, "x" * (limit + 1), name) == (
-        f"{name} is {limit + 1} characters long: at most {limit} are allowed; shorten it")
+        f"{what} is {limit + 1} characters long, and at most {limit} fit. "
+        f"Shorten the {what.lower()}.")
+    assert "_" not in what
 
 
 def test_lists() -> None:
     assert fields.text_items("a, b;a\nc|d", "skills", ctx()) == ["a", "b", "c", "d"]
     assert fields.text_items(["x", "", "NA", "y"], "skills", ctx()) == ["x", "y"]
     assert refuse(fields.text_items, ["a" * 6, "b" * 6], "skills", ctx(max_text=10)) == (
-        "skills holds more than 10 characters in all; shorten the list")
+        "Skills holds more than 10 characters in all. Shorten the list.")
 
 
 def test_choice_and_precision() -> None:
     assert fields.choice("In Person", "attendance", allowed=("in_person", "online")) == (
         "in_person")
     assert refuse(fields.choice, "gone", "status", allowed=("open", "closed")) == (
-        "status 'gone' is not allowed: use one of 'open', 'closed'")
+        "Status “gone” is not one of the choices. Choose one of open, closed.")
     assert fields.precision(" Postcode ") == "postcode"
-    with pytest.raises(FieldError, match="location_precision 'gps' is not allowed"):
+    with pytest.raises(FieldError, match="Location precision “gps” is not one of the choices"):
         fields.precision("gps")
 
 
@@ -79,8 +84,7 @@ def test_days_times_dates() -> None:
     assert fields.time_of_day("6:30 PM", "start_time") == dt.time(18, 30)
     assert fields.parse_date("1 May 2024", "starts_on") == dt.date(2024, 5, 1)
     assert refuse(fields.parse_date, "yesterday", "starts_on") == (
-        "starts_on 'yesterday' is not a date: use YYYY-MM-DD (e.g. '2024-05-01'), DD/MM/YYYY "
-        "or '1 May 2024'")
+        "First day “yesterday” is not a date. Enter a date such as 1 May 2024 or 01/05/2024.")
 
 
 @pytest.mark.parametrize(("value", "out"), [
@@ -92,7 +96,7 @@ def test_yes_no(value, out) -> None:
 
 def test_yes_no_refuses() -> None:
     assert refuse(fields.yes_no, "maybe", "active") == (
-        "active 'maybe' is not yes or no: use true/false, yes/no, y/n or 1/0")
+        "Active “maybe” is not yes or no. Give yes or no (or 1 or 0).")
 
 
 @pytest.mark.parametrize(("value", "out"), [("4", 4), (4.0, 4), (0, 0), (10_000, 10_000)])
@@ -101,12 +105,12 @@ def test_counts(value, out) -> None:
 
 
 @pytest.mark.parametrize(("value", "reason"), [
-    ("many", "capacity 'many' is not a whole number: give a count such as 4"),
-    (2.5, "capacity 2.5 is not a whole number: give a count such as 4"),
-    (True, "capacity True is not a whole number: give a count such as 4"),
-    (float("inf"), "capacity inf is not a whole number: give a count such as 4"),
-    (-1, "capacity -1 is out of range: give a whole number from 0 to 10000"),
-    (10_001, "capacity 10001 is out of range: give a whole number from 0 to 10000"),
+    ("many", "Places “many” is not a whole number. Enter a count such as 4."),
+    (2.5, "Places 2.5 is not a whole number. Enter a count such as 4."),
+    (True, "Places True is not a whole number. Enter a count such as 4."),
+    (float("inf"), "Places inf is not a whole number. Enter a count such as 4."),
+    (-1, "Places -1 is out of range. Enter a whole number from 0 to 10,000."),
+    (10_001, "Places 10001 is out of range. Enter a whole number from 0 to 10,000."),
 ])
 def test_counts_refused(value, reason) -> None:
     assert refuse(fields.count, value, "capacity") == reason
@@ -116,51 +120,51 @@ def test_web_addresses() -> None:
     c = ctx()
     assert fields.web_address("https://example.org/x", "website", c) == "https://example.org/x"
     assert fields.web_address("www.example.org", "website", c) == "http://www.example.org"
-    assert c.warnings == ["website 'www.example.org' has no scheme: stored as "
-                          "'http://www.example.org'"]
+    assert c.warnings == ["Website “www.example.org” has no http:// or https:// at the start: "
+                          "stored as “http://www.example.org”"]
     for bad in ("javascript:alert(1)", "ftp://example.org", "not a url", "http://"):
-        assert "is not a web address: use an http:// or https:// URL" in refuse(
+        assert "is not a web address. Enter one that starts with http:// or https://" in refuse(
             fields.web_address, bad, "website", c)
 
 
 def test_emails_and_phones() -> None:
     assert fields.email_address("a.b@example.org", "contact_email") == "a.b@example.org"
     assert refuse(fields.email_address, "a@b", "contact_email") == (
-        "contact_email 'a@b' is not an email address: use the form 'name@example.org'")
+        "Contact email “a@b” is not an email address. Enter one such as name@example.org.")
     assert fields.phone_number("+44 (0)161 496-0000", "contact_phone") == "+44 (0)161 496-0000"
     for bad in ("12345", "ring Bob", "0161 496 0000 ext. 4"):
         assert refuse(fields.phone_number, bad, "contact_phone") == (
-            f"contact_phone {bad!r} is not a phone number: give the digits, such as "
-            "'0161 496 0000' or '+44 161 496 0000'")
+            f"Contact phone “{bad}” is not a phone number. Enter the digits, such as "
+            "0161 496 0000 or +44 161 496 0000.")
 
 
 def test_interests_lenient_and_strict() -> None:
     lookup = {"Gardening": "gardening", "gardening": "gardening"}.get
     lenient = ctx(interest_lookup=lookup)
     assert fields.interests("Gardening, knitting", "interests", lenient) == ["gardening"]
-    assert lenient.warnings == ["interests not in the taxonomy, left out: 'knitting'"]
+    assert lenient.warnings == ["Interests not in the list of interests, left out: “knitting”"]
     strict = ctx(interest_lookup=lookup, strict_interests=True)
     assert refuse(fields.interests, ["gardening", "knitting"], "interests", strict) == (
-        "interests 'knitting' not in the taxonomy: choose from the list of interests")
+        "Interests: “knitting” is not one of our interests. Choose from the list of interests.")
 
 
 def test_coordinates_and_postcodes() -> None:
     assert fields.coordinate(" 53.48 ", "lat") == 53.48
     assert refuse(fields.coordinate, "north", "lat") == (
-        "lat 'north' is not a number: give decimal degrees such as 53.48")
+        "Latitude “north” is not a number. Enter decimal degrees such as 53.48.")
     assert refuse(fields.coordinate, 181, "lon") == (
-        "lon 181 is out of range: longitude must be between -180 and 180")
+        "Longitude 181 is out of range. Enter a longitude between -180 and 180.")
     assert fields.postcode("m1 1aa", GB) == "M1 1AA"
-    with pytest.raises(FieldError, match="did you mean 'WA15 0HF'") as info:
+    with pytest.raises(FieldError, match="Did you mean WA15 0HF") as info:
         fields.postcode("WA15 OHF", GB)
     assert info.value.field == "postcode"
     assert fields.postcode("2000", WORLD) == "2000"  # outside the UK: kept as text
 
 
 @pytest.mark.parametrize(("latlon", "fragment"), [
-    ((0.0, 0.0), "lat,lon (0, 0) is a placeholder, not a position"),
-    ((-33.87, 151.21), "lat,lon (-33.87, 151.21) is outside the service area 'GB'"),
-    ((-2.24, 53.48), "latitude and longitude look swapped"),
+    ((0.0, 0.0), "Latitude and longitude (0, 0) is a placeholder, not a position"),
+    ((-33.87, 151.21), "Latitude and longitude (-33.87, 151.21) is outside the service area 'GB'"),
+    ((-2.24, 53.48), "Latitude and longitude look swapped"),
 ])
 def test_positions(latlon, fragment) -> None:
     (problem,) = fields.position_problems(*latlon, GB)
@@ -169,8 +173,8 @@ def test_positions(latlon, fragment) -> None:
     assert problem.reason.startswith(fragment)
     assert fields.position_problems(53.48, -2.24, GB) == []
     assert fields.coordinates("53.48", None, GB) == (None, [Problem(
-        "lon", None, "lon is missing while lat is given: give both, or neither to geocode the "
-        "postcode or address")])
+        "lon", None, "Longitude is missing while latitude is given. Enter both, or neither to "
+        "place it by its postcode or address.")])
     assert fields.coordinates(53.48, -2.24, GB) == ((53.48, -2.24), [])
 
 
@@ -185,11 +189,12 @@ def test_pairs() -> None:
         "start_time": dt.time(10), "end_time": dt.time(9), "starts_on": dt.date(2025, 2, 1),
         "ends_on": dt.date(2025, 1, 1), "capacity": 2, "places_taken": 3})
     assert [(p.field, p.reason) for p in problems] == [
-        ("end_time", "end_time 09:00 is not after start_time 10:00: correct one, or leave "
-                     "end_time empty"),
-        ("ends_on", "ends_on 2025-01-01 is before starts_on 2025-02-01: swap them or correct "
-                    "one"),
-        ("places_taken", "places_taken 3 is more than capacity 2: lower it, or raise capacity"),
+        ("end_time", "Finish time (09:00) must be after the start time (10:00). Change the "
+                     "finish time, or leave it empty."),
+        ("ends_on", "Last day (1 January 2025) must not be before the first day "
+                    "(1 February 2025). Change the last day, or the first."),
+        ("places_taken", "Places taken (3) cannot be more than the places (2). Lower the places "
+                         "taken, or raise the places."),
     ]
 
 
@@ -200,11 +205,12 @@ def test_check_fields_collects_every_problem_and_the_required_name() -> None:
     assert values == {"description": "Help"}
     assert refs == {"association": "canal"}
     assert [p.field for p in problems] == ["weekdays", "capacity", "title"]
-    assert problems[-1].reason == "title is missing: every opportunity needs one"
+    assert problems[-1].reason == ("Title is missing. Every opportunity needs one: enter its "
+                                   "title.")
     error = RecordError(problems)
     assert set(error.problems) == {"weekdays", "capacity", "title"}
     assert fields.unknown_fields({"title": 1, "colour": 2}, ("title",))[0].reason == (
-        "fields 'colour' are unknown or read-only: send only title")
+        "“colour” cannot be set here (unknown or read-only). Send only “title”.")
 
 
 # --- one wording: the partner path says what ingest says ----------------------------------
@@ -235,9 +241,21 @@ def test_partner_and_ingest_give_one_wording(bad) -> None:
                                  "opportunities", area=GB, geocoder=OfflineGeocoder())
     ingest = {r["field"]: r["reason"] for r in rejected}
     if not ingest:  # an optional field: ingest leaves it out, with the same reason (issue 10)
-        ingest = {w.split(" ", 1)[0]: w.split(" left out: ", 1)[1]
+        ingest = {w.split(" left out: ", 1)[0]: w.split(" left out: ", 1)[1]
                   for w in valid[0].warnings if " left out: " in w}
     with pytest.raises(OpportunityError) as info:
         clean_opportunity(need, interests={"outdoors"}, area=GB)
     assert ingest
     assert info.value.problems == ingest
+
+
+@pytest.mark.parametrize("bad", BAD_NEEDS, ids=",".join)
+def test_messages_name_fields_by_their_labels_and_say_what_to_do(bad) -> None:
+    """For people: the label ("Finish time"), never the column's name ("end_time")."""
+    with pytest.raises(OpportunityError) as info:
+        clean_opportunity({"title": "Litter pick", **bad}, interests={"outdoors"}, area=GB)
+    message = str(info.value)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", message), message
+    for name in info.value.problems:
+        assert label(name) in message, (name, message)
+    assert message.endswith("."), message

@@ -54,14 +54,14 @@ def test_parse_weekdays(text, days) -> None:
 
 
 @pytest.mark.parametrize(("value", "reason"), [
-    (7, "7 is not a day"), ("Funday", "'funday' is not a day"), (True, "True is not a day"),
+    (7, "7 is not a day"), ("Funday", "“funday” is not a day"), (True, "True is not a day"),
     (1.5, "1.5 is not a day"), ("and", "names no day"), ("", "names no day"),
 ])
 def test_parse_weekdays_refuses(value, reason) -> None:
-    with pytest.raises(FieldError, match="use 0 \\(Sunday\\) to 6 \\(Saturday\\)") as info:
+    with pytest.raises(FieldError, match="from 0 \\(Sunday\\) to 6 \\(Saturday\\)") as info:
         parse_weekdays(value, "days")
     assert reason in str(info.value)
-    assert str(info.value).startswith("days ")
+    assert str(info.value).startswith("Days ")
     assert info.value.field == "days"
 
 
@@ -79,7 +79,7 @@ def test_time_round_trip(text) -> None:
 def test_times() -> None:
     assert parse_time("6:30 PM") == dt.time(18, 30)
     assert parse_time("midnight") == dt.time(0)
-    with pytest.raises(FieldError, match="use 'HH:MM' from 00:00 to 23:59"):
+    with pytest.raises(FieldError, match="Enter a time from 00:00 to 23:59"):
         parse_time("25:00")
     with pytest.raises(FieldError, match="13 is not an hour of a 12-hour clock"):
         parse_time("13pm", "end_time")
@@ -103,7 +103,7 @@ def test_parts_of_day_are_one_table() -> None:
     assert part_of_day_times("Morning") == (dt.time(6), dt.time(12))
     assert parse_time_windows("morning, evening") == (PARTS_OF_DAY["morning"],
                                                       PARTS_OF_DAY["evening"])
-    with pytest.raises(FieldError, match="'25:00-26:00' is not a time window"):
+    with pytest.raises(FieldError, match="“25:00-26:00” is not a time of day"):
         parse_time_windows("25:00-26:00")
 
 

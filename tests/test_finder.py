@@ -190,7 +190,8 @@ def test_finder_page_marks_in_progress_and_keeps_online_meetings_off_the_map(
 def test_bad_values_on_the_page_are_a_400_with_the_reason(client, week) -> None:
     response = client.get("/meetings?day=9")
     assert response.status_code == 400
-    assert "day=&#39;9&#39; is out of range" in response.get_data(as_text=True)
+    assert "Day “9” is out of range. Use a whole number from 0 to 6." in response.get_data(
+        as_text=True)
     assert client.get("/meetings?near=Atlantis").status_code == 404
 
 
@@ -235,7 +236,7 @@ def test_home_page_picks_a_meeting_by_its_name(demo_app) -> None:
     assert re.search(r'href="/\?meeting_id=\d+', several)
     missing = client.get("/?meeting=Zzyzx")
     assert missing.status_code == 404
-    assert "no meeting matches" in missing.get_data(as_text=True)
+    assert "My meeting “Zzyzx” matches no meeting." in missing.get_data(as_text=True)
 
 
 def test_meeting_lookup_endpoint_is_capped(demo_app) -> None:

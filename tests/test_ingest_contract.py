@@ -240,8 +240,8 @@ def test_a_file_of_bad_rows_keeps_a_bounded_report(
     assert report.rejected_count == 2 * n  # lat and lon, each row
     assert len(report.rejected) == KEPT
     assert report.reasons == {
-        "lat: lat '…' is not a number: give decimal degrees such as …": n,
-        "lon: lon '…' is not a number: give decimal degrees such as …": n}
+        "lat: Latitude “…” is not a number. Enter decimal degrees such as ….": n,
+        "lon: Longitude “…” is not a number. Enter decimal degrees such as ….": n}
     assert len(sink.getvalue().splitlines()) == 2 * n + 1
     assert len(json.dumps(report.to_dict())) < 400_000
     assert store.counts()["associations"] == 0

@@ -168,8 +168,8 @@ def test_trafford_charities_real_file(
     # postcode 'WA15 OHF' (O for 0): the address still places it, so the postcode alone is
     # left out, with the fix suggested (issue 10, point 2)
     assert 35 not in {r["row"] for r in report.rejected}
-    assert any(w.startswith("row 35: postcode 'WA15 OHF' left out")
-               and "did you mean 'WA15 0HF'" in w for w in report.warnings), report.warnings
+    assert any(w.startswith("row 35: postcode left out: Postcode “WA15 OHF”")
+               and "Did you mean WA15 0HF?" in w for w in report.warnings), report.warnings
     stored = export_records(store, "associations")
     precisions = {r["location_precision"] for r in stored}
     assert precisions <= {"district", "area", "town", "postcode"}
@@ -204,7 +204,7 @@ def test_cli_report_json_shape_and_strict(sqlite_store: Store, tmp_path: Path) -
     assert set(problems) == {"postcode", "location"}  # every problem of the row, once each
     assert problems["postcode"]["row"] == 4
     assert problems["postcode"]["id"] == "a2"
-    assert "'NOT A CODE' is not a UK postcode" in problems["postcode"]["reason"]
+    assert "“NOT A CODE” is not a UK postcode" in problems["postcode"]["reason"]
     assert json.loads((tmp_path / "r.json").read_text())["inserted"] == 2
     strict = runner.invoke(main, [*args, "--strict", "--report", str(tmp_path / "r.csv")])
     assert strict.exit_code == 1

@@ -159,11 +159,11 @@ def test_interest_through_a_meeting_tells_only_the_organisation(loop) -> None:
 
 
 @pytest.mark.parametrize(("data", "named"), [
-    ({}, "choose how you would like to be reached"),
-    ({"method": "email", "email": "not-an-email"}, "type the email address"),
-    ({"method": "phone", "phone": "call me"}, "type the phone number"),
-    ({"method": "meeting"}, "choose the meeting"),
-    ({"method": "meeting", "meeting_id": "99999"}, "choose the meeting"),
+    ({}, "How should they reach you? Choose by email"),
+    ({"method": "email", "email": "not-an-email"}, "Your email is not an email address"),
+    ({"method": "phone", "phone": "call me"}, "Your phone number is not a number we can use"),
+    ({"method": "meeting"}, "Your meeting is not chosen. Choose the meeting"),
+    ({"method": "meeting", "meeting_id": "99999"}, "Your meeting is not chosen"),
 ])
 def test_bad_interest_forms_say_what_to_fix(loop, data, named) -> None:
     response = loop["app"].test_client().post(f"/opportunities/{loop['need']}/interest",

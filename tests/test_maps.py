@@ -354,6 +354,26 @@ def test_growth_map_has_one_layer_per_year_with_the_tree_so_far(tmp_path):
     assert EVIL_IN_JSON in html
 
 
+def test_growth_map_generations_differ_by_shape_as_well_as_colour(tmp_path):
+    """WCAG 1.4.1: each generation has its own marker shape, and the legend shows it."""
+    from maps.growth import GENERATION_SHAPES
+
+    html = saved_html(build_growth_map(_trees()), tmp_path)
+    features = geojson_layers(html)[overlays(html)["Growth by the end of 2021"]]["features"]
+    shape_of = {f["properties"]["generation"]: f["properties"]["shape"]
+                for f in features if f["geometry"]["type"] == "Point"}
+    assert shape_of == {0: "square", 1: "circle", 2: "diamond"}
+    assert len(set(GENERATION_SHAPES)) == len(GENERATION_SHAPES)
+    # markers are drawn as shaped HTML icons, not colour-only canvas circles
+    assert "new iconRootAlias.DivIcon(iconOptions)" in html
+    assert '"className": "cg-mk cg-diamond"' in html
+    assert "L.CircleMarker(latlng" not in html
+    legend = re.search(r'<details class="cg-legend".*?</details>', html, re.S).group(0)
+    keys = re.findall(r'class="cg-key cg-mk cg-(\w+)"', legend)
+    assert keys == ["square", "circle", "diamond"]
+    assert "Devolved from (line)" in legend
+
+
 def test_growth_map_of_nothing_is_an_empty_map(tmp_path):
     html = saved_html(build_growth_map([]), tmp_path)
     assert "cg-year-slider" not in html

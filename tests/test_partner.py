@@ -131,12 +131,12 @@ def test_every_problem_is_reported_at_once(world) -> None:
     problems = info.value.problems
     assert set(problems) == {"title", "interests", "weekdays", "end_time", "capacity",
                              "status", "lat", "fields"}
-    assert "'knitting' not in the taxonomy" in problems["interests"]
-    assert problems["status"] == ("status 'gone' is not allowed: use one of 'open', 'paused', "
-                                  "'filled', 'closed'")
-    assert "latitude must be between -90 and 90" in problems["lat"]
-    assert problems["title"] == "title is missing: every opportunity needs one"
-    assert "'colour'" in problems["fields"]
+    assert "“knitting” is not one of our interests" in problems["interests"]
+    assert problems["status"] == ("Status “gone” is not one of the choices. Choose one of "
+                                  "open, paused, filled, closed.")
+    assert "Enter a latitude between -90 and 90" in problems["lat"]
+    assert problems["title"] == "Title is missing. Every opportunity needs one: enter its title."
+    assert "“colour”" in problems["fields"]
     assert len(list_opportunities(world["store"], world["mine"])) == 1
 
 
@@ -144,9 +144,11 @@ def test_update_checks_against_stored_values(world) -> None:
     store, mine, opp = world["store"], world["mine"], world["my_opp"]
     update_opportunity(store, mine, opp["id"], {"capacity": 4, "places_taken": 2,
                                                 "start_time": "10:00"})
-    with pytest.raises(OpportunityError, match="places_taken 5 is more than capacity 4"):
+    with pytest.raises(OpportunityError, match=r"Places taken \(5\) cannot be more than the "
+                                                 r"places \(4\)"):
         update_opportunity(store, mine, opp["id"], {"places_taken": 5})
-    with pytest.raises(OpportunityError, match="end_time 09:00 is not after start_time 10:00"):
+    with pytest.raises(OpportunityError, match=r"Finish time \(09:00\) must be after the start "
+                                                 r"time \(10:00\)"):
         update_opportunity(store, mine, opp["id"], {"end_time": "09:00"})
     saved = get_opportunity(store, mine, opp["id"])
     assert (saved["capacity"], saved["places_taken"]) == (4, 2)
@@ -217,14 +219,20 @@ def test_form_errors_are_shown_and_nothing_is_saved(me, world) -> None:
     bad = me.post("/partner/opportunities/new", data=_form(
         title="", capacity="lots", location_from="postcode", postcode="NOT A PC"))
     assert bad.status_code == 400
-    assert "title is missing: every opportunity needs one" in bad.text
-    assert "capacity &#39;lots&#39; is not a whole number: give a count such as 4" in bad.text
+    assert "Title is missing. Every opportunity needs one: enter its title." in bad.text
+    assert "Places “lots” is not a whole number. Enter a count such as 4." in bad.text
     assert "is not a UK postcode" in bad.text
+    # each message sits by its field, which it describes; the first field takes focus
+    assert re.search(r'id="title"[^>]*aria-invalid="true" aria-describedby="title-error" '
+                     r'autofocus', bad.text)
+    assert re.search(r'id="capacity"[^>]*aria-describedby="capacity-error"', bad.text)
+    assert 'id="capacity"' in bad.text
+    assert len(re.findall(r"\bautofocus\b", bad.text)) == 1
     assert 'value="Paint the lock gates"' not in bad.text  # textarea, not an input
     assert "Paint the lock gates" in bad.text  # what was typed is kept
     point = me.post("/partner/opportunities/new", data=_form(location_from="point", lat="53"))
     assert point.status_code == 400
-    assert "give both latitude and longitude" in point.text
+    assert "Latitude and longitude: give both" in point.text
     assert len(list_opportunities(world["store"], world["mine"])) == before
 
 
@@ -326,12 +334,12 @@ def test_api_lists_creates_reads_and_patches(staff_app, world) -> None:
 
 
 @pytest.mark.parametrize(("method", "path", "body", "status", "detail"), [
-    ("post", "", {"interests": ["knitting"]}, 400, "title is missing"),
-    ("post", "", {"title": "x", "capacity": "many"}, 400, "capacity 'many' is not a whole"),
+    ("post", "", {"interests": ["knitting"]}, 400, "Title is missing"),
+    ("post", "", {"title": "x", "capacity": "many"}, 400, "Places “many” is not a whole"),
     ("post", "", {"title": "x", "postcode": "ZZ99"}, 400, "postcode"),
     ("post", "", ["not", "an", "object"], 400, "not a JSON object"),
     ("patch", "/{mine}", {}, 400, "nothing to change"),
-    ("patch", "/{mine}", {"id": 5, "association_id": 2}, 400, "are unknown or read-only"),
+    ("patch", "/{mine}", {"id": 5, "association_id": 2}, 400, "(unknown or read-only)"),
     ("get", "?status=archived", None, 400, "status='archived' is not known"),
     ("get", "/{theirs}", None, 403, "belongs to another association"),
     ("patch", "/{theirs}", {"title": "Hijacked"}, 403, "belongs to another association"),

@@ -148,7 +148,7 @@ def test_results_first_understood_paging_and_errors_at_their_field(demo_client) 
     assert re.search(r'id="postcode"[^>]*aria-invalid="true"[^>]*autofocus', text)
     nowhere = demo_client.get("/?interests=gardening")
     assert nowhere.status_code == 400
-    assert "Say where from" in nowhere.get_data(as_text=True)
+    assert "say where from" in nowhere.get_data(as_text=True)
     filtered = demo_client.get("/?place=Wigan&interests=gardening&commitment=flexible"
                                "&groups=1").get_data(as_text=True)
     assert 'option value="flexible" selected' in filtered

@@ -51,6 +51,9 @@ PUBLIC_GETS: dict[str, str | None] = {
     "/api/organisations/<int:organisation_id>/links-worth-making": None,
     "/api/docs": None, "/api/openapi.json": None, "/healthz": None, "/login": None,
     "/logout": None,
+    # joining and getting back in (forms, no records; tests/test_onboarding.py)
+    "/signup": None, "/register": None, "/join": None, "/verify-email": None,
+    "/forgot-password": None, "/reset-password": None,
 }
 STAFF_PREFIXES = ("/partner", "/admin", "/hotspots", "/api/partner", "/static")
 

@@ -10,6 +10,8 @@ import pytest
 from geopy.exc import GeocoderServiceError
 from geopy.location import Location
 
+from domain.labels import label
+from domain.labels import shown
 from geo.gazetteer import Gazetteer
 from geo.gazetteer import Place
 from geo.geocode import OfflineGeocoder
@@ -102,14 +104,15 @@ def test_weekdays_good(good: Any, raw: Any, days: list[int]) -> None:
 
 
 @pytest.mark.parametrize(("raw", "fragment"), [
-    (7, "7 is not a day"), (-1, "is not a day"), ("8", "'8' is not a day"),
-    ("Funday", "'funday' is not a day"), (True, "True is not a day"), (1.5, "1.5 is not a day"),
-    ("Mon, Blursday", "'blursday' is not a day"), ("and", "names no day"),
+    (7, "7 is not a day"), (-1, "is not a day"), ("8", "“8” is not a day"),
+    ("Funday", "“funday” is not a day"), (True, "True is not a day"), (1.5, "1.5 is not a day"),
+    ("Mon, Blursday", "“blursday” is not a day"), ("and", "names no day"),
 ])
 def test_weekdays_bad(bad: Any, raw: Any, fragment: str) -> None:
     reason = bad({"weekdays": raw}, "weekdays")
     assert fragment in reason
-    assert "use 0 (Sunday) to 6 (Saturday)" in reason
+    assert "numbers from 0 (Sunday) to 6 (Saturday)" in reason
+    assert reason.startswith("Days ")
 
 
 @pytest.mark.parametrize(("raw", "time"), [
@@ -134,8 +137,8 @@ def test_end_time_after_start_time(good: Any, bad: Any, start: str, end: str, ok
         good({"start_time": start, "end_time": end})
     else:
         assert bad({"start_time": start, "end_time": end}, "end_time") == (
-            f"end_time {end} is not after start_time {start}: correct one, or leave end_time "
-            "empty")
+            f"Finish time ({end}) must be after the start time ({start}). Change the finish "
+            "time, or leave it empty.")
 
 
 @pytest.mark.parametrize("raw", ["25:00", "24:00", "18:60", "13:00 PM", "0 am", "soon", "18",
@@ -143,8 +146,8 @@ def test_end_time_after_start_time(good: Any, bad: Any, start: str, end: str, ok
 @pytest.mark.parametrize("field", ["start_time", "end_time"])
 def test_times_bad(bad: Any, raw: Any, field: str) -> None:
     reason = bad({field: raw}, field)
-    assert reason.startswith(f"{field} {raw!r}")
-    assert "use 'HH:MM' from 00:00 to 23:59" in reason
+    assert reason.startswith(f"{label(field)} {shown(raw)}")
+    assert "Enter a time from 00:00 to 23:59" in reason
 
 
 # --- coordinates and the service area ----------------------------------------------------
@@ -156,18 +159,20 @@ def test_coordinates_good(good: Any, lat: Any, lon: Any) -> None:
 
 
 @pytest.mark.parametrize(("data", "field", "fragment"), [
-    ({"lat": "abc"}, "lat", "lat 'abc' is not a number: give decimal degrees such as 53.48"),
-    ({"lon": "x"}, "lon", "lon 'x' is not a number"),
-    ({"lat": 95}, "lat", "lat 95 is out of range: latitude must be between -90 and 90"),
-    ({"lon": 200}, "lon", "longitude must be between -180 and 180"),
+    ({"lat": "abc"}, "lat", "Latitude “abc” is not a number. Enter decimal degrees such as "
+                            "53.48."),
+    ({"lon": "x"}, "lon", "Longitude “x” is not a number"),
+    ({"lat": 95}, "lat", "Latitude 95 is out of range. Enter a latitude between -90 and 90."),
+    ({"lon": 200}, "lon", "Enter a longitude between -180 and 180"),
     ({"lat": float("inf")}, "lat", "is not a number"),
-    ({"lon": ...}, "lon", "lon is missing while lat is given: give both"),
-    ({"lat": ...}, "lat", "lat is missing while lon is given"),
-    ({"lat": 0, "lon": 0}, "lat,lon", "lat,lon (0, 0) is a placeholder, not a position"),
+    ({"lon": ...}, "lon", "Longitude is missing while latitude is given. Enter both"),
+    ({"lat": ...}, "lat", "Latitude is missing while longitude is given"),
+    ({"lat": 0, "lon": 0}, "lat,lon", "Latitude and longitude (0, 0) is a placeholder, not a "
+                                      "position"),
     ({"lat": "0.0", "lon": "0"}, "lat,lon", "placeholder"),
-    ({"lat": -2.24, "lon": 53.48}, "lat,lon", "latitude and longitude look swapped"),
+    ({"lat": -2.24, "lon": 53.48}, "lat,lon", "Latitude and longitude look swapped"),
     ({"lat": 48.85, "lon": 2.35}, "lat,lon",
-     "lat,lon (48.85, 2.35) is outside the service area 'GB'"),
+     "Latitude and longitude (48.85, 2.35) is outside the service area 'GB'"),
 ])
 def test_coordinates_bad(bad: Any, data: dict[str, Any], field: str, fragment: str) -> None:
     assert fragment in bad(data, field)
@@ -175,7 +180,7 @@ def test_coordinates_bad(bad: Any, data: dict[str, Any], field: str, fragment: s
 
 def test_swapped_manchester_names_the_fix(bad: Any) -> None:
     reason = bad({"lat": -2.24, "lon": 53.48}, "lat,lon")
-    assert "exchange the lat and lon values" in reason
+    assert "Exchange the two values." in reason
 
 
 @pytest.mark.parametrize("area", [WORLD, BOX])
@@ -195,7 +200,7 @@ def test_reader_precision_is_kept(good: Any, raw: str, precision: str) -> None:
 
 def test_reader_precision_bad(bad: Any) -> None:
     reason = bad({"location_precision": "roughly"}, "location_precision")
-    assert "location_precision 'roughly' is not allowed: use one of 'exact'" in reason
+    assert "Location precision “roughly” is not one of the choices. Choose one of exact" in reason
 
 
 # --- postcodes and geocoding -------------------------------------------------------------
@@ -221,13 +226,13 @@ def test_postcode_with_coordinates_keeps_the_coordinates(good: Any) -> None:
 @pytest.mark.parametrize("raw", ["NOT A CODE", "12345", "QQ1 1AA"])
 def test_postcode_bad(bad: Any, raw: str) -> None:
     reason = bad({"postcode": raw}, "postcode")
-    assert reason.startswith(f"postcode {raw!r} is not a UK postcode")
+    assert reason.startswith(f"Postcode “{raw}” is not a UK postcode")
 
 
 @pytest.mark.parametrize(("raw", "hint"), [("WA15 OHF", "WA15 0HF"), ("M32 OTH", "M32 0TH"),
                                            ("M32 ITH", "M32 1TH")])
 def test_postcode_with_a_letter_for_a_digit_suggests_the_fix(bad: Any, raw: str, hint: str) -> None:
-    assert bad({"postcode": raw}, "postcode").endswith(f"; did you mean {hint!r}?")
+    assert bad({"postcode": raw}, "postcode").endswith(f" Did you mean {hint}?")
 
 
 @pytest.mark.parametrize("area", [WORLD, BOX])
@@ -238,7 +243,7 @@ def test_postcode_outside_the_uk_is_kept_as_text(good: Any, area: Any) -> None:
 
 def test_postcode_outside_the_uk_is_limited_to_its_column(bad: Any) -> None:
     reason = bad({"postcode": "75001 PARIS"}, "postcode", area=WORLD)
-    assert "postcode is 11 characters long: at most 10 are allowed" in reason
+    assert "Postcode is 11 characters long, and at most 10 fit" in reason
 
 
 def test_address_postcode_fills_an_empty_postcode(good: Any) -> None:
@@ -387,8 +392,8 @@ def test_same_name_and_position_twice_is_a_duplicate(geocoder: OfflineGeocoder) 
 def test_short_text_limits(good: Any, bad: Any, kind: str, field: str, limit: int) -> None:
     assert good({field: "x" * limit}, kind).values.get(field, "x" * limit) == "x" * limit
     reason = bad({field: "x" * (limit + 1)}, field, kind)
-    assert reason == (f"{field} is {limit + 1} characters long: at most {limit} are allowed; "
-                      "shorten it")
+    assert reason == (f"{label(field)} is {limit + 1} characters long, and at most {limit} "
+                      f"fit. Shorten the {label(field).lower()}.")
 
 
 @pytest.mark.parametrize(("raw", "ok"), [
@@ -401,7 +406,7 @@ def test_phone_numbers(good: Any, bad: Any, raw: str, ok: bool) -> None:
     if ok:
         assert good(record, "associations").values["contact_phone"] == raw
     else:
-        assert bad(record, "contact_phone", "associations").startswith("contact_phone ")
+        assert bad(record, "contact_phone", "associations").startswith("Contact phone ")
 
 
 @pytest.mark.parametrize(("field", "limit", "make"), [
@@ -410,7 +415,7 @@ def test_phone_numbers(good: Any, bad: Any, raw: str, ok: bool) -> None:
 ])
 def test_url_and_email_limits(good: Any, bad: Any, field: str, limit: int, make: Any) -> None:
     assert good({field: make(limit)}, "associations").values[field] == make(limit)
-    assert f"at most {limit} are allowed" in bad({field: make(limit + 1)}, field, "associations")
+    assert f"at most {limit} fit" in bad({field: make(limit + 1)}, field, "associations")
 
 
 @pytest.mark.parametrize(("kind", "field"), [
@@ -419,18 +424,18 @@ def test_url_and_email_limits(good: Any, bad: Any, field: str, limit: int, make:
 ])
 def test_long_text_limit_is_max_text(good: Any, bad: Any, kind: str, field: str) -> None:
     assert good({field: "y" * 50}, kind, max_text=50).values[field] == "y" * 50
-    assert "at most 50 are allowed" in bad({field: "y" * 51}, field, kind, max_text=50)
+    assert "at most 50 fit" in bad({field: "y" * 51}, field, kind, max_text=50)
 
 
 def test_list_limit_is_max_text(bad: Any) -> None:
     reason = bad({"skills": ["a" * 30, "b" * 30]}, "skills", "opportunities", max_text=50)
-    assert reason == "skills holds more than 50 characters in all; shorten the list"
+    assert reason == "Skills holds more than 50 characters in all. Shorten the list."
 
 
 @pytest.mark.parametrize(("raw", "fragment"), [
-    (["a", "b"], "name must be text, got list ['a', 'b']"),
-    (True, "name must be text, got bool True"),
-    ("a\x00b", "name contains a NUL character"),
+    (["a", "b"], "Name must be text, not ['a', 'b']"),
+    (True, "Name must be text, not True"),
+    ("a\x00b", "Name contains a NUL character"),
 ])
 def test_text_types(bad: Any, raw: Any, fragment: str) -> None:
     assert fragment in bad({"name": raw}, "name")
@@ -464,8 +469,8 @@ def test_attendance_good(good: Any, raw: str, value: str) -> None:
 
 def test_attendance_bad(bad: Any) -> None:
     reason = bad({"attendance": "sometimes"}, "attendance")
-    assert reason == ("attendance 'sometimes' is not allowed: use one of 'in_person', 'online', "
-                      "'hybrid'")
+    assert reason == ("Attendance “sometimes” is not one of the choices. Choose one of "
+                      "in person, online, hybrid.")
 
 
 @pytest.mark.parametrize(("data", "attendance"), [
@@ -488,12 +493,12 @@ def test_status_good(good: Any, kind: str, raw: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(("kind", "raw", "allowed"), [
-    ("associations", "open", "'pending', 'approved', 'suspended'"),
-    ("opportunities", "approved", "'open', 'paused', 'filled', 'closed'"),
+    ("associations", "open", "pending, approved, suspended"),
+    ("opportunities", "approved", "open, paused, filled, closed"),
 ])
 def test_status_bad(bad: Any, kind: str, raw: str, allowed: str) -> None:
     assert bad({"status": raw}, "status", kind) == (
-        f"status {raw!r} is not allowed: use one of {allowed}")
+        f"Status “{raw}” is not one of the choices. Choose one of {allowed}.")
 
 
 @pytest.mark.parametrize(("raw", "value"), [
@@ -508,7 +513,7 @@ def test_booleans_good(good: Any, raw: Any, value: bool) -> None:
 @pytest.mark.parametrize("raw", ["maybe", 2, "on"])
 def test_booleans_bad(bad: Any, raw: Any) -> None:
     assert bad({"active": raw}, "active") == (
-        f"active {raw!r} is not yes or no: use true/false, yes/no, y/n or 1/0")
+        f"Active {shown(raw)} is not yes or no. Give yes or no (or 1 or 0).")
 
 
 @pytest.mark.parametrize(("raw", "value"), [("10", 10), (10, 10), (10.0, 10), (0, 0), (" 3 ", 3)])
@@ -518,8 +523,8 @@ def test_capacity_good(good: Any, raw: Any, value: int) -> None:
 
 @pytest.mark.parametrize(("raw", "fragment"), [
     ("ten", "is not a whole number"), (2.5, "is not a whole number"),
-    (True, "is not a whole number"), ("-1", "is out of range: give a whole number from 0 to"),
-    (10_001, "capacity 10001 is out of range: give a whole number from 0 to 10000"),
+    (True, "is not a whole number"), ("-1", "is out of range. Enter a whole number from 0 to"),
+    (10_001, "Places 10001 is out of range. Enter a whole number from 0 to 10,000."),
     (2**31, "is out of range"),
 ])
 def test_capacity_bad(bad: Any, raw: Any, fragment: str) -> None:
@@ -537,12 +542,13 @@ def test_dates_good(good: Any, raw: Any) -> None:
 @pytest.mark.parametrize("raw", ["31/02/2024", "tomorrow", "2024-13-01", "05/2024"])
 def test_dates_bad(bad: Any, raw: str) -> None:
     reason = bad({"starts_on": raw}, "starts_on", "opportunities")
-    assert reason.startswith(f"starts_on {raw!r} is not a date: use YYYY-MM-DD")
+    assert reason.startswith(f"First day “{raw}” is not a date. Enter a date such as")
 
 
 def test_ends_before_it_starts(bad: Any) -> None:
     reason = bad({"starts_on": "2024-05-02", "ends_on": "2024-05-01"}, "ends_on", "opportunities")
-    assert reason == "ends_on 2024-05-01 is before starts_on 2024-05-02: swap them or correct one"
+    assert reason == ("Last day (1 May 2024) must not be before the first day (2 May 2024). "
+                      "Change the last day, or the first.")
 
 
 # --- urls, emails, interests -------------------------------------------------------------
@@ -557,7 +563,7 @@ def test_ends_before_it_starts(bad: Any) -> None:
 def test_urls_good(good: Any, raw: str, stored: str) -> None:
     record = good({"website": raw}, "associations")
     assert record.values["website"] == stored
-    assert any("has no scheme" in w for w in record.warnings) == (stored != raw)
+    assert any("has no http:// or https://" in w for w in record.warnings) == (stored != raw)
 
 
 @pytest.mark.parametrize(("field", "kind"), [
@@ -568,8 +574,8 @@ def test_urls_good(good: Any, raw: str, stored: str) -> None:
                                  "mailto:a@example.org", "https://", "http://exa mple.org"])
 def test_urls_bad(bad: Any, field: str, kind: str, raw: str) -> None:
     reason = bad({field: raw}, field, kind)
-    assert reason.startswith(f"{field} ")
-    assert "is not a web address: use an http:// or https:// URL" in reason
+    assert reason.startswith(f"{label(field)} ")
+    assert "is not a web address" in reason
 
 
 @pytest.mark.parametrize("raw", ["info@example.org", "a.b+c@mail.example.co.uk"])
@@ -581,7 +587,7 @@ def test_emails_good(good: Any, raw: str) -> None:
                                  "@example.org", "info@", "info@@example.org"])
 def test_emails_bad(bad: Any, raw: str) -> None:
     assert bad({"contact_email": raw}, "contact_email", "associations") == (
-        f"contact_email {raw!r} is not an email address: use the form 'name@example.org'")
+        f"Contact email “{raw}” is not an email address. Enter one such as name@example.org.")
 
 
 def lookup(text: str) -> str | None:
@@ -592,20 +598,21 @@ def lookup(text: str) -> str | None:
 @pytest.mark.parametrize(("raw", "slugs", "unknown"), [
     ("Gardening, canals", ["gardening", "waterways"], None),
     (["music", "Music", "gardening"], ["music", "gardening"], None),
-    ("gardening; basket weaving, knitting", ["gardening"], "'basket weaving', 'knitting'"),
+    ("gardening; basket weaving, knitting", ["gardening"], "“basket weaving”, “knitting”"),
 ])
 def test_interests(good: Any, raw: Any, slugs: list[str], unknown: str | None) -> None:
     record = good({"interests": raw}, "opportunities", interest_lookup=lookup)
     assert record.values["interests"] == slugs
-    warnings = [w for w in record.warnings if w.startswith("interests not in the taxonomy")]
-    assert warnings == ([f"interests not in the taxonomy, left out: {unknown}"] if unknown else [])
+    warnings = [w for w in record.warnings if w.startswith("Interests not in the list")]
+    assert warnings == ([f"Interests not in the list of interests, left out: {unknown}"]
+                        if unknown else [])
 
 
 def test_interests_with_the_real_taxonomy(good: Any) -> None:
     record = good({"interests": "Arts & Crafts, canal, xyz"}, "opportunities",
                   interest_lookup=normalise_interest)
     assert record.values["interests"] == ["arts-crafts", "waterways"]
-    assert "'xyz'" in record.warnings[-1]
+    assert "“xyz”" in record.warnings[-1]
 
 
 def test_interests_without_a_lookup_are_kept(good: Any) -> None:
@@ -623,10 +630,14 @@ def test_lists(good: Any, raw: Any, items: list[str]) -> None:
 # --- required fields, references, the whole record ---------------------------------------
 
 @pytest.mark.parametrize(("kind", "data", "field", "reason"), [
-    ("meetings", {"name": ...}, "name", "name is missing: every meeting needs one"),
-    ("meetings", {"name": "NA"}, "name", "name is missing: every meeting needs one"),
-    ("associations", {"name": ...}, "name", "name is missing: every association needs one"),
-    ("opportunities", {"title": ...}, "title", "title is missing: every opportunity needs one"),
+    ("meetings", {"name": ...}, "name", "Name is missing. Every meeting needs one: enter its "
+                                        "name."),
+    ("meetings", {"name": "NA"}, "name", "Name is missing. Every meeting needs one: enter its "
+                                         "name."),
+    ("associations", {"name": ...}, "name", "Name is missing. Every association needs one: "
+                                            "enter its name."),
+    ("opportunities", {"title": ...}, "title", "Title is missing. Every opportunity needs one: "
+                                               "enter its title."),
     ("opportunities", {"association": ...}, "association",
      "association is missing: give the source_id or the name of the association that offers "
      "the opportunity"),
@@ -671,7 +682,7 @@ def test_meeting_guide_fields(good: Any, run: Any) -> None:
     # An optional field: left out with the reason, the meeting kept (issue 10, point 2)
     assert rejected == []
     assert "timezone" not in valid[0].values
-    assert any(w.startswith("timezone 'Europe/Wigan' left out:") and "tz database" in w
+    assert any(w.startswith("timezone left out: Time zone “Europe/Wigan”") and "tz database" in w
                for w in valid[0].warnings)
 
 

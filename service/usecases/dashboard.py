@@ -42,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from domain.dates import long_date
 from maps import build_coverage_map
 from maps import build_growth_map
 from matching.coverage import CoverageResult
@@ -97,14 +98,14 @@ def licence_status(valid_until: dt.date | None, today: dt.date) -> dict[str, Any
     days = (valid_until - today).days
     if days < 0:
         return {"status": "lapsed", "days_left": days, "able_to_deliver_meetings": "no",
-                "status_label": f"Lapsed: ran out after {valid_until.isoformat()}",
+                "status_label": f"Lapsed: ran out after {long_date(valid_until)}",
                 "able_label": "No: licence lapsed, not able to deliver meetings",
                 "flag": "flag-lapsed"}
     if days <= EXPIRY_WARNING_DAYS:
         when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
         return {"status": "expiring", "days_left": days, "able_to_deliver_meetings": "yes",
                 "status_label": f"Expires {when}: renew now",
-                "able_label": f"Yes, until {valid_until.isoformat()}",
+                "able_label": f"Yes, until {long_date(valid_until)}",
                 "flag": "flag-expiring"}
     return {"status": "valid", "days_left": days, "able_to_deliver_meetings": "yes",
             "status_label": "Valid", "able_label": "Yes", "flag": ""}

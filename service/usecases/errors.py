@@ -11,13 +11,18 @@ noticed it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.labels import shown
 from geo.errors import GeoError
 from matching.coverage import CoverageInputError
 from matching.errors import MatchingError
 from store.errors import StoreError
 from store.errors import StoreUnavailableError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: The code of each status, for errors that do not bring their own.
 CODES = {400: "bad_parameter", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -38,17 +43,33 @@ class ServiceError(ValueError):
         The value given.
     fix
         What to do instead, when the message does not already say.
+    problem
+        What is wrong, without the parameter's name (``"is not a number"``): with ``fix``,
+        what :meth:`for_people` words around a form field's label.
     """
 
     status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, param: str | None = None, value: Any = None,
-                 fix: str | None = None) -> None:
+                 fix: str | None = None, problem: str | None = None) -> None:
         super().__init__(message)
         self.param = param
         self.value = value
         self.fix = fix
+        self.problem = problem
+
+    def for_people(self, label: str) -> str:
+        """The message for a form: the field's label, the value, what is wrong, what to do.
+
+        ``"Distance “far” is not a number. Use a number from 0.1 to 100 km."``; the message
+        as it is when the error does not say what is wrong apart from the name.
+        """
+        if self.problem is None:
+            return str(self)
+        value = "" if self.value is None else f" {shown(str(self.value))}"
+        fix = f" {self.fix[:1].upper()}{self.fix[1:]}." if self.fix else ""
+        return f"{label}{value} {self.problem}.{fix}"
 
 
 class BadParameterError(ServiceError):
@@ -110,13 +131,17 @@ class ErrorInfo:
 KNOWN = (ServiceError, MatchingError, GeoError, CoverageInputError, StoreError)
 
 
-def describe(exc: BaseException) -> ErrorInfo:
+def describe(exc: BaseException, *, labels: Mapping[str, str] | None = None) -> ErrorInfo:
     """Status, stable code, message and parameter of an expected error of any layer.
 
-    A store failure never shows its driver message or URL.
+    A store failure never shows its driver message or URL. ``labels`` (a form's parameter
+    -> label) words a parameter's error for people, by the label the form shows
+    (:meth:`ServiceError.for_people`); the API leaves it out and names the parameter.
     """
     if isinstance(exc, ServiceError):
-        return ErrorInfo(exc.status, exc.code, str(exc), exc.param)
+        label = (labels or {}).get(exc.param or "")
+        detail = exc.for_people(label) if label else str(exc)
+        return ErrorInfo(exc.status, exc.code, detail, exc.param)
     if isinstance(exc, StoreError):
         detail = ("the data store is not available" if isinstance(exc, StoreUnavailableError)
                   else str(exc))

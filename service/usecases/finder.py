@@ -122,7 +122,9 @@ def _text(raw: Any, name: str) -> str:
     value = " ".join(str(raw or "").split())
     if len(value) > MAX_QUERY_CHARS:
         msg = f"{name} is {len(value)} characters long: use at most {MAX_QUERY_CHARS}"
-        raise BadParameterError(msg, param=name, value=value[:40] + "...")
+        raise BadParameterError(msg, param=name, value=value[:40] + "...",
+                                problem=f"is {len(value)} characters long",
+                                fix=f"shorten it to at most {MAX_QUERY_CHARS}")
     return value
 
 
@@ -148,7 +150,9 @@ def parse_finder(args: Mapping[str, Any]) -> FinderRequest:
     if params.given(kind) and not _FEATURE.fullmatch(str(kind)):
         msg = (f"type={kind!r} is not a meeting feature: use an access feature such as "
                "wheelchair, or a Meeting Guide type code such as O or W")
-        raise BadParameterError(msg, param="type", value=kind)
+        raise BadParameterError(msg, param="type", value=kind,
+                                problem="is not one of the choices",
+                                fix="choose one from the list")
     request = FinderRequest(
         q=_text(args.get("q"), "q"),
         view=params.choice(args.get("view"), "view", choices=VIEWS, default="upcoming")
@@ -374,7 +378,9 @@ def find(ctx: Context, request: FinderRequest, *, now: dt.datetime) -> FinderPag
     if request.region and request.region.lower() not in {r.lower() for r in regions}:
         msg = (f"region={request.region!r} is not a region of any meeting: use one of "
                f"{', '.join(regions)}")
-        raise BadParameterError(msg, param="region", value=request.region)
+        raise BadParameterError(msg, param="region", value=request.region,
+                                problem="is not a region of any meeting",
+                                fix="choose one from the list")
     types = sorted({f for m in everything for f in features(m)},
                    key=lambda f: feature_label(f).lower())
     today = week_minute(now) // (24 * 60)
@@ -448,7 +454,9 @@ def choose_meeting(ctx: Context, text: str) -> tuple[int | None, list[dict[str, 
     if not found:
         msg = (f"no meeting matches {words!r}: type part of its name, venue or town, or "
                "search by postcode or town instead")
-        raise NotFoundError(msg, param="meeting", value=words)
+        raise NotFoundError(msg, param="meeting", value=words, problem="matches no meeting",
+                            fix="type part of its name, venue or town, or search by "
+                                "postcode or town instead")
     return None, found
 
 

@@ -48,27 +48,30 @@ def parse_interest(form: Mapping[str, Any]) -> dict[str, Any]:
     Raises
     ------
     BadParameterError
-        Naming the field and what to type.
+        Naming the field by the form's label (``Your email``) and saying what to type.
     """
     method = str(form.get("method") or "")
     if method not in CONTACT_METHODS:
-        msg = "choose how you would like to be reached: by email, by phone or through your meeting"
+        msg = ("How should they reach you? Choose by email, by phone or through your "
+               "meeting.")
         raise BadParameterError(msg, param="method", value=method or None)
     if method == "email":
         email = str(form.get("email") or "").strip()
         if len(email) > 254 or not _EMAIL.match(email):  # noqa: PLR2004
-            msg = "type the email address to reach you at, like name@example.org"
+            msg = ("Your email is not an email address we can use. Type the address to reach "
+                   "you at, such as name@example.org.")
             raise BadParameterError(msg, param="email")
         return {"method": method, "contact": normalise_email(email)}
     if method == "phone":
         phone = " ".join(str(form.get("phone") or "").split())
         if not _PHONE.match(phone):
-            msg = "type the phone number to reach you on, like 07700 900123"
+            msg = ("Your phone number is not a number we can use. Type the number to reach you "
+                   "on, such as 07700 900123.")
             raise BadParameterError(msg, param="phone")
         return {"method": method, "contact": phone}
     raw = str(form.get("meeting_id") or "")
     if not raw.isdigit() or not 0 < int(raw) < 2**31:
-        msg = "choose the meeting you go to"
+        msg = "Your meeting is not chosen. Choose the meeting you go to from the list."
         raise BadParameterError(msg, param="meeting_id", value=raw or None)
     return {"method": method, "meeting_id": int(raw)}
 

@@ -44,7 +44,8 @@ def _from_postcode(ctx: Context, postcode: str) -> Origin:
     if location is None:
         msg = (f"postcode {postcode!r} was not found: no postcode, district or area of that "
                "name is known; check it, or search by place or meeting instead")
-        raise NotFoundError(msg, param="postcode", value=postcode)
+        raise NotFoundError(msg, param="postcode", value=postcode, problem="was not found",
+                            fix="check it, or search by town or meeting instead")
     precision = precision_of(location)
     matched = str(location.raw.get("matched", postcode))
     label = postcode if precision == "postcode" else f"the centre of {matched}"
@@ -56,7 +57,9 @@ def _from_place(text: str) -> Origin:
     try:
         place = Gazetteer.from_geonames("GB").resolve(text)
     except GeoError as exc:
-        raise NotFoundError(str(exc), param="place", value=text) from None
+        raise NotFoundError(str(exc), param="place", value=text,
+                            problem="is not a town or city we know",
+                            fix="check the spelling, or give a postcode instead") from None
     return Origin((place.lat, place.lon), label=place.name, kind="place", precision="town")
 
 

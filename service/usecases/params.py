@@ -68,10 +68,12 @@ def number(raw: Any, name: str, *, lo: float, hi: float, default: float | None =
         value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError, OverflowError):
         msg = f"{name}={raw!r} is not a number: use a number from {lo:g} to {hi:g}{unit}"
-        raise BadParameterError(msg, param=name, value=raw) from None
+        raise BadParameterError(msg, param=name, value=raw, problem="is not a number",
+                                fix=f"use a number from {lo:g} to {hi:g}{unit}") from None
     if not math.isfinite(value) or not lo <= value <= hi:
         msg = f"{name}={raw!r} is out of range: use a number from {lo:g} to {hi:g}{unit}"
-        raise BadParameterError(msg, param=name, value=raw)
+        raise BadParameterError(msg, param=name, value=raw, problem="is out of range",
+                                fix=f"use a number from {lo:g} to {hi:g}{unit}")
     return value + 0.0  # -0.0 -> 0.0
 
 
@@ -85,10 +87,12 @@ def whole(raw: Any, name: str, *, lo: int, hi: int, default: int | None = None) 
         value = int(raw.strip())
     else:
         msg = f"{name}={raw!r} is not a whole number: use one from {lo} to {hi}"
-        raise BadParameterError(msg, param=name, value=raw)
+        raise BadParameterError(msg, param=name, value=raw, problem="is not a whole number",
+                                fix=f"use one from {lo} to {hi}")
     if not lo <= value <= hi:
         msg = f"{name}={raw!r} is out of range: use a whole number from {lo} to {hi}"
-        raise BadParameterError(msg, param=name, value=raw)
+        raise BadParameterError(msg, param=name, value=raw, problem="is out of range",
+                                fix=f"use a whole number from {lo} to {hi}")
     return value
 
 
@@ -145,7 +149,10 @@ def postcode(raw: Any, *, name: str = "postcode",
     try:
         return parse_postcode(str(raw), allow=allow).text
     except GeoError as exc:
-        raise BadParameterError(str(exc), param=name, value=raw) from None
+        fix = ("enter a full postcode such as WN1 1AA" if allow == ("full",) else
+               "enter a full postcode such as WN1 1AA, or its first half such as WN1")
+        raise BadParameterError(str(exc), param=name, value=raw, fix=fix,
+                                problem="is not a UK postcode") from None
 
 
 def days(raw: Any, *, name: str = "days") -> frozenset[int]:
@@ -176,7 +183,8 @@ def date(raw: Any, *, name: str) -> dt.date | None:
         return dt.date.fromisoformat(str(raw).strip())
     except ValueError:
         msg = f"{name}={raw!r} is not a date: use YYYY-MM-DD, such as 2026-03-01"
-        raise BadParameterError(msg, param=name, value=raw) from None
+        raise BadParameterError(msg, param=name, value=raw, problem="is not a date",
+                                fix="use YYYY-MM-DD, such as 2026-03-01") from None
 
 
 def choice(raw: Any, name: str, *, choices: Iterable[str],
@@ -187,7 +195,8 @@ def choice(raw: Any, name: str, *, choices: Iterable[str],
         return default
     if raw not in options:
         msg = f"{name}={raw!r} is not allowed: use one of {', '.join(options)}"
-        raise BadParameterError(msg, param=name, value=raw)
+        raise BadParameterError(msg, param=name, value=raw, problem="is not one of the choices",
+                                fix="choose one from the list")
     return str(raw)
 
 

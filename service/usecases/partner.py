@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from typing import Any
 
+from domain.labels import shown
 from domain.status import OPPORTUNITY_STATUSES
 from geo.geocode import precision_of
 from geo.postcode import InvalidPostcodeError
@@ -46,11 +47,14 @@ def locate_postcode(ctx: Context, text: str) -> dict[str, Any]:
     """
     try:
         postcode = parse_postcode(str(text), allow=("full", "district")).text
-    except InvalidPostcodeError as exc:
-        raise ValueError(str(exc)) from None
+    except InvalidPostcodeError:
+        msg = (f"Postcode {shown(str(text))} is not a UK postcode. Enter a full postcode such "
+               "as M15 4AB, or its first half such as M15.")
+        raise ValueError(msg) from None
     found = wiring.geocoder(ctx).geocode(postcode)
     if found is None:
-        msg = f"postcode {postcode!r} could not be placed: type the latitude and longitude"
+        msg = (f"Postcode {shown(postcode)} could not be placed on the map. Type the latitude "
+               "and longitude instead.")
         raise ValueError(msg)
     return {"lat": float(found.latitude), "lon": float(found.longitude),
             "location_precision": precision_of(found), "postcode": postcode}
@@ -127,8 +131,8 @@ def opportunity_json(opp: dict[str, Any]) -> dict[str, Any]:
 
 
 def _problems(exc: OpportunityError) -> BadParameterError:
-    detail = "; ".join(f"{k}: {v}" for k, v in exc.problems.items())
-    return BadParameterError(detail, param=next(iter(exc.problems), None))
+    # every reason names its field by its label (domain.labels): the detail reads on its own
+    return BadParameterError(str(exc), param=next(iter(exc.problems), None))
 
 
 def _locate(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:

@@ -142,7 +142,8 @@ def parse_search(values: Mapping[str, Any], *, limit_default: int = DEFAULT_LIMI
     text = " ".join(w for w in (str(get("text") or ""), extra) if w.strip())
     if len(text) > MAX_TEXT_CHARS:
         msg = f"text is longer than {MAX_TEXT_CHARS} characters; shorten it"
-        raise BadParameterError(msg, param="text")
+        raise BadParameterError(msg, param="text", fix="shorten it",
+                                problem=f"is longer than {MAX_TEXT_CHARS} characters")
     place = get("place")
     return SearchRequest(
         lat=params.latitude(get("lat")), lon=params.longitude(get("lon")),

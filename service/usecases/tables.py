@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from domain.dates import long_date
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # -- tables ----------------------------------------------------------------------------------
@@ -112,14 +114,14 @@ _CSV_FORMAT = {
     "int": lambda v: str(int(v)), "year": lambda v: str(int(v)),
     "share": lambda v: f"{float(v):.4f}", "km": lambda v: f"{float(v):.3f}",
     "score": lambda v: f"{float(v):.3f}", "coord": lambda v: f"{float(v):.6f}",
-    "date": lambda v: v.isoformat(),
+    "date": long_date,  # the CSVs are for people: dates as they write them
     "hours": lambda v: _trimmed(f"{float(v):.2f}"),
 }
 _PAGE_FORMAT = {
     "int": lambda v: f"{int(v):,}", "year": lambda v: str(int(v)),
     "share": lambda v: f"{100.0 * float(v):.1f} %", "km": lambda v: f"{float(v):.1f} km",
     "score": lambda v: f"{float(v):.2f}", "coord": lambda v: f"{float(v):.6f}",
-    "date": lambda v: v.isoformat(),
+    "date": long_date,
     "hours": lambda v: _trimmed(f"{float(v):,.2f}"),
 }
 _PAGE_MISSING = {"km": "no meeting", "share": "\N{EN DASH}"}

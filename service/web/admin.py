@@ -1,4 +1,8 @@
-"""Admin (``/admin``): approve or suspend partners, create staff users, read ingest runs.
+"""Admin (``/admin``): review and approve partners, create staff users, read ingest runs.
+
+An association's page (``/admin/associations/<id>``) shows its details, a small map, the
+associations with a similar name nearby (possible duplicates) and the format check of its
+charity number; an admin approves or rejects it with a reason, which is emailed to it.
 
 Every route needs a signed-in ``admin`` user (checked once for the whole blueprint).
 """
@@ -17,14 +21,20 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from domain.categories import CATEGORY_LABELS
 from domain.status import ORG_STATUSES
 from domain.status import ROLES
+from maps.place import build_place_map
+from service.context import get_context
 from service.context import get_store
+from service.usecases import onboarding
 from service.usecases import params
 from service.usecases.accounts import ROLE_LABELS
 from service.usecases.accounts import hash_password
+from service.web.assets import map_document
 from service.web.auth import enforce_role
 from service.web.auth import safe_next
+from service.web.onboarding import external_url
 from store.errors import NotFoundError
 from store.partner import StatusError
 from store.partner import association_choices
@@ -93,20 +103,6 @@ def organisations() -> ResponseReturnValue:
                            statuses=ORG_STATUSES, has_demo=any(o["is_demo"] for o in rows))
 
 
-@bp.post("/organisations/<int:organisation_id>/status")
-def organisation_status(organisation_id: int) -> ResponseReturnValue:
-    """Set a peer organisation's status (approved, suspended, pending)."""
-    try:
-        done = set_organisation_status(get_store(), organisation_id,
-                                       request.form.get("status", ""))
-    except StatusError as exc:
-        abort(400, description=str(exc))
-    except NotFoundError as exc:
-        abort(404, description=str(exc))
-    flash(f"{done['name']} is now {done['status']} (was {done['was']}).", "info")
-    return _back(url_for("admin.organisations"))
-
-
 @bp.get("/associations")
 def associations() -> ResponseReturnValue:
     """Associations by name, filtered by status and a name search, a page at a time."""
@@ -121,17 +117,84 @@ def associations() -> ResponseReturnValue:
                            pages=pages, has_demo=any(a["is_demo"] for a in rows))
 
 
-@bp.post("/associations/<int:association_id>/status")
-def association_status(association_id: int) -> ResponseReturnValue:
-    """Set an association's status (approved, suspended, pending)."""
+_STATUS_SETTERS = {"organisations": set_organisation_status,
+                   "associations": set_association_status}
+
+
+@bp.post("/<any(organisations, associations):kind>/<int:record_id>/status")
+def record_status(kind: str, record_id: int) -> ResponseReturnValue:
+    """Set a peer organisation's or an association's status (approved, suspended, pending)."""
     try:
-        done = set_association_status(get_store(), association_id, request.form.get("status", ""))
+        done = _STATUS_SETTERS[kind](get_store(), record_id, request.form.get("status", ""))
     except StatusError as exc:
         abort(400, description=str(exc))
     except NotFoundError as exc:
         abort(404, description=str(exc))
     flash(f"{done['name']} is now {done['status']} (was {done['was']}).", "info")
-    return _back(url_for("admin.associations"))
+    return _back(url_for(f"admin.{kind}"))
+
+
+def _detail_page(association_id: int, *, problems: dict[str, str] | None = None,
+                 reason: str = "", status: int = 200) -> ResponseReturnValue:
+    try:
+        detail = onboarding.admin_detail(get_context(), association_id)
+    except NotFoundError as exc:
+        abort(404, description=str(exc))
+    assoc = detail["association"]
+    map_html = None
+    if assoc["lat"] is not None and assoc["lon"] is not None:
+        m = None
+        for dup in detail["duplicates"]:
+            if dup.get("lat") is not None and dup.get("lon") is not None:
+                m = build_place_map((dup["lat"], dup["lon"]),
+                                    label=f"Possible duplicate: {dup['name']}", m=m, zoom=12)
+        m = build_place_map((assoc["lat"], assoc["lon"]), label=assoc["name"], m=m,
+                            approximate=assoc["location_precision"] != "exact", zoom=12)
+        map_html = map_document(m)
+    return render_template("admin/association.html", **detail, map_html=map_html,
+                           problems=problems or {}, reason=reason,
+                           has_demo=assoc["is_demo"]), status
+
+
+@bp.get("/associations/<int:association_id>")
+def association(association_id: int) -> ResponseReturnValue:
+    """One association before deciding: details, map, possible duplicates, charity number."""
+    return _detail_page(association_id)
+
+
+@bp.post("/associations/<int:association_id>/decision")
+def association_decision(association_id: int) -> ResponseReturnValue:
+    """Approve or reject an association; the decision and reason are emailed to it."""
+    decision = request.form.get("decision", "")
+    reason = request.form.get("reason", "").strip()[:5000]
+    try:
+        done = onboarding.decide(get_context(), association_id, decision, reason=reason,
+                                 admin_id=current_user.id,
+                                 portal_url=external_url("partner.status"))
+    except onboarding.FormError as exc:
+        return _detail_page(association_id, problems=exc.problems, reason=reason, status=400)
+    except NotFoundError as exc:
+        abort(404, description=str(exc))
+    told = "and emailed" if done["told"] else "but no email could be sent"
+    flash(f"{done['name']} is {done['decision']} ({told}).", "info")
+    return redirect(url_for("admin.association", association_id=association_id))
+
+
+@bp.route("/associations/new", methods=["GET", "POST"])
+def new_association() -> ResponseReturnValue:
+    """Add an association by hand (approved at once, or pending)."""
+    if request.method == "GET":
+        return render_template("admin/association_form.html", form={"status": "approved"},
+                               problems={}, categories=CATEGORY_LABELS)
+    form = {k: request.form.get(k, "").strip()[:5000]
+            for k in (*onboarding.PROFILE_FORM, "status")}
+    try:
+        made = onboarding.add_association(get_context(), form)
+    except onboarding.FormError as exc:
+        return render_template("admin/association_form.html", form=form,
+                               problems=exc.problems, categories=CATEGORY_LABELS), 400
+    flash(f"Added {made['name']} ({made['status']}).", "info")
+    return redirect(url_for("admin.association", association_id=made["id"]))
 
 
 @bp.get("/users")

@@ -11,6 +11,7 @@ from flask import Flask
 from flask_compress import Compress
 from werkzeug.routing import IntegerConverter
 
+from domain.dates import FILTERS as DATE_FILTERS
 from service.api import coverage as api_coverage
 from service.api import listings as api_listings
 from service.api import openapi
@@ -25,6 +26,7 @@ from service.web import auth
 from service.web import hotspots
 from service.web import logs
 from service.web import map_pages
+from service.web import onboarding
 from service.web import outcomes
 from service.web import pages
 from service.web import partner
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 BLUEPRINTS = (pages, api_listings, api_recommend, api_coverage, api_partner, openapi,
-              map_pages, auth, partner, admin, peer, hotspots, outcomes)
+              map_pages, auth, onboarding, partner, admin, peer, hotspots, outcomes)
 
 
 class DatabaseId(IntegerConverter):
@@ -68,6 +70,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     # Ids in URLs fit the database's integers: a larger one is a 404, never an overflow.
     app.url_map.converters["int"] = DatabaseId
+    # Dates and times in the UK house style (domain.dates), never strftime in a template.
+    app.jinja_env.filters.update(DATE_FILTERS)
     # The embedded store and caches live in ./instance of the working directory (where
     # `make run` is started), not inside the installed package.
     instance = Path((test_config or {}).get("INSTANCE_PATH") or Path.cwd() / "instance")

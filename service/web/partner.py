@@ -1,7 +1,11 @@
 """Partner portal (``/partner``): an association lists, edits, pauses and closes its needs.
 
-Every route needs a signed-in ``association`` user whose association is not suspended
-(checked once for the whole blueprint). Every read and write goes through
+Every route needs a signed-in ``association`` user (checked once for the whole blueprint).
+An account whose email is not yet confirmed sees only its status page (``/partner/status``,
+with a button to send a new link); once confirmed, a pending association can complete its
+profile (``/partner/profile``) and prepare needs, which peers see only after an admin
+approves it. A suspended (or rejected) association sees its status page and the reason,
+and cannot change anything. Every read and write goes through
 :mod:`store.partner` with the user's own association id, so another association's record
 answers 403 whatever id is typed into the address bar.
 
@@ -26,6 +30,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from domain.categories import CATEGORY_LABELS
 from domain.schedule import DAY_NAMES as WEEKDAYS
 from domain.status import OPPORTUNITY_STATUSES
 from geo.postcode import InvalidPostcodeError
@@ -34,6 +39,7 @@ from matching.taxonomy import TERMS
 from service.context import get_context
 from service.context import get_store
 from service.usecases import interest as interest_cases
+from service.usecases import onboarding
 from service.usecases.accounts import new_api_token
 from service.usecases.partner import LIST_REACH_KM
 from service.usecases.partner import locate_postcode
@@ -41,6 +47,7 @@ from service.usecases.partner import reach_counts
 from service.usecases.partner import status_filter
 from service.web.assets import partner_map_assets
 from service.web.auth import enforce_role
+from service.web.onboarding import external_url
 from store.errors import NotFoundError
 from store.partner import ForbiddenError
 from store.partner import OpportunityError
@@ -63,9 +70,25 @@ if TYPE_CHECKING:
 bp = Blueprint("partner", __name__, url_prefix="/partner")
 
 LOCATION_CHOICES = ("keep", "association", "postcode", "point")
+#: Each problem's input on the form, in the form's order (the first one with a problem
+#: takes focus; each input is described by its problems' messages).
+PROBLEM_INPUTS = {
+    "title": "title", "description": "description", "interests": "interests",
+    "skills": "skills", "weekdays": "weekdays", "start_time": "start_time",
+    "end_time": "end_time", "flexible": "flexible", "starts_on": "starts_on",
+    "ends_on": "ends_on", "commitment": "commitment", "accessibility": "accessibility",
+    "capacity": "capacity", "places_taken": "places_taken", "status": "status-field",
+    "location": "lat", "lat,lon": "lat", "lat": "lat", "lon": "lon", "postcode": "postcode",
+    "location_precision": "lat", "address": "address",
+}
 
 
 # ------------------------------------------------------------------------------ guard
+
+
+#: What an account can open before its association is approved: its status page, always;
+#: its profile and needs once its email is verified (peers see the needs after approval).
+STATUS_ENDPOINTS = frozenset({"partner.status", "partner.resend_verification"})
 
 
 @bp.before_request
@@ -79,10 +102,16 @@ def _only_own_association() -> ResponseReturnValue | None:
         association = association_summary(get_store(), current_user.association_id)
     except NotFoundError:
         abort(403, description="Your association no longer exists; ask an admin.")
+    g.association = association
+    if request.endpoint in STATUS_ENDPOINTS:
+        return None
+    if not current_user.user.email_verified:
+        if request.method == "GET":
+            return redirect(url_for("partner.status"))
+        abort(403, description="Confirm your email first: follow the link we sent you.")
     if association["status"] == "suspended":
         abort(403, description=f"{association['name']} is suspended, so its needs cannot be "
-                               "changed. Ask an admin.")
-    g.association = association
+                               "changed. Ask an admin; the page /partner/status says why.")
     return None
 
 
@@ -159,8 +188,8 @@ def _values_from(form: Mapping[str, Any], *, editing: bool) -> tuple[dict[str, A
     problems: dict[str, str] = {}
     choice = form["location_from"] or ("keep" if editing else "association")
     if choice not in LOCATION_CHOICES or (choice == "keep" and not editing):
-        problems["location"] = (f"location_from={choice!r} is not known; choose one of "
-                                f"{', '.join(LOCATION_CHOICES[0 if editing else 1:])}")
+        problems["location"] = ("Where: the choice is not one we offer. Choose where the "
+                                "need takes place from the list.")
     elif choice == "postcode":
         try:
             values.update(locate_postcode(get_context(), form["postcode"]))
@@ -170,7 +199,8 @@ def _values_from(form: Mapping[str, Any], *, editing: bool) -> tuple[dict[str, A
         values.update(lat=form["lat"] or None, lon=form["lon"] or None,
                       location_precision="exact", postcode=_postcode_or_none(form["postcode"]))
         if values["lat"] is None or values["lon"] is None:
-            problems["location"] = "give both latitude and longitude, or pick a point on the map"
+            problems["location"] = ("Latitude and longitude: give both, or pick a point on "
+                                    "the map.")
     elif choice == "association" and editing:
         a = g.association
         values.update(lat=a["lat"], lon=a["lon"], postcode=a["postcode"],
@@ -208,7 +238,15 @@ def _save(opportunity_id: int | None) -> tuple[dict[str, Any] | None, dict[str, 
 def _form_page(opp: Mapping[str, Any] | None, form: Mapping[str, Any],
                problems: Mapping[str, str], status: int = 200) -> ResponseReturnValue:
     latlon = (opp["lat"], opp["lon"]) if opp else (g.association["lat"], g.association["lon"])
+    described: dict[str, list[str]] = {}
+    for name in problems:
+        if name in PROBLEM_INPUTS:
+            described.setdefault(PROBLEM_INPUTS[name], []).append(
+                f"{name.replace(',', '-')}-error")
+    first = next((i for n, i in PROBLEM_INPUTS.items() if n in problems), None)
     return _page("partner/form.html", status, opportunity=opp, form=form, problems=problems,
+                 inputs={n: i for n, i in PROBLEM_INPUTS.items() if n in problems},
+                 described=described, first_input=first,
                  terms=TERMS, statuses=OPPORTUNITY_STATUSES, leaflet=partner_map_assets(),
                  reach=reach_counts(get_store(), latlon) if opp else None,
                  map_center=latlon if latlon[0] is not None else (54.0, -2.5))
@@ -299,6 +337,48 @@ def change_status(opportunity_id: int) -> ResponseReturnValue:
     set_opportunity_status(get_store(), g.association["id"], opp["id"], status)
     flash(f"“{opp['title']}” is now {status}.", "info")
     return redirect(url_for("partner.index"))
+
+
+@bp.get("/status")
+def status() -> ResponseReturnValue:
+    """Where the registration stands: email confirmed, waiting, approved or not (why)."""
+    detail = onboarding.association_profile(get_context(), g.association["id"])
+    return _page("partner/status.html", detail=detail,
+                 verified=current_user.user.email_verified,
+                 decision=detail["reviews"][0] if detail["reviews"] else None)
+
+
+@bp.post("/status/resend")
+def resend_verification() -> ResponseReturnValue:
+    """Send a new verification link to the signed-in account (a few an hour at most)."""
+    if current_user.user.email_verified:
+        flash("Your email is confirmed already.", "info")
+    else:
+        onboarding.send_verification(
+            get_context(), current_user.id,
+            link=lambda token: external_url("onboarding.verify_email", token=token))
+        flash(f"We sent a new link to {current_user.email}. It can take a few minutes.",
+              "info")
+    return redirect(url_for("partner.status"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def profile() -> ResponseReturnValue:
+    """The association's public profile: name, description, category, place, contact."""
+    ctx = get_context()
+    current = onboarding.association_profile(ctx, g.association["id"])
+    if request.method == "GET":
+        return _page("partner/profile.html", form=onboarding.profile_form(current),
+                     problems={}, current=current, categories=CATEGORY_LABELS)
+    form = {k: request.form.get(k, "").strip()[:5000] for k in onboarding.PROFILE_FORM}
+    try:
+        _saved, changed = onboarding.update_profile(ctx, g.association["id"], form)
+    except onboarding.FormError as exc:
+        return _page("partner/profile.html", 400, form=form, problems=exc.problems,
+                     current=current, categories=CATEGORY_LABELS)
+    flash(f"Saved: {', '.join(c.replace('_', ' ') for c in changed)}." if changed
+          else "Nothing changed.", "info")
+    return redirect(url_for("partner.profile"))
 
 
 @bp.route("/token", methods=["GET", "POST"])

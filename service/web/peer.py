@@ -117,8 +117,28 @@ def _no_store(response: Any) -> Any:
 
 
 FILTER_FIELDS = ("days", "times", "fits_week", "commitment", "groups", "remote")
-ERROR_FIELDS = ("meeting", "postcode", "place", "text")
+SEARCH_LABELS = {"meeting": "My meeting", "meeting_id": "My meeting", "postcode": "Postcode",
+                 "place": "Town", "text": "In your own words", "radius_km": "How far",
+                 "days": "Days", "times": "Time of day", "commitment": "Commitment",
+                 "remote": "Remote or online", "fits_week": "Only ones that fit",
+                 "groups": "Suitable for a group", "lat": "Your location",
+                 "lon": "Your location", "page": "Page"}
+"""The search form's labels: its errors name the field as the form does."""
+ERROR_FIELDS = ("meeting", "postcode", "place", "text", "radius_km", "days", "times",
+                "commitment", "remote")
 """Fields whose errors the page shows at the field (others above the results)."""
+FINDER_LABELS = {"q": "Search meetings", "near": "Near a postcode or town",
+                 "postcode": "Near a postcode or town", "place": "Near a postcode or town",
+                 "view": "Show", "day": "Day", "time": "Time", "attendance": "How",
+                 "type": "Access", "region": "Region", "radius_km": "Distance",
+                 "lat": "Your location", "lon": "Your location", "page": "Page"}
+"""The meeting finder's labels (``near`` is one box for a postcode or a town)."""
+FINDER_FIELDS = {"q": "q", "near": "near", "postcode": "near", "place": "near",
+                 "view": "view", "day": "day", "time": "time", "attendance": "attendance",
+                 "type": "type", "region": "region"}
+"""Parameter -> the finder's field whose error sits beside it."""
+INTEREST_LABELS = {"method": "How should they reach you?", "email": "Your email",
+                   "phone": "Your phone number", "meeting_id": "Your meeting"}
 ACCESS_CHOICES = (("wheelchair", "Wheelchair access"), ("step_free", "Step-free"),
                   ("accessible_toilet", "Accessible toilet"), ("hearing_loop", "Hearing loop"),
                   ("seated_tasks", "Seated tasks"), ("quiet_space", "Quiet space"),
@@ -171,7 +191,7 @@ def search() -> ResponseReturnValue:
         try:
             picked, context["choices"] = finder.choose_meeting(ctx, form["meeting"])
         except KNOWN as exc:
-            info = describe(exc)
+            info = describe(exc, labels=SEARCH_LABELS)
             context["error"], context["error_param"], status = info.detail, "meeting", info.status
         else:
             form["meeting_id"] = str(picked) if picked is not None else ""
@@ -189,7 +209,7 @@ def search() -> ResponseReturnValue:
                 **form, "interests": ",".join(chosen), "ignore": ",".join(form["ignore"]),
                 "accessibility": ",".join(form["accessibility"])}))
         except KNOWN as exc:
-            info = describe(exc)
+            info = describe(exc, labels=SEARCH_LABELS)
             context["error"], status = info.detail, info.status
             # The message sits at its field when the page has one; else above the results.
             param = "meeting" if info.param == "meeting_id" else info.param
@@ -212,8 +232,8 @@ def search() -> ResponseReturnValue:
             context["has_demo"] = context["has_demo"] or any(r["is_demo"] for r in found.results)
     elif wants:
         context["searched"] = True
-        context["error"], status = ("Say where from: choose your meeting, or type a postcode "
-                                    "or a town."), 400
+        context["error"], status = ("My meeting, Postcode or Town: say where from. Choose "
+                                    "your meeting, or type a postcode or a town."), 400
         context["error_param"] = "meeting"
     return _no_store(make_response(render_template("peer/search.html", **context), status))
 
@@ -249,8 +269,9 @@ def express_interest(opportunity_id: int) -> ResponseReturnValue:
     try:
         parsed = interest_cases.parse_interest(request.form)
     except KNOWN as exc:
-        return _opportunity_page(opportunity_id, status=describe(exc).status,
-                                 error=describe(exc).detail, form=request.form)
+        info = describe(exc, labels=INTEREST_LABELS)
+        return _opportunity_page(opportunity_id, status=info.status, error=info.detail,
+                                 error_param=info.param, form=request.form)
     sent = interest_cases.express_interest(
         ctx, opportunity_id, parsed, inbox_url=url_for("partner.interests", _external=True))
     page = render_template("peer/interest_sent.html", sent=sent,
@@ -290,15 +311,16 @@ def meetings() -> ResponseReturnValue:
     args = request.args
     context: dict[str, Any] = {"args": args, "weekdays": WEEKDAYS, "parts": PARTS_OF_DAY,
                                "views": finder.VIEWS, "feature_label": finder.feature_label,
-                               "error": None, "found": None,
+                               "error": None, "error_field": None, "found": None,
                                "assets": map_assets(), "has_demo": False}
     status = 200
     try:
         query = finder.parse_finder(args)
         context["found"] = found = finder.find(ctx, query, now=clock())
     except KNOWN as exc:
-        info = describe(exc)
+        info = describe(exc, labels=FINDER_LABELS)
         context["error"], status = info.detail, info.status
+        context["error_field"] = FINDER_FIELDS.get(info.param or "")
         context["regions"] = sorted({m["region"] for m in finder.meetings_of(ctx)
                                      if m.get("region")})
     else:

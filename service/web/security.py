@@ -38,6 +38,10 @@ Settings (``app.config`` first, then the environment, then the default):
 ``COMMONGROUND_LOGIN_ACCOUNT_RATE_LIMIT``
     ``3 per minute; 6 per 10 minutes; 10 per hour; 20 per day``. Failed sign-ins allowed
     for one account from one client address (growing delays).
+``COMMONGROUND_ACCOUNT_RATE_LIMIT``
+    ``5 per hour; 20 per day``. Per client address: registrations and password-reset
+    requests (every POST: each may send an email), and failed uses of an emailed link's
+    token (verification, reset). Answers to both never say whether an email has an account.
 ``COMMONGROUND_SECURE_COOKIES``
     ``auto``: Secure cookies unless debug/testing; ``1`` always; ``0`` never.
 """
@@ -156,6 +160,17 @@ def _login_failed(_response: Any) -> bool:
     return bool(g.get("login_failed"))
 
 
+#: Registration, password reset and email verification: limited per client address
+#: (``COMMONGROUND_ACCOUNT_RATE_LIMIT``).
+ACCOUNT_ENDPOINTS = ("onboarding.register", "onboarding.forgot_password",
+                     "onboarding.verify_email", "onboarding.reset_password")
+_EVERY_POST_COUNTS = frozenset(("onboarding.register", "onboarding.forgot_password"))
+
+
+def _token_failed(_response: Any) -> bool:
+    return bool(g.get("token_failed"))
+
+
 def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     limiter: Limiter = current_app.extensions["commonground.limiter"]
     limit = limiter.current_limit
@@ -168,6 +183,13 @@ def _too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
         page = render_template("error.html", status=429, title="Too many requests",
                                detail="You have said you are interested many times in a short "
                                        "while. Please try again later, or ask at your meeting.")
+        return page, 429, headers
+    if request.endpoint in ACCOUNT_ENDPOINTS:
+        minutes = max(1, round(retry / 60))
+        page = render_template("error.html", status=429, title="Too many requests",
+                               detail=f"There have been many such requests from your "
+                                      f"address in a short while. Please wait {minutes} "
+                                      f"minute{'s' if minutes != 1 else ''} and try again.")
         return page, 429, headers
     if request.endpoint in EXPENSIVE_ENDPOINTS:
         return (f"Too many requests: try again in {retry} seconds, or sign in.", 429,
@@ -381,6 +403,14 @@ def init_app(app: Flask) -> None:  # noqa: PLR0915 - one hook per concern, in or
         app.config["INTEREST_RATE_LIMIT"], methods=["POST"],
         error_message="too many interests from this address")(
         app.view_functions["peer.express_interest"])
+    # Registration and reset requests: every POST counts (each may send an email); an emailed
+    # link's token: failed uses only, so that tokens cannot be guessed at.
+    for endpoint in ACCOUNT_ENDPOINTS:
+        app.view_functions[endpoint] = limiter.limit(
+            app.config["ACCOUNT_RATE_LIMIT"], methods=["POST"],
+            deduct_when=None if endpoint in _EVERY_POST_COUNTS else _token_failed,
+            error_message="too many account requests from this address")(
+            app.view_functions[endpoint])
     for endpoint in EXPENSIVE_ENDPOINTS:  # computed answers: anonymous clients are limited
         if endpoint in app.view_functions:
             plain = app.view_functions[endpoint]

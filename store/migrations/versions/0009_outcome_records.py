@@ -7,7 +7,7 @@ organisation side, or the partner's inbox (a counter per need, organisation and 
 by ``source_id``).
 
 Revision ID: 0009
-Revises: 0007 (the coordinator rechains it after 0008 when both land)
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
