@@ -223,4 +223,8 @@ def test_machine_formats_stay_iso(site) -> None:
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", m["updated"])
                for m in feed if m.get("updated"))
     response = client.get(f"/opportunities/{opp_id}/calendar.ics")
-    assert FIRST_DAY.strftime("%Y%m%d") in response.text
+    # the first of the need's weekdays on or after its first day, written as RFC 5545 says
+    starts = re.search(r"DTSTART;TZID=Europe/London:(\d{8})T\d{6}", response.text)
+    assert starts, response.text
+    first = dt.datetime.strptime(starts.group(1), "%Y%m%d").date()
+    assert FIRST_DAY <= first < FIRST_DAY + dt.timedelta(days=7)
