@@ -36,7 +36,8 @@ DEMO_SOURCE = "demo"
 DEMO_TODAY = dt.date(2026, 1, 1)
 """The fixed "today" of the demo data; nothing in it depends on the real date."""
 REF_KEYS = frozenset(
-    {"region_name", "parent_source_id", "organisation_source_id", "association_source_id"}
+    {"region_name", "parent_source_id", "organisation_source_id", "association_source_id",
+     "opportunity_source_id"}
 )
 """Row keys that name another demo row; :func:`load_demo` turns them into ids."""
 
@@ -52,6 +53,22 @@ NOON, EVENING = part_of_day_times("afternoon")[0], part_of_day_times("evening")[
 """Where a meeting's name says Morning, Afternoon or Evening: the parts of domain.schedule."""
 EXPIRY_WARNING_DAYS = 60
 ROW = dict[str, Any]
+OUTCOME_MONTHS = 12
+"""The demo's outcome records cover the twelve months up to :data:`DEMO_TODAY`'s."""
+OUTCOME_SKILLS = (
+    "cooperative-work", "basic-equipment-use", "safe-manual-handling", "risk-awareness",
+    "public-engagement", "basic-first-aid", "reliability-and-trustworthiness",
+    "clear-spoken-communication", "basic-record-keeping", "leading-small-groups",
+    "active-listening", "water-safety-awareness",
+)
+"""Skill slugs of :data:`matching.skills.SKILLS` the demo's records draw from (a test checks
+that each is on the list: ingest may not import matching)."""
+
+
+def months_before(month: dt.date, back: int) -> dt.date:
+    """The first day of the month ``back`` months before ``month``'s."""
+    index = month.year * 12 + month.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass
@@ -65,6 +82,7 @@ class DemoData:
     associations: list[ROW] = field(default_factory=list)
     opportunities: list[ROW] = field(default_factory=list)
     mutual_interest_links: list[ROW] = field(default_factory=list)
+    outcome_records: list[ROW] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Rows per table, named as in :meth:`store.Store.counts`."""
@@ -170,6 +188,7 @@ class _Builder:
         for row in self.data.associations:
             self.add_opportunities(row)
         self.add_links()
+        self.add_outcomes()
         return self.data
 
     # -- organisations ----------------------------------------------------------------------
@@ -431,6 +450,48 @@ class _Builder:
                 "lat": lat, "lon": lon, "location_precision": "exact", "postcode": None,
                 "address": address,
             })
+
+    # -- outcome records ---------------------------------------------------------------------
+
+    def add_outcomes(self) -> None:
+        """Anonymous counts for the active links of approved organisations, month by month.
+
+        Three in ten link-months have a record, from the association (often for one of its
+        needs) or from the peer organisation; now and then a record is for one day.
+        """
+        rng = self.rng
+        needs_of: dict[str, list[str]] = {}
+        for o in self.data.opportunities:
+            needs_of.setdefault(o["association_source_id"], []).append(o["source_id"])
+        approved = {org.sid for org in self.orgs if org.status == "approved"}
+        for link in self.data.mutual_interest_links:
+            if not link["active"] or link["organisation_source_id"] not in approved:
+                continue
+            for back in range(OUTCOME_MONTHS - 1, -1, -1):
+                month = months_before(DEMO_TODAY, back)
+                if month < link["started_on"].replace(day=1) or not self.chance(0.3):
+                    continue
+                side = "association" if self.chance(0.6) else "organisation"
+                needs = needs_of.get(link["association_source_id"], [])
+                need = (rng.choice(needs) if needs and side == "association"
+                        and self.chance(0.7) else None)
+                one_day = back > 0 and self.chance(0.15)
+                peers = rng.randint(1, 3 if one_day else 6)
+                self.data.outcome_records.append({
+                    "source": DEMO_SOURCE,
+                    "source_id": f"outcome-{len(self.data.outcome_records) + 1}",
+                    "is_demo": True, "organisation_source_id": link["organisation_source_id"],
+                    "association_source_id": link["association_source_id"],
+                    "opportunity_source_id": need, "recorded_by": side,
+                    "period_start": month + dt.timedelta(days=rng.randint(0, 27) if one_day
+                                                          else 0),
+                    "period_unit": "day" if one_day else "month", "peers_taking_part": peers,
+                    "hours": float(peers * rng.choice((2.0, 2.5, 3.0, 4.0))
+                                   * (1 if one_day else rng.randint(1, 4))),
+                    "went_on_to_volunteer": rng.randint(1, 2) if self.chance(0.2) else 0,
+                    "became_licensed": 1 if self.chance(0.05) else 0,
+                    "skills": sorted(rng.sample(OUTCOME_SKILLS, rng.randint(0, 3))),
+                })
 
     # -- mutual-interest links --------------------------------------------------------------
 

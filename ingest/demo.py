@@ -20,7 +20,10 @@ What it contains
 - weekly ACT Peer Recovery meetings (1-4 per organisation, about 80), licensed volunteers
   (2-6 per organisation), community associations around the organisations' towns (about
   360), their volunteering opportunities (about 750) and mutual-interest links between
-  organisations and associations within 15 km.
+  organisations and associations within 15 km;
+- anonymous outcome records of those links (peers who took part, hours, skills, peers who
+  went on to volunteer or be licensed) for the twelve months up to the load day's month,
+  from the associations' side (often for one need) and the organisations' side.
 
 Towns are real gazetteer places; every organisation, association, person, website
 (``example.org``), phone number (Ofcom's drama range 01632 960xxx) and charity number (drawn
@@ -43,7 +46,8 @@ References between rows
 Rows refer to each other by demo keys, resolved to database ids by :func:`load_demo` and
 never passed to the upsert (:data:`REF_KEYS`): ``region_name`` and ``parent_source_id`` on
 organisations, ``organisation_source_id`` on meetings, volunteers and links,
-``association_source_id`` on opportunities and links.
+``association_source_id`` on opportunities, links and outcome records,
+``opportunity_source_id`` on outcome records.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from ingest._demo_builder import REF_KEYS
 from ingest._demo_builder import ROW
 from ingest._demo_builder import DemoData
 from ingest._demo_builder import _Builder
+from ingest._demo_builder import months_before
 from store.refs import upsert_records
 
 if TYPE_CHECKING:
@@ -117,6 +122,21 @@ def _needs_from(rows: list[ROW], today: dt.date) -> list[ROW]:
             for r in rows]
 
 
+def _outcomes_from(rows: list[ROW], today: dt.date) -> list[ROW]:
+    """The outcome records moved by whole months, from :data:`DEMO_TODAY`'s month to ``today``'s.
+
+    A month's record stays on the first of its month; a day's keeps its day of the month.
+    None lands after ``today``: the newest month is ``today``'s, and day records are older.
+    """
+    here = today.replace(day=1)
+    out = []
+    for r in rows:
+        start = r["period_start"]
+        back = (DEMO_TODAY.year - start.year) * 12 + DEMO_TODAY.month - start.month
+        out.append({**r, "period_start": months_before(here, back).replace(day=start.day)})
+    return out
+
+
 def load_demo(
     store: Store, *, gazetteer: Gazetteer | None = None, seed: int = 2024,
     today: dt.date | None = None,
@@ -125,8 +145,9 @@ def load_demo(
 
     Idempotent: a second run with the same seed on the same day reports every row
     ``unchanged``. Licence end dates and needs' start and end dates are moved by
-    ``today - DEMO_TODAY``, so the demo keeps its mix of valid, expiring and lapsed licences,
-    and of running and soon-starting needs, on whatever day it is loaded.
+    ``today - DEMO_TODAY`` (outcome records by whole months), so the demo keeps its mix of
+    valid, expiring and lapsed licences, of running and soon-starting needs, and a year of
+    outcomes up to the load day, on whatever day it is loaded.
 
     Parameters
     ----------
@@ -190,10 +211,13 @@ def load_demo(
         assocs = upsert("associations", data.associations, ("source", "source_id"),
                         {})
         by_assoc = {"association_source_id": ("association_id", assocs)}
-        upsert("opportunities", _needs_from(data.opportunities, today or dt.date.today()),
-               ("source", "source_id"), by_assoc)
+        opps = upsert("opportunities", _needs_from(data.opportunities, today or dt.date.today()),
+                      ("source", "source_id"), by_assoc)
         upsert("mutual_interest_links", data.mutual_interest_links,
                ("organisation_id", "association_id"), by_org | by_assoc)
+        upsert("outcome_records", _outcomes_from(data.outcome_records, today or dt.date.today()),
+               ("source", "source_id"),
+               by_org | by_assoc | {"opportunity_source_id": ("opportunity_id", opps)})
     return report
 
 

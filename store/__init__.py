@@ -199,6 +199,7 @@ class Store:
             "associations": models.Association,
             "opportunities": models.Opportunity,
             "mutual_interest_links": models.MutualInterestLink,
+            "outcome_records": models.OutcomeRecord,
             "interests": models.Interest,
             "users": models.User,
         }

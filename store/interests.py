@@ -26,6 +26,7 @@ from store.models import Meeting
 from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import User
+from store.outcomes import count_taking_part
 from store.partner import ForbiddenError
 
 if TYPE_CHECKING:
@@ -147,6 +148,10 @@ def set_interest_status(store: Store, association_id: int, interest_id: int,
                         status: str) -> dict[str, Any]:
     """Mark an interest; any status but ``new`` wipes the contact; ``taking_part`` takes a place.
 
+    Marking ``taking_part`` also counts one peer taking part in the need this month in the
+    inbox's outcome counter (:func:`store.outcomes.count_taking_part`); undoing it takes the
+    count back.
+
     Raises
     ------
     InterestError
@@ -167,10 +172,13 @@ def set_interest_status(store: Store, association_id: int, interest_id: int,
             msg = "That interest is about another association's need."
             raise ForbiddenError(msg)
         before = interest.status
-        if before != "taking_part" and status == "taking_part":
-            opp.places_taken = (opp.places_taken or 0) + 1
-        elif before == "taking_part" and status != "taking_part":
-            opp.places_taken = max(0, (opp.places_taken or 0) - 1)
+        if (before == "taking_part") != (status == "taking_part"):
+            delta = 1 if status == "taking_part" else -1
+            opp.places_taken = max(0, (opp.places_taken or 0) + delta)
+            # One peer taking part this month, for the impact figures (nothing about them).
+            meeting = s.get(Meeting, interest.meeting_id) if interest.meeting_id else None
+            count_taking_part(s, opp, meeting.organisation_id if meeting else None,
+                              on=_now().date(), delta=delta)
         interest.status = status
         if status != "new":
             interest.handled_at = interest.handled_at or _now()

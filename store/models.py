@@ -37,6 +37,8 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from domain.outcomes import PERIOD_UNITS
+from domain.outcomes import RECORDED_BY
 from domain.status import ATTENDANCE
 from domain.status import CONTACT_METHODS
 from domain.status import INTEREST_STATUSES
@@ -379,6 +381,47 @@ class ExpressedInterest(Base):
     contact_deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class OutcomeRecord(Timestamped, Base):
+    """Anonymous counts of what came of a link or a need in one period (see domain.outcomes).
+
+    ``association_id`` is always set; ``organisation_id`` is the peer organisation whose
+    peers these are (``None``: not known); ``opportunity_id`` the need, or ``None`` for the
+    link between the two as a whole. Nothing here names or describes a peer. Rows that the
+    partner's inbox keeps (``recorded_by`` ``inbox``) are counters keyed by ``source_id``
+    (need, organisation, month); demo rows carry ``source`` ``demo``.
+    """
+
+    __tablename__ = "outcome_records"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_outcome_records_source"),
+        CheckConstraint(_in("recorded_by", RECORDED_BY), name="ck_outcome_records_recorded_by"),
+        CheckConstraint(_in("period_unit", PERIOD_UNITS), name="ck_outcome_records_unit"),
+        CheckConstraint("peers_taking_part >= 0 AND hours >= 0 AND went_on_to_volunteer >= 0 "
+                        "AND became_licensed >= 0", name="ck_outcome_records_figures"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    association_id: Mapped[int] = mapped_column(ForeignKey("associations.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("peer_organisations.id"),
+                                                        index=True)
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"),
+                                                       index=True)
+    recorded_by: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """The staff account that recorded it (never a peer)."""
+    period_start: Mapped[dt.date] = mapped_column(Date, index=True)
+    period_unit: Mapped[str] = mapped_column(String(8), default="month")
+    peers_taking_part: Mapped[int] = mapped_column(Integer, default=0)
+    hours: Mapped[float] = mapped_column(Float, default=0.0)
+    went_on_to_volunteer: Mapped[int] = mapped_column(Integer, default=0)
+    became_licensed: Mapped[int] = mapped_column(Integer, default=0)
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    """Slugs of :data:`matching.skills.SKILLS`."""
+    source: Mapped[str] = mapped_column(String(200), default="manual")
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class IngestRun(Base):
     """One run of an ingest: what came in, what happened to each row."""
 
@@ -447,6 +490,7 @@ __all__ = [
     "Meeting",
     "MutualInterestLink",
     "Opportunity",
+    "OutcomeRecord",
     "PeerOrganisation",
     "PostcodeRow",
     "Region",

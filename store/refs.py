@@ -24,6 +24,7 @@ from store.models import IngestRun
 from store.models import Meeting
 from store.models import MutualInterestLink
 from store.models import Opportunity
+from store.models import OutcomeRecord
 from store.models import PeerOrganisation
 from store.models import Region
 from store.models import Volunteer
@@ -44,6 +45,7 @@ MODELS: dict[str, Any] = {
     "regions": Region,
     "volunteers": Volunteer,
     "mutual_interest_links": MutualInterestLink,
+    "outcome_records": OutcomeRecord,
 }
 """Kinds (named as in :meth:`store.Store.counts`) -> models."""
 

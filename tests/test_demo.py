@@ -37,6 +37,7 @@ TABLE_MODELS = {
     "meetings": models.Meeting, "volunteers": models.Volunteer,
     "associations": models.Association, "opportunities": models.Opportunity,
     "mutual_interest_links": models.MutualInterestLink,
+    "outcome_records": models.OutcomeRecord,
 }
 
 

@@ -26,7 +26,8 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Values that make an endpoint's other required parameters valid.
 BASELINE = {"/api/recommendations": {"lat": "53.545", "lon": "-2.6325"}}
 ORIGIN = ("lat", "lon", "postcode", "place", "meeting_id")
-VALID_PATH = {"opportunity_id": "1", "association_id": "1", "organisation_id": "1"}
+VALID_PATH = {"opportunity_id": "1", "association_id": "1", "organisation_id": "1",
+              "outcome_id": "1"}
 
 
 @pytest.fixture(scope="module")

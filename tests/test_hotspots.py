@@ -680,7 +680,7 @@ def test_the_page_in_chromium_at_375px_with_the_keyboard(demo_app, browser, tmp_
     assert console == [], console
     assert "blocked" not in served.values(), served
     assert layout["width"] <= 375, layout
-    assert len(layout["wraps"]) == len(TABLES)
+    assert len(layout["wraps"]) == len(TABLES) + 2  # and the two impact tables
     for right, overflow in layout["wraps"]:
         assert right <= 375
         assert overflow == "auto"

@@ -13,10 +13,15 @@ from flask import Blueprint
 from flask import jsonify
 from flask import render_template
 
+from domain.outcomes import MAX_HOURS
+from domain.outcomes import MAX_PEERS
+from domain.outcomes import PERIOD_UNITS
+from domain.outcomes import RECORDED_BY
 from domain.status import ATTENDANCE
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from matching.query import COMMITMENTS
+from matching.skills import SKILLS
 from matching.taxonomy import SLUGS
 from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
@@ -161,12 +166,30 @@ SCHEMAS: dict[str, Any] = {
         "status": {"type": "string", "enum": list(OPPORTUNITY_STATUSES)},
         "lat": _nullable(NUM), "lon": _nullable(NUM), "postcode": _nullable(STR)},
         "required": ["id", "title", "status"]},
+    "Outcome": _obj({
+        "id": INT, "association_id": INT, "organisation_id": _nullable(INT),
+        "opportunity_id": _nullable(INT),
+        "recorded_by": {"type": "string", "enum": list(RECORDED_BY)},
+        "period": STR, "period_unit": {"type": "string", "enum": list(PERIOD_UNITS)},
+        "peers_taking_part": {"type": "integer", "minimum": 0, "maximum": MAX_PEERS},
+        "hours": {"type": "number", "minimum": 0, "maximum": MAX_HOURS},
+        "went_on_to_volunteer": {"type": "integer", "minimum": 0, "maximum": MAX_PEERS},
+        "became_licensed": {"type": "integer", "minimum": 0, "maximum": MAX_PEERS},
+        "skills": {"type": "array", "items": {"type": "string",
+                                              "enum": [k.slug for k in SKILLS]}}}),
     "Health": _obj({"status": STR, "backend": STR}),
     "MeetingLookup": _obj({"q": STR, "results": {"type": "array", "items": _obj({
         "id": INT, "name": STR, "when": STR, "venue": _nullable(STR),
         "attendance": {"type": "string", "enum": list(ATTENDANCE)}},
         required=["id", "name", "when", "attendance"])}}, required=["q", "results"]),
 }
+
+
+OUTCOME_BODY = {"type": "object", "required": ["period"], "properties": {
+    "period": {"type": "string", "description": "a month YYYY-MM or a day YYYY-MM-DD"},
+    "opportunity_id": _nullable(INT), "organisation_id": _nullable(INT),
+    "peers_taking_part": INT, "hours": NUM, "went_on_to_volunteer": INT,
+    "became_licensed": INT, "skills": STRS}}
 
 
 def _paths() -> dict[str, Any]:
@@ -318,6 +341,40 @@ def _paths() -> dict[str, Any]:
                       "responses": {"200": _json(_ref("PartnerOpportunity")),
                                     "400": ERRORS["400"], "404": ERRORS["404"],
                                     **unauthorised}}},
+        "/api/partner/outcomes": {
+            "get": {"summary": "Outcome records about the partner's association, newest first",
+                    "security": bearer,
+                    "parameters": [_param("opportunity_id", {**ID, "minimum": 1},
+                                          "only the records of this need of yours")],
+                    "responses": {"200": _json(_obj({
+                        "association": {"type": "object"},
+                        "results": {"type": "array", "items": _ref("Outcome")}})),
+                        "400": ERRORS["400"], "404": ERRORS["404"], **unauthorised}},
+            "post": {"summary": "Record outcomes of a need or a link (counts only)",
+                     "security": bearer,
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": OUTCOME_BODY}}},
+                     "responses": {"201": _json(_ref("Outcome"), "created"),
+                                   "400": ERRORS["400"], "404": ERRORS["404"],
+                                   **unauthorised}}},
+        "/api/partner/outcomes/{outcome_id}": {
+            "get": {"summary": "One outcome record about the partner's association",
+                    "security": bearer,
+                    "parameters": [_param("outcome_id", ID, where="path")],
+                    "responses": {"200": _json(_ref("Outcome")), "404": ERRORS["404"],
+                                  **unauthorised}},
+            "patch": {"summary": "Change some fields of one of your own records",
+                      "security": bearer,
+                      "parameters": [_param("outcome_id", ID, where="path")],
+                      "requestBody": {"required": True, "content": {"application/json": {
+                          "schema": {**OUTCOME_BODY, "required": []}}}},
+                      "responses": {"200": _json(_ref("Outcome")), "400": ERRORS["400"],
+                                    "404": ERRORS["404"], **unauthorised}},
+            "delete": {"summary": "Delete one of your own records",
+                       "security": bearer,
+                       "parameters": [_param("outcome_id", ID, where="path")],
+                       "responses": {"204": {"description": "deleted"}, "404": ERRORS["404"],
+                                     **unauthorised}}},
     }
 
 

@@ -14,6 +14,17 @@ association is not suspended; records of other associations answer 403, unknown 
 ``PATCH /api/partner/opportunities/<id>``
     The fields to change; 200 with the opportunity.
 
+``GET /api/partner/outcomes[?opportunity_id=]``
+    ``{"association": {...}, "results": [outcome, ...]}``: the outcome records about the
+    association (its own, the peer organisations', the inbox's), newest period first.
+``POST /api/partner/outcomes``
+    A record: ``period`` (``YYYY-MM`` or ``YYYY-MM-DD``), ``opportunity_id`` and/or
+    ``organisation_id`` (a linked organisation), ``peers_taking_part``, ``hours``,
+    ``went_on_to_volunteer``, ``became_licensed``, ``skills`` (slugs of
+    :data:`matching.skills.SKILLS`); 201 with it. No field describes a peer.
+``GET``/``PATCH``/``DELETE /api/partner/outcomes/<id>``
+    One record; change or delete only the association's own entries (403 otherwise).
+
 Opportunity fields: ``title`` (required), ``description``, ``interests`` (taxonomy slugs),
 ``skills``, ``weekdays`` (0 = Sunday ... 6), ``start_time``/``end_time`` (``"HH:MM"``),
 ``flexible``, ``commitment``, ``accessibility``, ``capacity``, ``places_taken``, ``status``
@@ -35,11 +46,14 @@ from flask import url_for
 
 from service.context import get_context
 from service.context import get_store
+from service.usecases import outcomes as outcome_cases
+from service.usecases import params
 from service.usecases import partner as cases
 from service.usecases.errors import BadParameterError
 from service.usecases.errors import PayloadTooLargeError
 from service.usecases.errors import UnsupportedMediaTypeError
 from service.web.auth import bearer_token
+from store.outcomes import Recorder
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -104,6 +118,57 @@ def change(opportunity_id: int) -> ResponseReturnValue:
     cases.owned(ctx.store, g.association["id"], opportunity_id)
     saved = cases.change_need(ctx, g.association["id"], opportunity_id, _body())
     return jsonify(cases.opportunity_json(saved))
+
+
+def _recorder() -> Recorder:
+    return Recorder("association", association_id=int(g.association["id"]))
+
+
+@bp.get("/outcomes")
+def outcomes() -> ResponseReturnValue:
+    """The outcome records about the association, optionally of one need."""
+    params.check_known(request.args, ("opportunity_id",))
+    need = params.record_id(request.args.get("opportunity_id"), name="opportunity_id")
+    if need is not None:
+        cases.owned(get_store(), g.association["id"], need)
+    rows = outcome_cases.history(get_store(), _recorder(), opportunity_id=need)
+    a = g.association
+    return jsonify({"association": {"id": a["id"], "name": a["name"], "status": a["status"]},
+                    "results": [outcome_cases.outcome_json(r) for r in rows]})
+
+
+@bp.post("/outcomes")
+def add_outcome() -> ResponseReturnValue:
+    """Record outcomes; 201 with the record and its ``Location``."""
+    values = outcome_cases.parse_outcome(_body())
+    row = outcome_cases.record(get_store(), _recorder(), g.association["id"], values,
+                               user_id=g.api_user.id)
+    location = url_for("api_partner.outcome", outcome_id=row["id"])
+    return jsonify(outcome_cases.outcome_json(row)), 201, {"Location": location}
+
+
+@bp.get("/outcomes/<int:outcome_id>")
+def outcome(outcome_id: int) -> ResponseReturnValue:
+    """One record about the association."""
+    rows = [r for r in outcome_cases.history(get_store(), _recorder()) if r["id"] == outcome_id]
+    if not rows:
+        outcome_cases.own(get_store(), _recorder(), outcome_id)  # 404 or 403
+    return jsonify(outcome_cases.outcome_json(rows[0]))
+
+
+@bp.patch("/outcomes/<int:outcome_id>")
+def change_outcome(outcome_id: int) -> ResponseReturnValue:
+    """Change the given fields of one of the association's own records."""
+    values = outcome_cases.parse_outcome(_body(), partial=True)
+    row = outcome_cases.change(get_store(), _recorder(), outcome_id, values)
+    return jsonify(outcome_cases.outcome_json(row))
+
+
+@bp.delete("/outcomes/<int:outcome_id>")
+def delete_outcome(outcome_id: int) -> ResponseReturnValue:
+    """Delete one of the association's own records; 204."""
+    outcome_cases.remove(get_store(), _recorder(), outcome_id)
+    return "", 204
 
 
 __all__ = ["bp"]

@@ -13,7 +13,10 @@ sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km
 * the growth map and a growth table (per generation and per year);
 * "links worth making" for each of their organisations (:mod:`matching.reverse`);
 * their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
-  shown as not able to deliver meetings.
+  shown as not able to deliver meetings;
+* impact: the outcome records per growth tree and per organisation, by quarter or month
+  (``impact_by``), with totals (:mod:`service.usecases.impact`), and their CSV for people
+  at ``/hotspots/impact.csv``.
 
 Each table downloads as CSV from ``/hotspots/<table>.csv`` with the same rows; text cells
 that a spreadsheet would run as a formula are prefixed with a quote.
@@ -416,8 +419,11 @@ class Dashboard:
 
 
 def parse_dashboard(args: Mapping[str, Any]) -> float:
-    """The dashboard's one parameter, ``radius_km`` (default :data:`DEFAULT_RADIUS_KM`)."""
-    params.check_known(args, ("radius_km",))
+    """The dashboard's ``radius_km`` (default :data:`DEFAULT_RADIUS_KM`).
+
+    ``impact_by`` is the impact section's (:func:`service.usecases.impact.parse_impact_by`).
+    """
+    params.check_known(args, ("radius_km", "impact_by"))
     return params.radius(args.get("radius_km"), default=DEFAULT_RADIUS_KM)
 
 

@@ -27,7 +27,7 @@ class Column:
     """A column: ``key`` in the rows (and the CSV header), a label and a kind.
 
     Kinds: ``text``, ``int``, ``year``, ``share`` (0-1), ``km``, ``coord``, ``score``,
-    ``date``. ``page=False`` columns (ids, coordinates) are in the CSV only; ``display``
+    ``date``, ``hours``. ``page=False`` columns (ids, coordinates) are in the CSV only; ``display``
     names a row key whose text the page shows instead of the value.
     """
 
@@ -99,6 +99,11 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def _trimmed(text: str) -> str:
+    """``12.50`` -> ``12.5``, ``3.00`` -> ``3`` (hours are kept in quarter hours)."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _missing(value: Any) -> bool:
     if value is None or value is pd.NA:
         return True
@@ -110,12 +115,14 @@ _CSV_FORMAT = {
     "share": lambda v: f"{float(v):.4f}", "km": lambda v: f"{float(v):.3f}",
     "score": lambda v: f"{float(v):.3f}", "coord": lambda v: f"{float(v):.6f}",
     "date": long_date,  # the CSVs are for people: dates as they write them
+    "hours": lambda v: _trimmed(f"{float(v):.2f}"),
 }
 _PAGE_FORMAT = {
     "int": lambda v: f"{int(v):,}", "year": lambda v: str(int(v)),
     "share": lambda v: f"{100.0 * float(v):.1f} %", "km": lambda v: f"{float(v):.1f} km",
     "score": lambda v: f"{float(v):.2f}", "coord": lambda v: f"{float(v):.6f}",
     "date": long_date,
+    "hours": lambda v: _trimmed(f"{float(v):,.2f}"),
 }
 _PAGE_MISSING = {"km": "no meeting", "share": "\N{EN DASH}"}
 

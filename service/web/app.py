@@ -27,6 +27,7 @@ from service.web import hotspots
 from service.web import logs
 from service.web import map_pages
 from service.web import onboarding
+from service.web import outcomes
 from service.web import pages
 from service.web import partner
 from service.web import peer
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 BLUEPRINTS = (pages, api_listings, api_recommend, api_coverage, api_partner, openapi,
-              map_pages, auth, onboarding, partner, admin, peer, hotspots)
+              map_pages, auth, onboarding, partner, admin, peer, hotspots, outcomes)
 
 
 class DatabaseId(IntegerConverter):
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = Context(store, app.config)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    app.register_blueprint(outcomes.hotspot_bp)  # the second blueprint of that module
     shared.init_app(app, store)  # server-side sessions (Redis), read-your-writes routing
     assets.init_app(app)  # the maps' libraries from us; CSP nonces
     security.init_app(app)  # sessions, CSRF, rate limits, body limits, security headers

@@ -12,7 +12,10 @@ sees all. The page shows, for the ``radius_km`` a meeting reaches (default 10 km
 * the growth map and a growth table (per generation and per year);
 * "links worth making" for each of their organisations (:mod:`matching.reverse`);
 * their licensed volunteers, licences that run out within 60 days flagged, lapsed licences
-  shown as not able to deliver meetings.
+  shown as not able to deliver meetings;
+* impact: the outcome records per growth tree and per organisation, by quarter or month
+  (``impact_by``), with totals (:mod:`service.usecases.impact`), and their CSV for people
+  at ``/hotspots/impact.csv``.
 
 Each table downloads as CSV from ``/hotspots/<table>.csv`` with the same rows; text cells
 that a spreadsheet would run as a formula are prefixed with a quote.
@@ -51,6 +54,10 @@ from service.usecases.dashboard import MAP_KINDS
 from service.usecases.dashboard import Dashboard
 from service.usecases.dashboard import parse_dashboard
 from service.usecases.dashboard import scope_for
+from service.usecases.impact import IMPACT_BY
+from service.usecases.impact import impact_for
+from service.usecases.impact import parse_impact_args
+from service.usecases.impact import parse_impact_by
 from service.usecases.params import MAX_RADIUS_KM
 from service.usecases.params import MIN_RADIUS_KM
 from service.usecases.tables import TABLES
@@ -85,8 +92,10 @@ def _no_store(response: Response) -> Response:
 def dashboard() -> ResponseReturnValue:
     """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
     board = _dashboard(wait=False)
+    by = parse_impact_by(request.args.get("impact_by"))
     scope = board.scope
     context: dict[str, Any] = {
+        "impact_by": by, "impact_choices": IMPACT_BY,
         "scope": scope, "radius_km": board.radius_km, "min_radius": MIN_RADIUS_KM,
         "max_radius": MAX_RADIUS_KM, "warning_days": EXPIRY_WARNING_DAYS,
         "has_demo": any(o["is_demo"] for o in scope.organisations),
@@ -101,6 +110,7 @@ def dashboard() -> ResponseReturnValue:
             computing=board.computing,
             counts={s: sum(1 for v in volunteers if v["status"] == s)
                     for s in ("valid", "expiring", "lapsed", "unknown")},
+            impact=impact_for(ctx_store(), scope, board.trees, by=by),
         )
     return render_template("hotspots/dashboard.html", **context)
 
@@ -116,6 +126,26 @@ def map_frame(kind: str) -> ResponseReturnValue:
     return Response(with_nonce(document), mimetype="text/html")
 
 
+@bp.get("/hotspots/impact.csv")
+def impact_csv() -> ResponseReturnValue:
+    """The impact figures (per tree and per organisation, over time) as a CSV for people."""
+    by = parse_impact_args(request.args)
+    store = ctx_store()
+    scope = scope_for(store, current_user)
+    board = Dashboard(store, scope, radius_km=10.0, area=get_context().service_area,
+                      today=dt.date.today(), context=get_context())
+    impact = impact_for(store, scope, board.trees if scope.organisations else [], by=by)
+    response = Response(impact.to_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="hotspots-impact-by-{by}.csv"')
+    return response
+
+
+def ctx_store() -> Any:
+    """The app's store."""
+    return get_context().store
+
+
 @bp.get("/hotspots/<any(" + ", ".join(f'"{n}"' for n in TABLES) + "):table>.csv")
 def table_csv(table: str) -> ResponseReturnValue:
     """One table of the dashboard as CSV (the same rows as the page)."""
@@ -128,4 +158,4 @@ def table_csv(table: str) -> ResponseReturnValue:
     return response
 
 
-__all__ = ["bp", "dashboard", "map_frame", "table_csv"]
+__all__ = ["bp", "dashboard", "impact_csv", "map_frame", "table_csv"]
