@@ -6,7 +6,7 @@ accepted or refused the same way, with the same sentence, whichever door it come
 
 Every parser takes ``(value, name, context)`` and returns the value ready for the model, or
 raises :class:`~domain.errors.FieldError` whose text names the field, shows the value with
-``!r``, says what is allowed and how to fix it. :func:`check_fields` runs the parsers of a
+``!r``, says what is allowed and how to fix it. :func:`domain.records.check_fields` runs the parsers of a
 kind over a record and collects every problem (:class:`~domain.errors.Problem`);
 :func:`position_problems` and :func:`pair_problems` check what spans fields.
 
@@ -43,7 +43,6 @@ import math
 import re
 from dataclasses import dataclass
 from dataclasses import field
-from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,9 +56,6 @@ from domain.labels import label
 from domain.labels import shown
 from domain.schedule import parse_time
 from domain.schedule import parse_weekdays
-from domain.status import ATTENDANCE
-from domain.status import OPPORTUNITY_STATUSES
-from domain.status import ORG_STATUSES
 from domain.status import PRECISIONS
 from geo.errors import InvalidPostcodeError
 from geo.postcode import parse_postcode
@@ -67,7 +63,6 @@ from geo.service_area import looks_swapped
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from collections.abc import Collection
     from collections.abc import Mapping
 
     from geo.service_area import ServiceArea
@@ -532,132 +527,10 @@ def feed_extra(value: Any, name: str, ctx: Context) -> dict[str, Any]:
     return kept
 
 
-# --- the fields of each kind ---------------------------------------------------------------
-
-_Spec = dict[str, tuple[Any, str]]
-_COMMON: _Spec = {"address": (text, "values")}
-RULES: dict[str, _Spec] = {
-    "meetings": {
-        "name": (short_text, "values"), "weekdays": (weekdays, "values"),
-        "start_time": (time_of_day, "values"), "end_time": (time_of_day, "values"),
-        "venue": (short_text, "values"),
-        "attendance": (partial(choice, allowed=ATTENDANCE), "values"),
-        "conference_url": (web_address, "values"), "accessibility": (text_items, "values"),
-        "notes": (text, "values"), "active": (yes_no, "values"),
-        "organisation": (short_text, "refs"), "region": (short_text, "refs"),
-        # Meeting Guide fields kept whole, so a feed round trip loses nothing
-        "types": (text_items, "values"), "regions": (region_list, "values"),
-        "conference_phone": (short_text, "values"), "location_notes": (text, "values"),
-        "group_name": (short_text, "values"), "timezone": (timezone, "values"),
-        "updated_at": (updated_time, "values"), "feed_extra": (feed_extra, "values"),
-    },
-    "associations": {
-        "name": (short_text, "values"), "category": (short_text, "values"),
-        "description": (text, "values"), "website": (web_address, "values"),
-        "contact_email": (email_address, "values"), "contact_phone": (phone_number, "values"),
-        "charity_number": (short_text, "values"),
-        "status": (partial(choice, allowed=ORG_STATUSES), "values"),
-        "opening_times": (text, "values"),
-    },
-    "opportunities": {
-        "title": (short_text, "values"), "description": (text, "values"),
-        "interests": (interests, "values"), "skills": (text_items, "values"),
-        "weekdays": (weekdays, "values"), "start_time": (time_of_day, "values"),
-        "end_time": (time_of_day, "values"), "flexible": (yes_no, "values"),
-        "commitment": (short_text, "values"), "accessibility": (text_items, "values"),
-        "capacity": (count, "values"), "places_taken": (count, "values"),
-        "status": (partial(choice, allowed=OPPORTUNITY_STATUSES), "values"),
-        "starts_on": (parse_date, "values"), "ends_on": (parse_date, "values"),
-        "association": (short_text, "refs"), "association_name": (short_text, "refs"),
-        "association_category": (short_text, "refs"),
-        "association_postcode": (short_text, "refs"),
-        "association_website": (web_address, "refs"),
-    },
-}
-"""Per kind: field -> (parser, ``"values"`` (a column) or ``"refs"`` (a reference)).
-Positions (``lat``, ``lon``, ``postcode``, ``location_precision``) are checked apart, with
-the service area: :func:`coordinates`, :func:`postcode`, :func:`precision`."""
-
-
-_ALL_RULES = {kind: {**_COMMON, **rules} for kind, rules in RULES.items()}
-
-
-def check_fields(
-    kind: str, data: Mapping[str, Any], ctx: Context,
-) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
-    """Parse every given field of a record of ``kind``; collect every problem.
-
-    Returns
-    -------
-    values, refs : dict
-        The parsed columns and references (missing fields are absent).
-    problems : list of Problem
-        One per field that could not be parsed, then the required name if missing.
-    """
-    values: dict[str, Any] = {}
-    refs: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for name, (parser, dest) in _ALL_RULES[kind].items():
-        raw = data.get(name)
-        if raw is None or is_missing(raw):
-            continue
-        try:
-            parsed = parser(raw, name, ctx)
-        except FieldError as exc:
-            problems.append(Problem(name, raw, str(exc)))
-            continue
-        (values if dest == "values" else refs)[name] = parsed
-    name = NAME_FIELD[kind]
-    if name not in values and not any(p.field == name for p in problems):
-        problems.append(Problem(name, data.get(name),
-                                f"{label(name)} is missing. Every {NOUN[kind]} needs one: "
-                                f"enter its {label(name).lower()}."))
-    return values, refs, problems
-
-
-def unknown_fields(data: Collection[str], allowed: Collection[str]) -> list[Problem]:
-    """A problem naming the fields outside ``allowed`` (forms and the API), if any."""
-    unknown = sorted(set(data) - set(allowed))
-    if not unknown:
-        return []
-    return [Problem("fields", unknown, f"{', '.join(map(shown, unknown))} cannot be set "
-                    "here (unknown or read-only). Send only "
-                    f"{', '.join(map(shown, allowed))}.")]
-
-
 __all__ = [
-    "EMAIL_LIMIT",
-    "MAX_CAPACITY",
-    "MAX_TEXT",
-    "NAME_FIELD",
-    "NOUN",
-    "RULES",
-    "SHORT_LIMITS",
-    "URL_LIMIT",
-    "Context",
-    "check_fields",
-    "choice",
-    "coordinate",
-    "coordinates",
-    "count",
-    "email_address",
-    "feed_extra",
-    "interests",
-    "is_missing",
-    "pair_problems",
-    "parse_date",
-    "phone_number",
-    "position_problems",
-    "postcode",
-    "precision",
-    "region_list",
-    "short_text",
-    "text",
-    "text_items",
-    "time_of_day",
-    "timezone",
-    "updated_time",
-    "web_address",
-    "weekdays",
-    "yes_no",
+    "EMAIL_LIMIT", "MAX_CAPACITY", "MAX_TEXT", "NAME_FIELD", "NOUN", "SHORT_LIMITS", "URL_LIMIT",
+    "Context", "choice", "coordinate", "coordinates", "count", "email_address", "feed_extra",
+    "interests", "is_missing", "pair_problems", "parse_date", "phone_number",
+    "position_problems", "postcode", "precision", "region_list", "short_text", "text",
+    "text_items", "time_of_day", "timezone", "updated_time", "web_address", "weekdays", "yes_no",
 ]

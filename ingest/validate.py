@@ -44,7 +44,6 @@ from domain.errors import FieldError
 from domain.errors import Problem
 from domain.fields import NAME_FIELD
 from domain.fields import Context
-from domain.fields import check_fields
 from domain.fields import coordinates
 from domain.fields import email_address
 from domain.fields import is_missing
@@ -55,6 +54,7 @@ from domain.fields import precision
 from domain.fields import short_text
 from domain.fields import web_address
 from domain.opening_times import parse_opening_times
+from domain.records import check_fields
 from geo.geocode import precision_of
 from geo.postcode import find_postcode
 from ingest.records import KINDS
@@ -188,7 +188,7 @@ class _Checker:
         return not is_missing(self.data.get(name))
 
     def fields(self) -> None:
-        """The fields one by one, and the required name (:func:`domain.fields.check_fields`)."""
+        """The fields one by one, and the required name (:func:`domain.records.check_fields`)."""
         _contact(self.data, self.ctx)
         _first_valid(self.data, self.ctx)
         self.values, self.refs, self.problems = check_fields(self.kind, self.data, self.ctx)

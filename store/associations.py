@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from domain import fields
+from domain import records
 from domain.categories import CATEGORY_LABELS
 from domain.errors import Problem
 from domain.errors import RecordError
@@ -90,9 +91,9 @@ def clean_association(
         association needs a name, a category and a position.
     """
     area = area or default_area()
-    problems = fields.unknown_fields(values, PROFILE_FIELDS)
+    problems = records.unknown_fields(values, PROFILE_FIELDS)
     data = {k: v for k, v in values.items() if k in _TEXT_FIELDS}
-    parsed, _refs, found = fields.check_fields("associations", data, fields.Context())
+    parsed, _refs, found = records.check_fields("associations", data, fields.Context())
     if partial and "name" not in values:
         found = [p for p in found if p.field != "name"]
     problems += found

@@ -21,6 +21,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from domain import fields
+from domain import records
 from domain.errors import FieldError
 from domain.errors import Problem
 from domain.errors import RecordError
@@ -133,9 +134,9 @@ def clean_opportunity(
     allowed = frozenset(interests)
     ctx = fields.Context(interest_lookup=lambda s: s if s in allowed else None,
                          strict_interests=True)
-    problems = fields.unknown_fields(values, EDITABLE)
+    problems = records.unknown_fields(values, EDITABLE)
     data = {k: v for k, v in values.items() if k in EDITABLE}
-    parsed, _refs, found = fields.check_fields("opportunities", data, ctx)
+    parsed, _refs, found = records.check_fields("opportunities", data, ctx)
     if partial and "title" not in values:
         found = [p for p in found if p.field != "title"]
     problems += found
@@ -144,7 +145,7 @@ def clean_opportunity(
     for name in wanted:
         if name in parsed:
             out[name] = parsed[name]
-        elif name in fields.RULES["opportunities"] or name == "address":
+        elif name in records.RULES["opportunities"] or name == "address":
             out[name] = [] if name in _LISTS else _DEFAULTS.get(name)
     if "places_taken" in out and "places_taken" not in values:
         del out["places_taken"]  # only set when given, also on create

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from domain import fields
+from domain import records
 from domain.errors import FieldError
 from domain.errors import Problem
 from domain.errors import RecordError
@@ -199,7 +200,7 @@ def test_pairs() -> None:
 
 
 def test_check_fields_collects_every_problem_and_the_required_name() -> None:
-    values, refs, problems = fields.check_fields("opportunities", {
+    values, refs, problems = records.check_fields("opportunities", {
         "capacity": "many", "weekdays": "funday", "association": "canal",
         "description": "Help"}, ctx())
     assert values == {"description": "Help"}
@@ -209,7 +210,7 @@ def test_check_fields_collects_every_problem_and_the_required_name() -> None:
                                    "title.")
     error = RecordError(problems)
     assert set(error.problems) == {"weekdays", "capacity", "title"}
-    assert fields.unknown_fields({"title": 1, "colour": 2}, ("title",))[0].reason == (
+    assert records.unknown_fields({"title": 1, "colour": 2}, ("title",))[0].reason == (
         "“colour” cannot be set here (unknown or read-only). Send only “title”.")
 
 
