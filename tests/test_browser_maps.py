@@ -87,10 +87,11 @@ def test_growth_slider_switches_years(browser, demo_maps):
                              input.value = '0'; input.dispatchEvent(new Event('input')); }""")
     first = page.evaluate("() => document.querySelector('.cg-year-slider b').textContent")
     after = page.evaluate("""() => { const map = window[document.querySelector('.folium-map').id];
-        let n = 0; map.eachLayer(l => { if (l instanceof L.Path) { n += 1; } }); return n; }""")
+        let n = 0; map.eachLayer(l => { if (l instanceof L.Path || l instanceof L.Marker) { n += 1; } });
+        return n; }""")
     page.close()
     assert int(first) < int(last)
-    assert 0 < after < before  # fewer organisations in the first year
+    assert 0 < after < before  # fewer organisations (shaped markers) and lines in the first year
 
 
 #: Whether the map's note is visible: its size and text, and whether an opaque map covers it.
