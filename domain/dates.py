@@ -162,7 +162,21 @@ def human(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-FILTERS = {"long_date": long_date, "weekday_date": weekday_date, "clock": clock,
+def period(value: Any) -> str:
+    """A record's period as people say it: ``September 2026`` for ``2026-09``, else a date.
+
+    Examples
+    --------
+    >>> period("2026-09"), period("2026-08-16"), period(None)
+    ('September 2026', '16 August 2026', '')
+    """
+    text = "" if value is None else str(value).strip()
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():  # noqa: PLR2004
+        return format_date(dt.date(int(text[:4]), int(text[5:]), 1), "MMMM y", locale=LOCALE)
+    return long_date(value)
+
+
+FILTERS = {"long_date": long_date, "period": period, "weekday_date": weekday_date, "clock": clock,
            "date_time": date_time, "weekday_time": weekday_time,
            "weekday_day_time": weekday_day_time, "human_date": human}
 """The Jinja filters of the pages, by name."""
@@ -175,6 +189,7 @@ __all__ = [
     "date_time",
     "human",
     "long_date",
+    "period",
     "time_range",
     "weekday_date",
     "weekday_day_time",

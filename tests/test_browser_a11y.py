@@ -54,6 +54,7 @@ NOT_PAGES = {
     "pages.healthz": "health check (JSON)",
     "openapi.openapi_json": "the OpenAPI document (JSON); /api/docs is its page",
     "hotspots.table_csv": "CSV downloads of the dashboard's tables",
+    "hotspots.impact_csv": "CSV download of the impact figures",
     "peer.meeting_ics": "calendar file (text/calendar)",
     "peer.meeting_calendar": "calendar file (text/calendar)",
     "peer.opportunity_ics": "calendar file (text/calendar)",
@@ -88,6 +89,24 @@ def follow(start: str, selector: str) -> Callable[[Any, str], Any]:
         href = link.get_attribute("href")
         assert href, f"no link {selector!r} on {start}"
         return page.goto(base + href if href.startswith("/") else href)
+
+    return go
+
+
+def first_edit(start: str, links: str) -> Callable[[Any, str], Any]:
+    """Open ``start``, then each page it links to (``links``) until one offers an edit link."""
+    edit = "a[href*='/outcomes/'][href$='/edit']"
+
+    def go(page: Any, base: str) -> Any:
+        page.goto(base + start)
+        hrefs = [a.get_attribute("href") for a in page.locator(links).all()]
+        for href in filter(None, hrefs):
+            page.goto(base + href if href.startswith("/") else href)
+            if page.locator(edit).count():
+                target = page.locator(edit).first.get_attribute("href")
+                return page.goto(base + target if target.startswith("/") else target)
+        pytest.fail(f"no page linked from {start} offers an edit link")
+        return None
 
     return go
 
@@ -163,10 +182,21 @@ PAGES = (
     Page("partner-token", "partner.token", "association", "/partner/token"),
     Page("partner-profile", "partner.profile", "association", "/partner/profile"),
     Page("partner-status", "partner.status", "association", "/partner/status"),
+    Page("partner-outcomes", "partner_outcomes.index", "association", "/partner/outcomes/"),
+    Page("partner-outcome-edit", "partner_outcomes.edit", "association",
+         follow("/partner/outcomes/", "a[href*='/outcomes/'][href$='/edit']")),
     Page("sign-out", "auth.logout", "association", "/logout"),
     # -- a hotspot lead ---------------------------------------------------------------------
     Page("hotspots", "hotspots.dashboard", "hotspot_lead", "/hotspots"),
     Page("hotspots-radius", "hotspots.dashboard", "hotspot_lead", "/hotspots?radius_km=10"),
+    Page("hotspots-map-coverage", "hotspots.map_frame", "hotspot_lead",
+         "/hotspots/maps/coverage"),
+    Page("hotspots-map-growth", "hotspots.map_frame", "hotspot_lead", "/hotspots/maps/growth"),
+    Page("hotspot-outcomes", "hotspot_outcomes.index", "hotspot_lead", "/hotspots/outcomes/"),
+    Page("hotspot-outcomes-link", "hotspot_outcomes.index", "hotspot_lead",
+         follow("/hotspots/outcomes/", "a[href*='link_id=']")),
+    Page("hotspot-outcome-edit", "hotspot_outcomes.edit", "hotspot_lead",
+         first_edit("/hotspots/outcomes/", "a[href*='link_id=']")),
     # -- an admin -------------------------------------------------------------------------
     Page("admin", "admin.index", "admin", "/admin/"),
     Page("admin-associations", "admin.associations", "admin", "/admin/associations"),
