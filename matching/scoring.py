@@ -317,7 +317,7 @@ def score_rows(
         per_text = peer.memo.get("skills")
         if per_text is None:
             per_text = peer.memo["skills"] = np.asarray(
-                catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1)).ravel()
+                catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1), dtype=np.float64).ravel()
         skill_match = per_text[catalogue.skill_codes[rows]] > 0
     else:
         skill_match = np.zeros(len(rows), dtype=bool)

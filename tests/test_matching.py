@@ -377,7 +377,7 @@ def test_query_defaults_and_bad_origin() -> None:
     assert dataclasses.replace(q, radius_km=100).radius_km == 100.0
     with pytest.raises(BadParameterError, match="latitude"):
         Origin((91.0, 0.0))
-    with pytest.raises(BadParameterError, match="'funday'"):
+    with pytest.raises(BadParameterError, match="“funday”"):
         parse_days("sat, funday")
-    with pytest.raises(BadParameterError, match="'25:00-26:00'"):
+    with pytest.raises(BadParameterError, match="“25:00-26:00”"):
         parse_times("25:00-26:00")

@@ -147,6 +147,10 @@ def describe(exc: BaseException, *, labels: Mapping[str, str] | None = None) -> 
     if isinstance(exc, ServiceError):
         label = (labels or {}).get(exc.param or "")
         detail = exc.for_people(label) if label else str(exc)
+        if not label and exc.param and exc.param not in detail and exc.people is None:
+            # the API names its parameter, even where the rule words it for people (not
+            # where the message is written for people whole: the partner API's field rules)
+            detail = f"{exc.param}: {detail}"
         return ErrorInfo(exc.status, exc.code, detail, exc.param)
     if isinstance(exc, StoreError):
         detail = ("the data store is not available" if isinstance(exc, StoreUnavailableError)
