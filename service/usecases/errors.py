@@ -46,14 +46,18 @@ class ServiceError(ValueError):
     problem
         What is wrong, without the parameter's name (``"is not a number"``): with ``fix``,
         what :meth:`for_people` words around a form field's label.
+    people
+        The whole message for a form, when it is already worded by the field's label.
     """
 
     status = 400
     code = "bad_request"
 
     def __init__(self, message: str, *, param: str | None = None, value: Any = None,
-                 fix: str | None = None, problem: str | None = None) -> None:
+                 fix: str | None = None, problem: str | None = None,
+                 people: str | None = None) -> None:
         super().__init__(message)
+        self.people = people
         self.param = param
         self.value = value
         self.fix = fix
@@ -65,6 +69,8 @@ class ServiceError(ValueError):
         ``"Distance “far” is not a number. Use a number from 0.1 to 100 km."``; the message
         as it is when the error does not say what is wrong apart from the name.
         """
+        if self.people is not None:
+            return self.people
         if self.problem is None:
             return str(self)
         value = "" if self.value is None else f" {shown(str(self.value))}"
@@ -141,8 +147,9 @@ def describe(exc: BaseException, *, labels: Mapping[str, str] | None = None) -> 
     if isinstance(exc, ServiceError):
         label = (labels or {}).get(exc.param or "")
         detail = exc.for_people(label) if label else str(exc)
-        if not label and exc.param and exc.param not in detail:
-            # the API names its parameter, even where the rule words it for people
+        if not label and exc.param and exc.param not in detail and exc.people is None:
+            # the API names its parameter, even where the rule words it for people (not
+            # where the message is written for people whole: the partner API's field rules)
             detail = f"{exc.param}: {detail}"
         return ErrorInfo(exc.status, exc.code, detail, exc.param)
     if isinstance(exc, StoreError):

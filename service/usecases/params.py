@@ -161,8 +161,10 @@ def days(raw: Any, *, name: str = "days") -> frozenset[int]:
         return frozenset()
     try:
         return parse_days(str(raw))
-    except MatchingError as exc:
-        raise BadParameterError(str(exc), param=name, value=raw) from None
+    except MatchingError as exc:  # the API names the parameter; a form, its label
+        msg = f"{name}={raw!r}: {exc}"
+        raise BadParameterError(msg, param=name, value=raw,
+                                people=str(exc)) from None
 
 
 def times(raw: Any, *, name: str = "times") -> tuple[tuple[int, int], ...]:
@@ -171,8 +173,10 @@ def times(raw: Any, *, name: str = "times") -> tuple[tuple[int, int], ...]:
         return ()
     try:
         return parse_times(str(raw))
-    except MatchingError as exc:
-        raise BadParameterError(str(exc), param=name, value=raw) from None
+    except MatchingError as exc:  # the API names the parameter; a form, its label
+        msg = f"{name}={raw!r}: {exc}"
+        raise BadParameterError(msg, param=name, value=raw,
+                                people=str(exc)) from None
 
 
 def date(raw: Any, *, name: str) -> dt.date | None:

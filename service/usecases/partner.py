@@ -132,7 +132,7 @@ def opportunity_json(opp: dict[str, Any]) -> dict[str, Any]:
 
 def _problems(exc: OpportunityError) -> BadParameterError:
     # every reason names its field by its label (domain.labels): the detail reads on its own
-    return BadParameterError(str(exc), param=next(iter(exc.problems), None))
+    return BadParameterError(str(exc), param=next(iter(exc.problems), None), people=str(exc))
 
 
 def _locate(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
