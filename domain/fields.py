@@ -6,8 +6,8 @@ accepted or refused the same way, with the same sentence, whichever door it come
 
 Every parser takes ``(value, name, context)`` and returns the value ready for the model, or
 raises :class:`~domain.errors.FieldError` whose text names the field, shows the value with
-``!r``, says what is allowed and how to fix it. :func:`domain.records.check_fields` runs the parsers of a
-kind over a record and collects every problem (:class:`~domain.errors.Problem`);
+``!r``, says what is allowed and how to fix it. :func:`domain.records.check_fields` runs the
+parsers of a kind over a record and collects every problem (:class:`~domain.errors.Problem`);
 :func:`position_problems` and :func:`pair_problems` check what spans fields.
 
 The rules

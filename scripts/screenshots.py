@@ -97,7 +97,8 @@ def render(page: Any, html_path: Path, png_path: Path | None = None) -> dict[str
         const el = document.querySelector('.folium-map');
         const map = el ? window[el.id] : null;
         let drawn = 0;
-        if (map) { map.eachLayer(l => { if (l instanceof L.Path || l instanceof L.Marker) { drawn += 1; } }); }
+        const shape = l => l instanceof L.Path || l instanceof L.Marker;
+        if (map) { map.eachLayer(l => { if (shape(l)) { drawn += 1; } }); }
         return {
             drawn: drawn,
             legend: document.querySelectorAll('.cg-legend').length,
