@@ -55,16 +55,19 @@ class SitePanel(MacroElement):
         {% macro html(this, kwargs) %}
         <div class="cg-panel cg-sites" id="{{ this.get_name() }}" style="top: 12px; left: 56px;"
              role="region" aria-label="{{ this.title }}" tabindex="0">
-          <h2>{{ this.title }}</h2><ol>{{ this.body }}</ol>
+          <h2>{{ this.title }}</h2>{% if this.note %}<p role="status">{{ this.note }}</p>{% endif %}
+          {% if this.body %}<ol>{{ this.body }}</ol>{% endif %}
         </div>
         {% endmacro %}
     """)
 
-    def __init__(self, sites: Sequence[Mapping[str, Any]], *, title: str) -> None:
+    def __init__(self, sites: Sequence[Mapping[str, Any]], *, title: str,
+                 note: str | None = None) -> None:
         super().__init__()
         self._name = "SitePanel"
         self.css = _PANEL_CSS
         self.title = text(title)
+        self.note = text(note) if note else ""
         self.body = "".join(_site_item(s) for s in sites)
 
 

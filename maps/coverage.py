@@ -69,7 +69,7 @@ def build_coverage_map(
     sites: Sequence[Mapping[str, Any]] | None = None, m: folium.Map | None = None,
     hex_by: str = "covered_share", max_gaps: int = 500,
     cluster_from: int = DEFAULT_CLUSTER_FROM, catchment: bool = True,
-    what_if_url: str | None = None,
+    what_if_url: str | None = None, sites_note: str | None = None,
 ) -> folium.Map:
     """Draw coverage: where meetings reach people and where they do not.
 
@@ -105,6 +105,9 @@ def build_coverage_map(
     what_if_url
         A URL answering ``?lat=&lon=`` with the people a new group there would add: clicking
         the map asks it and shows the answer (``None``: no what-if box).
+    sites_note
+        A word on the sites shown in their panel (e.g. that the exact answer is still being
+        worked out); the panel is shown with it even when there are no sites yet.
 
     Returns
     -------
@@ -173,7 +176,9 @@ def build_coverage_map(
     site_rows = list(sites or [])
     if site_rows:
         _sites_layer(site_rows).add_to(m)
-        SitePanel(site_rows, title=f"Suggested sites ({radius_km:g} km reach)").add_to(m)
+    if site_rows or sites_note:
+        SitePanel(site_rows, title=f"Suggested sites ({radius_km:g} km reach)",
+                  note=sites_note).add_to(m)
         lats += [float(s["lat"]) for s in site_rows]
         lons += [float(s["lon"]) for s in site_rows]
     if what_if_url is not None:

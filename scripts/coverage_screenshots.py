@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
                 page = watch.attach(context.new_page())
                 page.goto(f"{base}/maps/coverage?radius_km=10&count=5",
                           wait_until="networkidle", timeout=120_000)
+                for _ in range(120):  # a first page after a change: sites come once worked out
+                    if not page.locator(".cg-sites [role=status]").count():
+                        break
+                    page.wait_for_timeout(1000)
+                    page.reload(wait_until="networkidle")
                 page.wait_for_selector(".cg-sites li", timeout=60_000)
                 page.wait_for_timeout(800)
                 first = args.out / "map-coverage.png"

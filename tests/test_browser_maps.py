@@ -182,6 +182,11 @@ def test_a_real_click_on_the_coverage_map_asks_the_what_if(served, open_page, wa
     page.on("request", lambda r: asked.append(r.url) if "/coverage/what-if" in r.url else None)
     page.goto(f"{served}/maps/coverage?radius_km=10&count=5", wait_until="networkidle",
               timeout=120_000)
+    for _ in range(120):  # the first page after a change shows the sites once worked out
+        if not page.locator(".cg-sites [role=status]").count():
+            break
+        page.wait_for_timeout(1000)
+        page.reload(wait_until="networkidle")
     page.wait_for_selector(".cg-sites li", timeout=60_000)
     x, y = page.evaluate("""([lat, lon]) => {
         const el = document.querySelector('.folium-map');

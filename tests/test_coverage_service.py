@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -229,6 +230,8 @@ def test_openapi_paths_describe_both_endpoints():
 def test_map_pages_escape_names_from_the_store(app, client, sqlite_store):
     import datetime as dt
 
+    from service import get_store
+    from service.usecases.coverage_cache import cache_for
     from store import models
 
     evil = "<script>alert(1)</script>"
@@ -241,12 +244,34 @@ def test_map_pages_escape_names_from_the_store(app, client, sqlite_store):
                              venue=evil, attendance="in_person", active=True))
     for url in ("/maps/coverage?count=1", "/maps/growth"):
         page = client.get(url).get_data(as_text=True)
+        assert cache_for(get_store(client.application)).wait_background(120)
+        page = client.get(url).get_data(as_text=True)  # with the sites the solver found
         assert evil not in page, url
         # Escaped as HTML (and, inside embedded GeoJSON, its & written \u0026 by tojson).
         assert ("&lt;script&gt;alert(1)&lt;/script&gt;" in page
                 or "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page), url
     body = client.get("/api/coverage").get_json()
     assert body["by_hotspot"][0]["name"] == evil  # JSON carries the text as it is
+
+
+def test_the_first_coverage_map_does_not_wait_for_the_exact_solver(sqlite_demo_app):
+    """Cold: greedy's sites (or none yet) and a note to reload; then the exact sites, no note."""
+    from service import get_store
+    from service.usecases.coverage_cache import cache_for
+
+    client = sqlite_demo_app.test_client()
+    url = "/maps/coverage?radius_km=11.75&count=3"  # a radius no other test asks: cold
+    cold = client.get(url).get_data(as_text=True)
+    panel = re.search(r'<div class="cg-panel cg-sites".*?</div>', cold, re.S)
+    assert panel, "the sites panel is there while the solver runs"
+    assert 'role="status"' in panel.group(0)
+    assert "reload" in panel.group(0) or "working out" in panel.group(0)
+    assert cache_for(get_store(sqlite_demo_app)).wait_background(120)
+    done = client.get(url).get_data(as_text=True)
+    panel = re.search(r'<div class="cg-panel cg-sites".*?</div>', done, re.S)
+    assert panel
+    assert 'role="status"' not in panel.group(0)
+    assert len(re.findall(r"<li", panel.group(0))) == 3
 
 
 def test_anonymous_clients_are_rate_limited_on_computed_answers(sqlite_store, tmp_path):

@@ -295,16 +295,21 @@ def coverage_map(
     store: Store, *, radius_km: float = DEFAULT_RADIUS_KM, area: str = "GB", count: int = 5,
     hex_by: str = "covered_share", resolution: int = 5, what_if_url: str | None = None,
     on: Any = None, data_dir: str | None = None, devolve_max_km: float = DEFAULT_MAX_KM,
+    suggestion: SiteSuggestion | None = None,
 ) -> Any:
     """The coverage map of the store; ``count=0`` draws no sites.
 
     The meetings drawn are those coverage counts (:func:`matching.coverage.serving_meetings`);
-    with ``what_if_url`` a click on the map asks it what a group there would add.
+    with ``what_if_url`` a click on the map asks it what a group there would add. The sites
+    are ``suggestion``'s when given (one still being worked out says so in its panel), else
+    :func:`site_suggestion`'s, waited for.
     """
     result = coverage_result(store, radius_km=radius_km, area=area, on=on, data_dir=data_dir)
-    sites = (sites_for_map(site_suggestion(store, result, count=count,
-                                           devolve_max_km=devolve_max_km))
-             if count else [])
+    if suggestion is None and count:
+        suggestion = site_suggestion(store, result, count=count, devolve_max_km=devolve_max_km)
+    sites = sites_for_map(suggestion) if count and suggestion is not None else []
+    note = (suggestion.note if count and suggestion is not None and suggestion.computing
+            else None)
     orgs = organisations_frame(store)
     names = orgs.set_index("id")["name"]
     meetings = serving_meetings(meetings_frame(store), orgs, volunteers_frame(store),
@@ -315,6 +320,7 @@ def coverage_map(
         meetings, radius_km=result.radius_km, hexagons=hexagons(result.demand,
                                                                 resolution=resolution),
         gaps=result.gaps(None), sites=sites, hex_by=hex_by, what_if_url=what_if_url,
+        sites_note=note,
     )
 
 
@@ -326,7 +332,10 @@ def coverage_page(
     """The public coverage map page, gzipped, rendered once per data change and parameters.
 
     ``render`` turns the map into the document (default folium's own); ``variant`` is what
-    else it depends on (the web face's tile setting), part of the cache key.
+    else it depends on (the web face's tile setting), part of the cache key. The first page
+    after a change does not wait for the exact site solver: it shows greedy's sites (or none
+    yet) with a note to reload, while the solver runs in the background; that interim page is
+    cached apart, and the final one replaces it as soon as the solver is done.
     """
     cache = cache_for(store)
     key = ("coverage-page", store.url, cache.fingerprint(store), loaded_fingerprint(data_dir),
@@ -337,13 +346,25 @@ def coverage_page(
         with store.router.primary_reads():  # kept under a fingerprint read on the primary
             return _page()
 
-    def _page() -> bytes:
+    def _page(suggestion: SiteSuggestion | None = None) -> bytes:
         m = coverage_map(store, radius_km=radius_km, area=area, count=count, hex_by=hex_by,
                          what_if_url=what_if_url, data_dir=data_dir,
-                         devolve_max_km=devolve_max_km)
+                         devolve_max_km=devolve_max_km, suggestion=suggestion)
         html = str(m.get_root().render()) if render is None else render(m)
         return gzip.compress(html.encode("utf-8"), compresslevel=6)
 
+    found = cache.peek(key)
+    if found is not MISSING:
+        return found  # type: ignore[no-any-return]
+    if count:
+        with store.router.primary_reads():
+            result = coverage_result(store, radius_km=radius_km, area=area, data_dir=data_dir)
+            suggestion = site_suggestion(store, result, count=count,
+                                         devolve_max_km=devolve_max_km, wait=False)
+        if suggestion.computing:
+            interim = (*key, "interim", suggestion.note, len(suggestion.sites))
+            return cache.get_or_compute(  # type: ignore[no-any-return]
+                interim, lambda: _page(suggestion))
     return cache.get_or_compute(key, page)  # type: ignore[no-any-return]
 
 
