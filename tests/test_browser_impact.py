@@ -126,7 +126,7 @@ def _partner_marks_and_records(tab, base: str, need: dict, accounts: dict,
     tab.get_by_label("Safe manual handling").check()
     tab.get_by_role("button", name="Record", exact=True).click()
     assert "Recorded." in tab.content()
-    history = _row(tab, "outcome-history", f"{dt.date.today():%Y-%m}", need["title"],
+    history = _row(tab, "outcome-history", f"{dt.date.today():%B %Y}", need["title"],
                    hotspot["name"])
     assert history[3:5] == ["1", "3.5"], history
     assert "Basic first aid" in history[7]

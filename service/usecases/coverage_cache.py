@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("commonground.cache")
 
-MAX_ENTRIES = 64
+MAX_ENTRIES = 256
 FINGERPRINT_TTL_S = 0.0
 """How long a fingerprint look-up is reused (a change shows within this many seconds)."""
 CLAIM_WAIT_S = 1.0
