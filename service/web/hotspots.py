@@ -54,6 +54,8 @@ from service.usecases.dashboard import MAP_KINDS
 from service.usecases.dashboard import Dashboard
 from service.usecases.dashboard import parse_dashboard
 from service.usecases.dashboard import scope_for
+from service.usecases.errors import BadParameterError
+from service.usecases.errors import describe
 from service.usecases.impact import IMPACT_BY
 from service.usecases.impact import impact_for
 from service.usecases.impact import parse_impact_args
@@ -66,6 +68,7 @@ from service.web.assets import NONCE_SLOT
 from service.web.assets import map_document
 from service.web.assets import with_nonce
 from service.web.auth import enforce_role
+from service.web.errors import render_error
 
 if TYPE_CHECKING:
     from flask.typing import ResponseReturnValue
@@ -88,11 +91,18 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+FORM_LABELS = {"radius_km": "Reach of a meeting (km)", "impact_by": "Show impact by"}
+"""The dashboard form's labels, which its errors name."""
+
+
 @bp.get("/hotspots")
 def dashboard() -> ResponseReturnValue:
     """Coverage, gaps and sites, growth, links worth making and volunteers, for one user."""
-    board = _dashboard(wait=False)
-    by = parse_impact_by(request.args.get("impact_by"))
+    try:
+        board = _dashboard(wait=False)
+        by = parse_impact_by(request.args.get("impact_by"))
+    except BadParameterError as exc:  # the page's form words it by the field's label
+        return render_error(describe(exc, labels=FORM_LABELS))
     scope = board.scope
     context: dict[str, Any] = {
         "impact_by": by, "impact_choices": IMPACT_BY,
