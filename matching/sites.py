@@ -42,7 +42,6 @@ Examples
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -287,22 +286,24 @@ def mclp_solve(
     w = np.asarray(weights, np.float64)
     csc = reach.tocsc()
     first = set(start or [])
-    with warnings.catch_warnings():
-        # PuLP 3.3 deprecates, for 4.0, the model-building calls that 2.x and 3.x need.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-        x = [pulp.LpVariable(f"x{i}", cat="Binary") for i in range(n_cand)]
-        y = [pulp.LpVariable(f"y{j}", lowBound=0, upBound=1) for j in range(n_dem)]
-        prob += pulp.lpSum(float(w[j]) * y[j] for j in range(n_dem))
-        for j in range(n_dem):
-            rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
-            prob += y[j] <= pulp.lpSum(x[int(i)] for i in rows)
-        prob += pulp.lpSum(x) == count
-        if len(first) == count:
-            for i, var in enumerate(x):
-                var.setInitialValue(1 if i in first else 0)
-        status = prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1, round(time_limit_s)),
-                                              warmStart=len(first) == count))
+    # No warnings to catch (``warnings.catch_warnings`` is not thread-safe, and this runs in
+    # background threads): PuLP >= 3.3 builds variables through the problem, and the bundled
+    # CBC is named through COIN_CMD; older PuLP has neither deprecation.
+    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
+    variable = getattr(prob, "add_variable", None) or pulp.LpVariable
+    x = [variable(f"x{i}", cat="Binary") for i in range(n_cand)]
+    y = [variable(f"y{j}", lowBound=0, upBound=1) for j in range(n_dem)]
+    prob += pulp.lpSum(float(w[j]) * y[j] for j in range(n_dem))
+    for j in range(n_dem):
+        rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
+        prob += y[j] <= pulp.lpSum(x[int(i)] for i in rows)
+    prob += pulp.lpSum(x) == count
+    if len(first) == count:
+        for i, var in enumerate(x):
+            var.setInitialValue(1 if i in first else 0)
+    solver = pulp.COIN_CMD(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False,
+                           timeLimit=max(1, round(time_limit_s)), warmStart=len(first) == count)
+    status = prob.solve(solver)
     optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
     chosen = [i for i, var in enumerate(x) if (var.value() or 0.0) > 0.5]  # noqa: PLR2004
     return chosen, optimal
