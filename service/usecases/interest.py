@@ -18,8 +18,7 @@ from typing import Any
 from domain.status import CONTACT_METHODS
 from service.usecases.errors import BadParameterError
 from service.usecases.listings import public_opportunity
-from service.usecases.mail import MailError
-from service.usecases.mail import send_mail
+from service.usecases.mail import try_send
 from store.interests import list_interests
 from store.interests import purge_expired
 from store.interests import record_interest
@@ -77,14 +76,7 @@ def parse_interest(form: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _send(ctx: Context, to: list[str], subject: str, body: str) -> bool:
-    if not to:
-        return False
-    try:
-        send_mail(ctx.settings, to=to, subject=subject, body=body)
-    except MailError as exc:
-        log.warning("interest email not sent: %s", exc)
-        return False
-    return True
+    return try_send(ctx.settings, to=to, subject=subject, body=body, log=log, what="interest")
 
 
 def express_interest(ctx: Context, opportunity_id: int, parsed: Mapping[str, Any], *,

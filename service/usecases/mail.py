@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Mapping
 
 SECURITY_CHOICES = ("none", "starttls", "tls")
@@ -157,4 +158,21 @@ def send_mail(settings: Mapping[str, Any], *, to: str | list[str], subject: str,
     return _smtp_send(message, mail)
 
 
-__all__ = ["SECURITY_CHOICES", "MailError", "MailSettings", "build_message", "send_mail"]
+def try_send(settings: Mapping[str, Any], *, to: list[str], subject: str, body: str,
+             log: logging.Logger, what: str) -> bool:
+    """Send, or log why not (``"<what> email not sent: ..."``); ``False`` when nobody is told.
+
+    For mail a use case reports on (told / not told) rather than fails over.
+    """
+    if not to:
+        return False
+    try:
+        send_mail(settings, to=to, subject=subject, body=body)
+    except MailError as exc:
+        log.warning("%s email not sent: %s", what, exc)
+        return False
+    return True
+
+
+__all__ = ["SECURITY_CHOICES", "MailError", "MailSettings", "build_message", "send_mail",
+           "try_send"]

@@ -31,8 +31,7 @@ from geo.postcode import parse_postcode
 from service.usecases import wiring
 from service.usecases.accounts import hash_password
 from service.usecases.accounts import token_digest
-from service.usecases.mail import MailError
-from service.usecases.mail import send_mail
+from service.usecases.mail import try_send
 from service.usecases.partner import locate_postcode
 from store import associations as store_assoc
 from store import tokens as store_tokens
@@ -98,14 +97,7 @@ def verify_ttl(ctx: Context) -> dt.timedelta:
 
 
 def _send(ctx: Context, to: list[str], subject: str, body: str) -> bool:
-    if not to:
-        return False
-    try:
-        send_mail(ctx.settings, to=to, subject=subject, body=body)
-    except MailError as exc:
-        log.warning("onboarding email not sent: %s", exc)
-        return False
-    return True
+    return try_send(ctx.settings, to=to, subject=subject, body=body, log=log, what="onboarding")
 
 
 def duration_text(delta: dt.timedelta) -> str:
