@@ -40,10 +40,29 @@ def _vendor_shim(app) -> None:
     app.add_url_rule("/static/vendor/<path:path>", endpoint="vendor.vendor", view_func=vendor)
 
 
+def _second_meeting_at_the_same_place(db: Path) -> None:
+    """Real feeds hold several meetings at one church hall; the demo jitters every point.
+
+    Copies the demo's first meeting (same weekdays and time, so it lists on the same page)
+    under another name, at exactly the same point.
+    """
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        cols = [r[1] for r in con.execute("PRAGMA table_info(meetings)") if r[1] != "id"]
+        copied = ", ".join("'Same Hall Second Group' || ''" if c == "name" else
+                           "source_id || '-same-hall'" if c == "source_id" else c for c in cols)
+        first = con.execute("SELECT min(id) FROM meetings WHERE attendance = 'in_person'"
+                            ).fetchone()[0]
+        con.execute(f"INSERT INTO meetings ({', '.join(cols)}) SELECT {copied} FROM meetings "
+                    "WHERE id = ?", (first,))
+
+
 @pytest.fixture(scope="module")
 def site(browser, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser-finder")
     url = pages.build_demo_store(folder)
+    _second_meeting_at_the_same_place(folder / "demo.db")
     app = pages.make_app(url, folder)
     _vendor_shim(app)
     with pages.serve(app) as base:
@@ -76,21 +95,35 @@ def test_list_and_map_are_linked_by_number(site, open_page, watch, tmp_path) -> 
     page.wait_for_selector("#finder-map.leaflet-container .pin")
     items = listed(page)
     assert len(items) == 50  # the first page
-    pins = page.eval_on_selector_all("#finder-map .pin", "els => els.map(e => e.textContent)")
-    # One numbered marker per meeting one can go to, with the list's number; none for online.
-    assert sorted(pins, key=int) == [i["n"] for i in items if i["pinned"]]
+    places = page.eval_on_selector_all("#finder-map .pin", "els => els.map(e => e.dataset.ns)")
+    numbers = [n for place in places for n in place.split()]
+    # One numbered marker per place one can go to, naming every meeting there with the
+    # list's number; none for online; meetings at one place share it, none buried.
+    assert sorted(numbers, key=int) == [i["n"] for i in items if i["pinned"]]
+    assert len(places) < len(numbers), "the demo has meetings sharing a place"
+    for place in places:
+        first_n = place.split()[0]
+        label = page.locator(f"#finder-map .pin[data-ns='{place}']").inner_text()
+        more = len(place.split()) - 1
+        assert label.replace(" ", "") == first_n + (f"+{more}" if more else "")
     assert any(not i["pinned"] for i in items), "the demo has online meetings"
     assert all(i["kind"] != "online" for i in items if i["pinned"])
-    # Choosing a marker highlights its entry in the list ...
-    first = next(i for i in items if i["pinned"])
-    page.locator("#finder-map .pin").filter(has_text=re.compile(rf"^{first['n']}$")).click()
+    # Choosing a marker (one not under a neighbour) highlights every entry at its place ...
+    hit = page.evaluate("""() => [...document.querySelectorAll('#finder-map .pin')].find(p => {
+        const r = p.getBoundingClientRect();
+        return p.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+    }).dataset.ns""")
+    page.locator(f"#finder-map .pin[data-ns='{hit}']").click()
     assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
-                                     ) == [first["n"]]
-    # ... and "Show n on the map" highlights its marker.
-    other = [i for i in items if i["pinned"]][2]
-    page.click(f"button[data-show='{other['n']}']")
+                                     ) == hit.split()
+    # ... and "Show n on the map" highlights its marker, and only that meeting in the list.
+    shared = next(p for p in places if len(p.split()) > 1)
+    other = shared.split()[-1]
+    page.click(f"button[data-show='{other}']")
     assert page.eval_on_selector_all("#finder-map .pin.selected",
-                                     "els => els.map(e => e.textContent)") == [other["n"]]
+                                     "els => els.map(e => e.dataset.ns)") == [shared]
+    assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
+                                     ) == [other]
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, tmp_path, "page-meetings")
     clean(watch)

@@ -5,7 +5,8 @@
  *   li[data-n]      data-lat, data-lon, data-kind (only meetings people go to: online ones
  *                   are never pinned)
  *   a[data-share]   the link to share (navigator.share, else the clipboard)
- * A marker carries its list number; choosing a marker highlights its list entry, choosing
+ * A marker carries its list number (one marker per place: "4 +2" when three meetings share
+ * it, data-ns lists them all); choosing a marker highlights its list entries, choosing
  * "Show n on the map" highlights its marker. The peer's position ("Near me") is put in the
  * form for this one request and is not kept anywhere.
  */
@@ -86,25 +87,49 @@
 
     if (!items.length) { say("None of these meetings has a place on the map."); return; }
 
+    /* Meetings at one place share one marker ("1 +2"), so none is buried under another. */
+    function placeOf(n) {
+      var li = document.querySelector('#finder-list li[data-n="' + n + '"]');
+      return li ? placeKey(li) : null;
+    }
+
+    function placeKey(li) {
+      return parseFloat(li.getAttribute("data-lat")).toFixed(5) + "," +
+             parseFloat(li.getAttribute("data-lon")).toFixed(5);
+    }
+
     function select(n, from) {
+      var key = placeOf(n);
+      var place = markers[key];
       each(document.querySelectorAll("#finder-list li.selected"), function (li) {
         li.classList.remove("selected");
       });
       Object.keys(markers).forEach(function (k) {
-        var el = markers[k].getElement();
-        if (el) { el.classList.toggle("selected", k === String(n)); }
+        var el = markers[k].marker.getElement();
+        if (el) { el.classList.toggle("selected", k === key); }
       });
-      var li = document.querySelector('#finder-list li[data-n="' + n + '"]');
-      if (li) { li.classList.add("selected"); }
-      if (from === "map" && li) {
-        li.scrollIntoView({block: "nearest"});
-        var link = li.querySelector("h3 a");
+      /* From the map: every meeting at that place; from the list: the one chosen. */
+      var chosen = from === "map" && place ? place.ns : [String(n)];
+      each(chosen, function (k) {
+        var li = document.querySelector('#finder-list li[data-n="' + k + '"]');
+        if (li) { li.classList.add("selected"); }
+      });
+      var first = document.querySelector('#finder-list li[data-n="' + chosen[0] + '"]');
+      if (from === "map" && first) {
+        first.scrollIntoView({block: "nearest"});
+        var link = first.querySelector("h3 a");
         if (link) { link.focus({preventScroll: true}); }
       }
-      if (from === "list" && markers[n] && map) {
-        map.panTo(markers[n].getLatLng());
-        markers[n].openTooltip();
+      if (from === "list" && place && map) {
+        map.panTo(place.marker.getLatLng());
+        place.marker.openTooltip();
       }
+    }
+
+    function escape(text) {
+      return text.replace(/[&<>"]/g, function (c) {
+        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c];
+      });
     }
 
     function draw() {
@@ -115,26 +140,41 @@
         L.tileLayer(tiles, {maxZoom: 19,
           attribution: box.getAttribute("data-attribution") || ""}).addTo(map);
       }
+      var places = [];
       each(items, function (li) {
-        var n = li.getAttribute("data-n");
-        var latlng = [parseFloat(li.getAttribute("data-lat")),
-                      parseFloat(li.getAttribute("data-lon"))];
-        var name = li.querySelector("h3 a").textContent;
-        var kind = li.getAttribute("data-kind") === "hybrid" ? "hybrid" : "in-person";
-        var icon = L.divIcon({className: "pin pin-" + kind, html: "<span>" + n + "</span>",
-                              iconSize: [28, 28], iconAnchor: [14, 14]});
+        var key = placeKey(li);
+        if (!markers[key]) {
+          markers[key] = {ns: [], names: [], kinds: [],
+                          latlng: [parseFloat(li.getAttribute("data-lat")),
+                                   parseFloat(li.getAttribute("data-lon"))]};
+          places.push(key);
+        }
+        markers[key].ns.push(li.getAttribute("data-n"));
+        markers[key].names.push(li.querySelector("h3 a").textContent);
+        markers[key].kinds.push(li.getAttribute("data-kind") === "hybrid" ? "hybrid" : "in-person");
+      });
+      each(places, function (key) {
+        var place = markers[key];
+        var n = place.ns[0];
+        var more = place.ns.length - 1;
+        var kind = place.kinds.indexOf("in-person") < 0 ? "hybrid" : "in-person";
+        var icon = L.divIcon({className: "pin pin-" + kind + (more ? " pin-many" : ""),
+                              html: "<span>" + n + "</span>" +
+                                    (more ? "<small>+" + more + "</small>" : ""),
+                              iconSize: [more ? 40 : 28, 28], iconAnchor: [more ? 20 : 14, 14]});
+        var title = place.ns.map(function (k, i) { return k + ". " + place.names[i]; });
         /* A pointer target, not a tab stop: overlapping pins would fail WCAG 2.5.8 and bury
            the list under dozens of tab stops. The list item (its link and "Show n on the
            map") is the keyboard's way to the same meeting. */
-        var marker = L.marker(latlng, {icon: icon, title: n + ". " + name,
-                                       keyboard: false, riseOnHover: true});
-        marker.bindTooltip(n + ". " + name.replace(/[&<>"]/g, function (c) {
-          return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"}[c];
-        }), {direction: "top", offset: [0, -12]});
+        var marker = L.marker(place.latlng, {icon: icon, title: title.join("; "),
+                                             keyboard: false, riseOnHover: true});
+        marker.bindTooltip(title.map(escape).join("<br>"), {direction: "top", offset: [0, -12]});
         marker.on("click", function () { select(n, "map"); });
+        /* the marker's element exists once the map has a view: name its meetings then */
+        marker.on("add", function () { marker.getElement().setAttribute("data-ns", place.ns.join(" ")); });
         marker.addTo(map);
-        markers[n] = marker;
-        bounds.push(latlng);
+        place.marker = marker;
+        bounds.push(place.latlng);
       });
       map.fitBounds(bounds, {padding: [24, 24], maxZoom: 14});
       if (note) { note.remove(); }
@@ -148,12 +188,12 @@
     });
     each(items, function (li) {
       li.addEventListener("mouseenter", function () {
-        var m = markers[li.getAttribute("data-n")];
-        if (m && m.getElement()) { m.getElement().classList.add("hover"); }
+        var m = markers[placeKey(li)];
+        if (m && m.marker && m.marker.getElement()) { m.marker.getElement().classList.add("hover"); }
       });
       li.addEventListener("mouseleave", function () {
-        var m = markers[li.getAttribute("data-n")];
-        if (m && m.getElement()) { m.getElement().classList.remove("hover"); }
+        var m = markers[placeKey(li)];
+        if (m && m.marker && m.marker.getElement()) { m.marker.getElement().classList.remove("hover"); }
       });
     });
 
