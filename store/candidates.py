@@ -15,12 +15,15 @@ Nothing about a query (where the peer is, what they typed) is logged or kept.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Text
 from sqlalchemy import and_
+from sqlalchemy import cast
 from sqlalchemy import select
 
 from store.models import Association
@@ -47,6 +50,21 @@ _MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon
 _VERSION = select(DataVersion.table_name, DataVersion.version).where(
     DataVersion.table_name.in_(CATALOGUE_TABLES))
 _ASSOC_COLUMNS = ["id", "name", "category", "status", "lat", "lon"]
+_LIST_COLUMNS = ("interests", "skills", "weekdays", "accessibility")
+"""JSON list columns: read as text and each distinct text decoded once (listings repeat the
+same few lists; decoding a million values one by one was most of the first request)."""
+
+
+def _lists(texts: list[str | None]) -> list[list[Any]]:
+    """Decode JSON list texts, each distinct text once (a fresh list per row)."""
+    decoded: dict[str | None, list[Any]] = {}
+    out = []
+    for text in texts:
+        value = decoded.get(text)
+        if value is None:
+            value = decoded[text] = list(json.loads(text) or []) if text else []
+        out.append(list(value))
+    return out
 
 
 def _ordered(frame: pd.DataFrame, ids: NDArray[np.int64], km: NDArray[np.float64]
@@ -83,7 +101,8 @@ class StoreCandidates:
     @replica_read
     def opportunities(self) -> pd.DataFrame:
         """Every listing of an approved association, with its name and category, by id."""
-        cols = [getattr(Opportunity, c) for c in _OPP_COLUMNS]
+        cols = [cast(getattr(Opportunity, c), Text).label(c) if c in _LIST_COLUMNS
+                else getattr(Opportunity, c) for c in _OPP_COLUMNS]
         stmt = (
             select(*cols, Association.name.label("association"), Association.category)
             .join(Association, Opportunity.association_id == Association.id)
@@ -103,8 +122,8 @@ class StoreCandidates:
         unlisted = (frame["status"] == "open") & ~frame["listed"].astype(bool)
         frame.loc[unlisted, "status"] = "filled"
         frame = frame.drop(columns="listed")
-        for column in ("interests", "skills", "weekdays", "accessibility"):
-            frame[column] = [list(v) if v else [] for v in frame[column]]
+        for column in _LIST_COLUMNS:
+            frame[column] = _lists(frame[column].tolist())
         return frame
 
     def opportunities_within(
