@@ -28,6 +28,7 @@ from domain.errors import RecordError
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from geo.service_area import service_area_from_text
+from store._lookup import get_or_raise
 from store.errors import NotFoundError
 from store.errors import StoreError
 from store.models import Association
@@ -211,10 +212,7 @@ def association_summary(store: Store, association_id: int) -> dict[str, Any]:
         When there is no such association.
     """
     with store.sessions() as s:
-        a = s.get(Association, int(association_id))
-        if a is None:
-            msg = f"association_id={association_id!r} is not an association"
-            raise NotFoundError(msg)
+        a = get_or_raise(s, Association, association_id, what="association")
         return {"id": a.id, "name": a.name, "status": a.status, "category": a.category,
                 "lat": a.lat, "lon": a.lon, "postcode": a.postcode, "address": a.address,
                 "location_precision": a.location_precision, "is_demo": bool(a.is_demo)}
@@ -282,10 +280,7 @@ def create_opportunity(
     """
     clean = clean_opportunity(values, interests=set(store.interest_slugs()), area=area)
     with store.session() as s:
-        assoc = s.get(Association, int(association_id))
-        if assoc is None:
-            msg = f"association_id={association_id!r} is not an association"
-            raise NotFoundError(msg)
+        assoc = get_or_raise(s, Association, association_id, what="association")
         if clean.get("lat") is None:
             clean.update(lat=assoc.lat, lon=assoc.lon,
                          location_precision=assoc.location_precision or "exact")
@@ -342,10 +337,7 @@ def _set_status(
         msg = f"status {status!r} is not known; choose one of {', '.join(ORG_STATUSES)}"
         raise StatusError(msg)
     with store.session() as s:
-        record = s.get(model, int(record_id))
-        if record is None:
-            msg = f"{what} {record_id} does not exist"
-            raise NotFoundError(msg)
+        record = get_or_raise(s, model, record_id, what=what)
         before = record.status
         record.status = status
         return {"id": record.id, "name": record.name, "status": status, "was": before}
@@ -423,10 +415,7 @@ def get_ingest_run(store: Store, run_id: int) -> dict[str, Any]:
         When there is no such run.
     """
     with store.sessions() as s:
-        run = s.get(IngestRun, int(run_id))
-        if run is None:
-            msg = f"ingest run {run_id} does not exist"
-            raise NotFoundError(msg)
+        run = get_or_raise(s, IngestRun, run_id, what="ingest run")
         return {c.name: getattr(run, c.name) for c in IngestRun.__table__.columns}
 
 
