@@ -29,7 +29,6 @@ from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from geo.service_area import service_area_from_text
 from store._lookup import get_or_raise
-from store.errors import NotFoundError
 from store.errors import StoreError
 from store.models import Association
 from store.models import IngestRun
@@ -40,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Collection
     from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
 
     from geo.service_area import ServiceArea
     from store import Store
@@ -234,18 +235,38 @@ def list_opportunities(
     return sorted(rows, key=lambda r: order.get(r["status"], len(order)))
 
 
-def _owned(s: Any, association_id: int, opportunity_id: int) -> Opportunity:
+def owned_opportunity(s: Session, association_id: int, opportunity_id: int, *,
+                      refusal: str | None = None) -> Opportunity:
+    """The association's opportunity, asked for by both ids (``WHERE id AND association_id``).
+
+    Parameters
+    ----------
+    s
+        An open session.
+    association_id
+        The association that asks.
+    opportunity_id
+        The opportunity it asks for.
+    refusal
+        The :class:`ForbiddenError` message when it is another association's (default:
+        ``"opportunity N belongs to another association"``).
+
+    Raises
+    ------
+    ForbiddenError
+        When it belongs to another association.
+    NotFoundError
+        When it does not exist.
+    """
     found = s.scalars(select(Opportunity).where(
         Opportunity.id == int(opportunity_id),
         Opportunity.association_id == int(association_id),
     )).first()
     if found is not None:
-        return found  # type: ignore[no-any-return]
-    if s.get(Opportunity, int(opportunity_id)) is not None:
-        msg = f"opportunity {opportunity_id} belongs to another association"
-        raise ForbiddenError(msg)
-    msg = f"opportunity {opportunity_id} does not exist"
-    raise NotFoundError(msg)
+        return found
+    get_or_raise(s, Opportunity, opportunity_id, what="opportunity")
+    msg = refusal or f"opportunity {opportunity_id} belongs to another association"
+    raise ForbiddenError(msg)
 
 
 def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> dict[str, Any]:
@@ -259,7 +280,7 @@ def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> d
         When it does not exist.
     """
     with store.sessions() as s:
-        return _opportunity_dict(_owned(s, association_id, opportunity_id))
+        return _opportunity_dict(owned_opportunity(s, association_id, opportunity_id))
 
 
 def create_opportunity(
@@ -307,7 +328,7 @@ def update_opportunity(
     clean = clean_opportunity(values, interests=set(store.interest_slugs()), partial=True,
                               area=area)
     with store.session() as s:
-        opp = _owned(s, association_id, opportunity_id)
+        opp = owned_opportunity(s, association_id, opportunity_id)
         merged = {"start_time": opp.start_time, "end_time": opp.end_time,
                   "starts_on": opp.starts_on, "ends_on": opp.ends_on,
                   "capacity": opp.capacity, "places_taken": opp.places_taken} | clean
@@ -434,6 +455,7 @@ __all__ = [
     "list_associations",
     "list_ingest_runs",
     "list_opportunities",
+    "owned_opportunity",
     "set_association_status",
     "set_opportunity_status",
     "set_organisation_status",
