@@ -274,10 +274,8 @@ def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> d
 
     Raises
     ------
-    ForbiddenError
-        When it belongs to another association.
-    NotFoundError
-        When it does not exist.
+    ForbiddenError, NotFoundError
+        See :func:`owned_opportunity`.
     """
     with store.sessions() as s:
         return _opportunity_dict(owned_opportunity(s, association_id, opportunity_id))
