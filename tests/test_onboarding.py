@@ -124,6 +124,10 @@ def test_register_verify_then_an_admin_approves_with_real_email(site) -> None:
     assert detail.status_code == 200
     assert 'sandbox="allow-scripts"' in detail.text
     assert "registered charity number of England and Wales" in detail.text
+    # the review page names the fields as the registration form does
+    assert "<dt>Contact email</dt>" in detail.text
+    assert "<dt>Contact phone</dt>" in detail.text
+    assert "Public email" not in detail.text
     refused = admin.post(f"/admin/associations/{assoc.id}/decision",
                          data={"decision": "rejected", "reason": " "})
     assert refused.status_code == 400
@@ -225,7 +229,10 @@ def test_password_reset_by_email_ends_every_session(site) -> None:
     assert "1 hour" in smtp.body(mail)
     path = link_in(smtp, ACCOUNT)
     token = path.split("token=")[1]
-    assert "Choose a new password" in client.get(path).text
+    opened = client.get(path)
+    assert "Choose a new password" in opened.text
+    assert opened.headers["Referrer-Policy"] == "no-referrer"  # the token is in its address
+    assert client.get("/forgot-password").headers["Referrer-Policy"] != "no-referrer"
     weak = client.post("/reset-password", data={"token": token, "password": "aaaaaaaaaa",
                                                 "password_again": "aaaaaaaaaa"})
     assert weak.status_code == 400
