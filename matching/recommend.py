@@ -241,10 +241,11 @@ class Recommender:
         return min(int(np.minimum(counts, query.per_association).sum()), MAX_DEPTH)
 
     def _count_km(self, catalogue: Catalogue, query: PeerQuery, finder: Finder) -> float:
-        """A distance within which the catalogue already holds a full count (else 0).
+        """A distance within which the source's answer settles the total (else 0).
 
         The count grows with the listings counted and stops at :data:`MAX_DEPTH`, so once the
-        nearest listings alone reach it, nothing farther can change the total.
+        nearest listings alone reach it, nothing farther can change the total; when the whole
+        radius holds fewer than the largest look, the radius (a few thousand rows at most).
         """
         if query.association_id is not None:
             return 0.0
@@ -254,7 +255,9 @@ class Recommender:
             if self._count(catalogue, query, rows) >= MAX_DEPTH:
                 return float(km.max())
             if edge >= query.radius_km:
-                return 0.0
+                # Fewer than k listings in the whole radius: count them all in the same
+                # query rather than asking the source a second time for the whole radius.
+                return query.radius_km
         return 0.0
 
     def _total(self, catalogue: Catalogue, query: PeerQuery, finder: Finder,
