@@ -225,7 +225,10 @@ def test_password_reset_by_email_ends_every_session(site) -> None:
     assert "1 hour" in smtp.body(mail)
     path = link_in(smtp, ACCOUNT)
     token = path.split("token=")[1]
-    assert "Choose a new password" in client.get(path).text
+    opened = client.get(path)
+    assert "Choose a new password" in opened.text
+    assert opened.headers["Referrer-Policy"] == "no-referrer"  # the token is in its address
+    assert client.get("/forgot-password").headers["Referrer-Policy"] != "no-referrer"
     weak = client.post("/reset-password", data={"token": token, "password": "aaaaaaaaaa",
                                                 "password_again": "aaaaaaaaaa"})
     assert weak.status_code == 400

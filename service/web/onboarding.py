@@ -52,7 +52,13 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def _page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
-    return render_template(template, min_password=MIN_PASSWORD_LENGTH, **context), status
+    headers = {}
+    if "token" in context:
+        # The single-use token is in this page's address (the emailed link): no Referer at
+        # all from here, not even to this site (request logs never hold query strings).
+        headers["Referrer-Policy"] = "no-referrer"
+    return (render_template(template, min_password=MIN_PASSWORD_LENGTH, **context), status,
+            headers)
 
 
 # ------------------------------------------------------------------------------ register
