@@ -88,6 +88,10 @@ _MISSING_WORDS = frozenset(("", "na", "n/a", "n.a.", "null", "none", "nan", "-",
                             "not known", "unknown", "n/k", "nk", "not applicable", "tbc",
                             "tba", "nil"))
 _LONGEST_MISSING = max(map(len, _MISSING_WORDS))
+#: The words :func:`is_missing` reads as "no value" (case-folded, stripped), and the longest:
+#: for loops over many cells that test text inline (``domain.records.check_fields``).
+MISSING_WORDS, LONGEST_MISSING = _MISSING_WORDS, _LONGEST_MISSING
+_MAX_LAT, _MAX_LON = 90, 180
 # RFC 3986: unreserved, reserved and '%' (percent-escapes); anything else (space, '"', '<',
 # '>', '{', '}', '|', '\\', '^', '`', non-ASCII) cannot be a character of a URI.
 _URI_CHARS_RE = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
@@ -423,6 +427,20 @@ def coordinates(
     raw_lat: Any, raw_lon: Any, area: ServiceArea
 ) -> tuple[tuple[float, float] | None, list[Problem]]:
     """Check a given pair: both present, numbers in range, a real position in the area."""
+    if type(raw_lat) is str and type(raw_lon) is str:
+        # The usual case, first: two finite numbers in range, not (0, 0), inside the area.
+        # float() drops surrounding white space as str.strip() does, and no missing word
+        # reads as a finite number, so this answers as the checks below would; anything
+        # else (a problem, a missing half) goes through them for its reason.
+        try:
+            lat, lon = float(raw_lat), float(raw_lon)
+        except ValueError:
+            pass
+        else:
+            if -_MAX_LAT <= lat <= _MAX_LAT and -_MAX_LON <= lon <= _MAX_LON \
+                    and (lat != 0.0 or lon != 0.0) \
+                    and area.contains(lat, lon):
+                return (lat, lon), []
     if is_missing(raw_lat) or is_missing(raw_lon):
         missing, present = ("lon", "lat") if is_missing(raw_lon) else ("lat", "lon")
         return None, [Problem(missing, None, f"{label(missing)} is missing while "

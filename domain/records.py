@@ -13,6 +13,8 @@ from typing import Any
 
 from domain.errors import FieldError
 from domain.errors import Problem
+from domain.fields import LONGEST_MISSING
+from domain.fields import MISSING_WORDS
 from domain.fields import NAME_FIELD
 from domain.fields import NOUN
 from domain.fields import Context
@@ -89,6 +91,9 @@ Positions (``lat``, ``lon``, ``postcode``, ``location_precision``) are checked a
 the service area: :func:`coordinates`, :func:`postcode`, :func:`precision`."""
 
 _ALL_RULES = {kind: {**_COMMON, **rules} for kind, rules in RULES.items()}
+#: (kind, the record's keys in order) -> (field, parser, is a column) of the fields given.
+_PLANS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, Any, bool], ...]] = {}
+_MAX_PLANS = 256
 
 
 def check_fields(
@@ -106,16 +111,30 @@ def check_fields(
     values: dict[str, Any] = {}
     refs: dict[str, Any] = {}
     problems: list[Problem] = []
-    for name, (parser, dest) in _ALL_RULES[kind].items():
-        raw = data.get(name)
-        if raw is None or is_missing(raw):
+    keys = tuple(data)
+    plan = _PLANS.get((kind, keys))
+    if plan is None:  # the rules of the fields given, in rule order: once per file layout
+        if len(_PLANS) > _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[kind, keys] = tuple(
+            (name, parser, dest == "values") for name, (parser, dest) in _ALL_RULES[kind].items()
+            if name in data)
+    for name, parser, is_value in plan:
+        raw = data[name]
+        if raw is None:
+            continue
+        if type(raw) is str:  # is_missing, inline: a file's every cell passes here
+            bare = raw.strip()
+            if len(bare) <= LONGEST_MISSING and bare.lower() in MISSING_WORDS:
+                continue
+        elif is_missing(raw):
             continue
         try:
             parsed = parser(raw, name, ctx)
         except FieldError as exc:
             problems.append(Problem(name, raw, str(exc)))
             continue
-        (values if dest == "values" else refs)[name] = parsed
+        (values if is_value else refs)[name] = parsed
     name = NAME_FIELD[kind]
     if name not in values and not any(p.field == name for p in problems):
         problems.append(Problem(name, data.get(name),

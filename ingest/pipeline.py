@@ -6,9 +6,9 @@ exact, and then rolls back. Every input row ends as inserted, updated, unchanged
 with its row number, field and reason.
 
 Bounded memory: the file is read and validated in chunks (CSV and XLSX stream), the valid
-records are spooled to a temporary file, and the report keeps the first 1,000 problems in
-full plus counts per reason. Geocoding happens before the write transaction opens, so the
-store is locked only while the records are written: on SQLite one writer at a time
+records past the first 20,000 are spooled to a temporary file, and the report keeps the first
+1,000 problems in full plus counts per reason. Geocoding happens before the write transaction
+opens, so the store is locked only while the records are written: on SQLite one writer at a time
 (``BEGIN IMMEDIATE``, waiting up to the busy timeout), on PostGIS loads of one kind serialise
 on an advisory lock. A record matched to a stored one by name and position is reported in
 ``merged`` with the evidence, and a less precise position never replaces a more precise one
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["IngestReport", "file_sha256", "ingest_file"]
 
 _VALIDATE_CHUNK = 2000
+_IN_MEMORY = 20_000  # valid records kept in memory before the rest is spooled to disk
 _ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
 #: How far apart two records of the same name may be and still be one thing, by the
@@ -223,7 +224,9 @@ def _unique_rows(kind: str, valid: list[Any], report: IngestReport,
     columns = column_names(kind)
     rows = []
     for v in valid:
-        row = {k: val for k, val in v.values.items() if k in columns}
+        values = v.values
+        row = values if values.keys() <= columns else \
+            {k: val for k, val in values.items() if k in columns}
         key = (row["source"], row["source_id"])
         if key in seen:
             report.reject({"row": v.row, "id": row["source_id"], "field": "source_id",
@@ -235,14 +238,38 @@ def _unique_rows(kind: str, valid: list[Any], report: IngestReport,
     return rows
 
 
-def _spooled(spool: IO[bytes]) -> Iterator[list[Any]]:
-    spool.seek(0)
-    while True:
-        try:
-            chunk = pickle.load(spool)  # noqa: S301 - our own temporary file
-        except EOFError:
+class _Spool:
+    """The valid records of a run, in order: the first ``in_memory`` kept, the rest pickled.
+
+    A file of ordinary size never touches the disk; a large one stays within bounded memory.
+    """
+
+    def __init__(self, file: IO[bytes], in_memory: int | None = None) -> None:
+        self._file = file
+        self._room = _IN_MEMORY if in_memory is None else in_memory
+        self._kept: list[list[ValidRecord]] = []
+        self._spooled = False
+
+    def add(self, records: list[ValidRecord]) -> None:
+        if not self._spooled and len(records) <= self._room:
+            self._kept.append(records)
+            self._room -= len(records)
             return
-        yield [ValidRecord(*fields) for fields in chunk]
+        self._spooled = True  # from here on every chunk goes to the file, in order
+        # plain tuples: pickled and loaded several times faster than objects
+        pickle.dump([(v.row, v.values, v.refs, v.warnings) for v in records], self._file,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+
+    def chunks(self) -> Iterator[list[ValidRecord]]:
+        yield from self._kept
+        self._kept = []
+        self._file.seek(0)
+        while self._spooled:
+            try:
+                chunk = pickle.load(self._file)  # noqa: S301 - our own temporary file
+            except EOFError:
+                return
+            yield [ValidRecord(*fields) for fields in chunk]
 
 
 def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -323,11 +350,12 @@ def ingest_file(
         msg = f"file {str(path)!r} does not exist"
         raise IngestError(msg)
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    with tempfile.TemporaryFile() as spool, \
+    with tempfile.TemporaryFile() as spool_file, \
             open_records(path, kind, format=fmt, id_column=id_column) as result:
         store_source = source or f"{result.format}:{path.stem}"
         report = IngestReport(source=store_source, kind=kind, format=result.format,
                               file=path.name, dry_run=dry_run)
+        spool = _Spool(spool_file)
         if rejected_to is not None:
             report.stream_rejected_to(rejected_to)
         if on_read is not None:
@@ -339,9 +367,8 @@ def ingest_file(
                                    interest_lookup=interest_lookup)
             for problem in invalid:
                 report.reject(problem)
-            if ok:  # plain tuples: pickled and loaded several times faster than objects
-                pickle.dump([(v.row, v.values, v.refs, v.warnings) for v in ok], spool,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+            if ok:
+                spool.add(ok)
             if progress is not None:
                 progress(len(chunk))
         for problem in result.errors:
@@ -367,7 +394,7 @@ def _estimate(path: Path, result: Any) -> int:
     return max(lines - 1, 0)
 
 
-def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
+def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
            overwrite_locations: bool, progress: Callable[[int], None] | None,
            run: dict[str, Any]) -> None:
     """Write the spooled records in one transaction (rolled back for a dry run)."""
@@ -378,7 +405,7 @@ def _write(store: Store, kind: str, spool: IO[bytes], report: IngestReport, *,
             lock_for_load(session, ["associations", kind] if kind == "opportunities"
                           else [kind])
             names = NameIndex(session, kind)
-            for spooled in _spooled(spool):
+            for spooled in spool.chunks():
                 valid = spooled
                 for v in valid:
                     v.values["source"] = report.source

@@ -279,21 +279,24 @@ class _Checker:
     def location(self, area: ServiceArea, geocode: Callable[[str], Any]) -> str:
         """Check or find the position; return where the record is *as given*, for its id."""
         given_precision = None
-        if self.given("location_precision"):
+        data = self.data
+        if data.get("location_precision") is not None and self.given("location_precision"):
             try:
-                given_precision = precision(self.data["location_precision"])
+                given_precision = precision(data["location_precision"])
             except FieldError as exc:
                 self.problem("location_precision", str(exc))
-        code = self._postcode(area)
-        if self.given("lat") or self.given("lon"):
-            latlon, problems = coordinates(self.data.get("lat"), self.data.get("lon"), area)
-            self.problems.extend(problems)
-            if latlon is not None:
+        code = self._postcode(area) if data.get("postcode") is not None else None
+        raw_lat, raw_lon = data.get("lat"), data.get("lon")
+        if not is_missing(raw_lat) or not is_missing(raw_lon):
+            latlon, problems = coordinates(raw_lat, raw_lon, area)
+            if latlon is not None:  # no problem: the numbers as read (float(raw), as below)
                 self.values.update(lat=latlon[0], lon=latlon[1],
                                    location_precision=given_precision or "exact")
+                return f"{latlon[0]:.4f},{latlon[1]:.4f}"
+            self.problems.extend(problems)
             if any(p.field in ("lat", "lon") for p in problems):
                 return ""
-            lat, lon = (float(self.data["lat"]), float(self.data["lon"]))
+            lat, lon = (float(data["lat"]), float(data["lon"]))
             return f"{lat:.4f},{lon:.4f}"
         address = self.values.get("address")
         queries: list[tuple[str, str]] = []

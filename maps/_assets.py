@@ -28,6 +28,10 @@ from folium.map import Layer
 from folium.raster_layers import TileLayer
 from folium.utilities import remove_empty
 
+from maps import _literal  # noqa: F401  (rendered text stays literal: installed before any map renders)
+from maps.tiles import TILES
+from maps.tiles import tile_source
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -45,14 +49,6 @@ LIBRARIES: dict[str, str] = {
 PACKAGES = {"leaflet": "xstatic.pkg.leaflet", "markercluster": "xstatic.pkg.leaflet_markercluster"}
 #: Kinds of file served from the vendor folder, with their media types.
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
-#: Tile sources by short name: (URL template, attribution). ``none``: no tiles at all.
-TILES: dict[str, tuple[str, str]] = {
-    "openstreetmap": (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        "contributors",
-    ),
-}
 _INLINE = "cg-inline:"
 #: The maps' viewport tag: readers may zoom (folium's default forbids it).
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1"'
@@ -105,37 +101,6 @@ def vendor_file(path: str) -> Path | None:
     if not found.is_relative_to(base) or not found.is_file():
         return None
     return found
-
-
-def tile_source(setting: str | None) -> tuple[str | None, str | None]:
-    """``(URL template, attribution)`` of a tiles setting; ``(None, None)`` for ``none``.
-
-    The setting is a short name (``openstreetmap``), ``none``, or a URL template with
-    ``{z}``, ``{x}`` and ``{y}``, optionally followed by ``|`` and its attribution.
-
-    Raises
-    ------
-    ValueError
-        For anything else, naming the setting and what it allows.
-
-    Examples
-    --------
-    >>> tile_source("none")
-    (None, None)
-    >>> tile_source("https://tiles.example.org/{z}/{x}/{y}.png|Example")
-    ('https://tiles.example.org/{z}/{x}/{y}.png', 'Example')
-    """
-    value = (setting or "openstreetmap").strip()
-    if value.lower() == "none":
-        return None, None
-    if value.lower() in TILES:
-        return TILES[value.lower()]
-    url, _, attribution = value.partition("|")
-    if not (url.startswith("https://") and all(k in url for k in ("{z}", "{x}", "{y}"))):
-        msg = (f"tiles must be 'openstreetmap', 'none' or an https:// URL template with {{z}}, "
-               f"{{x}} and {{y}} (then optionally '|attribution'), got {setting!r}")
-        raise ValueError(msg)
-    return url, attribution.strip() or "Map tiles"
 
 
 class UrlTiles(TileLayer):

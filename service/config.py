@@ -102,7 +102,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from maps import tile_source
+from maps.tiles import tile_source
 from service.usecases.mail import MailSettings
 
 if TYPE_CHECKING:

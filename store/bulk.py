@@ -1,9 +1,12 @@
 """The bulk insert behind :func:`store.upsert.upsert_rows`: new rows, in order, with their ids.
 
-PostGIS: the rows go into a ``TEMP`` staging table through ``COPY`` (psycopg's copy), then one
-``INSERT ... SELECT ... ORDER BY ... ON CONFLICT (key) DO UPDATE ... RETURNING id, key,
-(xmax = 0)`` moves them into the table: one statement, so the change-counter trigger fires
-once, and a row another writer inserted meanwhile is updated, not duplicated. SQLite: one
+PostGIS: the rows go straight into the table through one ``COPY`` (psycopg's copy) inside a
+savepoint, and their ids are read back by key: the change-counter trigger fires once. When a
+row's key is taken (another writer inserted it meanwhile: the unique constraint refuses the
+``COPY``), the savepoint is rolled back and the rows go into a ``TEMP`` staging table through
+``COPY``, then one ``INSERT ... SELECT ... ORDER BY ... ON CONFLICT (key) DO UPDATE ...
+RETURNING id, key, (xmax = 0)`` moves them into the table, so that row is updated, not
+duplicated. SQLite: one
 ``executemany`` of a plain ``INSERT`` through the driver (the load holds the write lock since
 its ``BEGIN IMMEDIATE``), then the new ids by key.
 
@@ -20,6 +23,7 @@ import json
 from typing import TYPE_CHECKING
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import any_
@@ -168,6 +172,10 @@ def _postgres(conn: Connection, table: Table, cols: list[Column[Any]], key: tupl
                          for c in cols if c.name not in keep)
         conflict = (f" ON CONFLICT ({keys}) DO UPDATE SET {sets}" if sets
                     else f" ON CONFLICT ({keys}) DO NOTHING")
+    if conflict:
+        found = _copy_direct(conn, table, cols, key, values)
+        if found is not None:
+            return found
     with raw.cursor() as cur:
         # The staging table lives until the end of the transaction (rolled back with it).
         # Identifiers below come from the model, quoted; values travel as COPY data.
@@ -185,6 +193,43 @@ def _postgres(conn: Connection, table: Table, cols: list[Column[Any]], key: tupl
     return {tuple(r[1:-1]): (r[0], bool(r[-1])) for r in returned}
 
 
+def _copy_direct(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[str, ...],
+                 values: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, bool]] | None:
+    """``COPY`` the rows into the table itself; ``None`` (nothing written) when a key is taken.
+
+    The usual first load: no staging table, no second pass over the rows. The ids come back
+    by key, as on SQLite.
+    """
+    q = _quote
+    names = ", ".join(q(conn, c.name) for c in cols)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute("SAVEPOINT cg_bulk_copy")
+        try:
+            with cur.copy(f"COPY {q(conn, table.name)} ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        except UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT cg_bulk_copy")
+            return None
+        cur.execute("RELEASE SAVEPOINT cg_bulk_copy")
+    positions = {c.name: i for i, c in enumerate(cols)}
+    wanted = [tuple(row[positions[k]] for k in key) for row in values]
+    return _ids_by_key(conn, table, key, wanted)
+
+
+def _ids_by_key(conn: Connection, table: Table, key: tuple[str, ...],
+                wanted: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, bool]]:
+    """Key -> ``(id, True)`` of just-inserted rows, looked up by key."""
+    pk = next(iter(table.primary_key.columns))
+    key_cols = [table.c[k] for k in key]
+    return {
+        tuple(rec[1:]): (rec[0], True)
+        for cond in key_conditions(key_cols, wanted, conn.dialect.name)
+        for rec in conn.execute(select(pk, *key_cols).where(cond))
+    }
+
+
 def _sqlite(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[str, ...], *,
             values: list[tuple[Any, ...]], rows: list[Mapping[str, Any]]
             ) -> dict[tuple[Any, ...], tuple[Any, bool]]:
@@ -193,14 +238,7 @@ def _sqlite(conn: Connection, table: Table, cols: list[Column[Any]], key: tuple[
     marks = ", ".join("?" for _ in cols)
     sql = f"INSERT INTO {q(conn, table.name)} ({names}) VALUES ({marks})"  # noqa: S608 - model names
     conn.exec_driver_sql(sql, values)
-    pk = next(iter(table.primary_key.columns))
-    key_cols = [table.c[k] for k in key]
-    wanted = [tuple(r[k] for k in key) for r in rows]
-    return {
-        tuple(rec[1:]): (rec[0], True)
-        for cond in key_conditions(key_cols, wanted, conn.dialect.name)
-        for rec in conn.execute(select(pk, *key_cols).where(cond))
-    }
+    return _ids_by_key(conn, table, key, [tuple(r[k] for k in key) for r in rows])
 
 
 def insert_rows(session: Session, table: Table, rows: list[Mapping[str, Any]], *,

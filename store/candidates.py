@@ -77,8 +77,9 @@ class StoreCandidates:
         """The change counters of :data:`CATALOGUE_TABLES` (one query)."""
         with self.router.connect() as conn:
             versions = sorted((str(t), int(v)) for t, v in conn.execute(_VERSION))
-        # A need that ends today is gone tomorrow without any write: the date is part of it.
-        return (*versions, ("today", dt.date.today().toordinal()))
+        # No date here: the catalogue keeps every dated need and each query cuts by its own
+        # day (``Catalogue.live``), so midnight does not rebuild it.
+        return tuple(versions)
 
     @replica_read
     def opportunities(self) -> pd.DataFrame:
@@ -93,13 +94,15 @@ class StoreCandidates:
                    Association.status == "approved")
             .order_by(Opportunity.id)
         )
-        listed = and_(*listed_conditions()).label("listed")
+        # Open with a place left; not cut by date: a query's own day does that
+        # (``Catalogue.live``), so "what is offered on day D" is the same whatever today is.
+        listed = and_(*listed_conditions(today=dt.date.min)).label("listed")
         with self.router.connect() as conn:
             rows = conn.execute(stmt.add_columns(listed)).all()
         frame = pd.DataFrame.from_records(rows, columns=[*_OPP_COLUMNS, "association",
                                                          "category", "listed"])
-        # A full or ended need is no longer offered to peers (it is not "open" to them),
-        # but stays in the catalogue for questions about it (its reach).
+        # A full need is no longer offered to peers (it is not "open" to them), but stays
+        # in the catalogue for questions about it (its reach).
         unlisted = (frame["status"] == "open") & ~frame["listed"].astype(bool)
         frame.loc[unlisted, "status"] = "filled"
         frame = frame.drop(columns="listed")

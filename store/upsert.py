@@ -37,6 +37,7 @@ Outcome = Literal["inserted", "updated", "unchanged"]
 # Fields the ORM maintains; a difference in them alone is not a change.
 _IGNORED = frozenset({"id", "created_at", "updated_at", "geom"})
 _CHUNK = 500
+_LOOKUP_CHUNK = 2000  # keys per lookup: one bound parameter (store.bulk.one_of) however many
 _LOCATION = frozenset({"lat", "lon", "location_precision"})
 _RANK = {p: i for i, p in enumerate(("exact", "postcode", "district", "area", "town"))}
 
@@ -77,6 +78,29 @@ def _check_rows(
             msg = f"row {i}: key {kv!r} repeats row {seen[kv]}"
             raise ValueError(msg)
         seen[kv] = i
+
+
+def _existing(session: Session, keys: list[tuple[Any, ...]], key_cols: list[Any], *,
+              fetch: list[Any], fetch_names: list[str], dialect: str
+              ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Key -> the stored row's ``fetch_names`` values, for the ``keys`` already stored.
+
+    Keys whose leading value (the source) has no stored row cannot exist: a first load asks
+    once per source instead of once per chunk of keys.
+    """
+    leading = {kv[0] for kv in keys}
+    stored = {v for v in leading if session.execute(
+        select(key_cols[0]).where(key_cols[0] == v).limit(1)).first() is not None}
+    lookup = keys if len(stored) == len(leading) else [kv for kv in keys if kv[0] in stored]
+    n = len(key_cols)
+    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for start in range(0, len(lookup), _LOOKUP_CHUNK):
+        existing.update({
+            tuple(rec[1 : 1 + n]): dict(zip(fetch_names, rec, strict=True))
+            for cond in key_conditions(key_cols, lookup[start : start + _LOOKUP_CHUNK], dialect)
+            for rec in session.execute(select(*fetch).where(cond))
+        })
+    return existing
 
 
 def upsert_rows(
@@ -139,13 +163,8 @@ def upsert_rows(
     dialect = session.get_bind().dialect.name
 
     keys = [tuple(r[k] for k in key) for r in rows]
-    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for start in range(0, len(rows), _CHUNK):
-        existing.update({
-            tuple(rec[1 : 1 + len(key)]): dict(zip(fetch_names, rec, strict=True))
-            for cond in key_conditions(key_cols, keys[start : start + _CHUNK], dialect)
-            for rec in session.execute(select(*fetch).where(cond))
-        })
+    existing = _existing(session, keys, key_cols, fetch=fetch, fetch_names=fetch_names,
+                         dialect=dialect)
     new_rows = [r for r, kv in zip(rows, keys, strict=True) if kv not in existing]
     new_ids: list[tuple[Any, bool]] = []
     if new_rows and bulk:  # all of them at once: one COPY and one INSERT on PostGIS

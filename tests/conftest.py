@@ -241,7 +241,11 @@ def browser():
         pytest.skip(f"offline copies of the map libraries are missing: pip install "
                     f"{' '.join(missing)}")
     with sync_api.sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=CHROMIUM, args=shots.CHROMIUM_ARGS)
+        # Without libfaketime (the suite runs under `faketime` to try other days; Chromium
+        # cannot run with it preloaded), with everything else of this environment.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=shots.CHROMIUM_ARGS,
+                                      env=env)
         yield launched
         launched.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from _browser import load_script
@@ -40,20 +41,26 @@ def _vendor_shim(app) -> None:
     app.add_url_rule("/static/vendor/<path:path>", endpoint="vendor.vendor", view_func=vendor)
 
 
+SHARED_HALL: dict[str, str] = {}
+"""``name``: the first meeting's name; its copy is named ``name + " (second group)"``."""
+
+
 def _second_meeting_at_the_same_place(db: Path) -> None:
     """Real feeds hold several meetings at one church hall; the demo jitters every point.
 
-    Copies the demo's first meeting (same weekdays and time, so it lists on the same page)
-    under another name, at exactly the same point.
+    Copies the demo's first in-person meeting under another name, at exactly the same point
+    (:data:`SHARED_HALL`).
     """
     import sqlite3
 
     with sqlite3.connect(db) as con:
         cols = [r[1] for r in con.execute("PRAGMA table_info(meetings)") if r[1] != "id"]
-        copied = ", ".join("'Same Hall Second Group' || ''" if c == "name" else
+        copied = ", ".join("name || ' (second group)'" if c == "name" else
                            "source_id || '-same-hall'" if c == "source_id" else c for c in cols)
         first = con.execute("SELECT min(id) FROM meetings WHERE attendance = 'in_person'"
                             ).fetchone()[0]
+        SHARED_HALL["name"] = con.execute("SELECT name FROM meetings WHERE id = ?",
+                                          (first,)).fetchone()[0]
         con.execute(f"INSERT INTO meetings ({', '.join(cols)}) SELECT {copied} FROM meetings "
                     "WHERE id = ?", (first,))
 
@@ -100,7 +107,6 @@ def test_list_and_map_are_linked_by_number(site, open_page, watch, tmp_path) -> 
     # One numbered marker per place one can go to, naming every meeting there with the
     # list's number; none for online; meetings at one place share it, none buried.
     assert sorted(numbers, key=int) == [i["n"] for i in items if i["pinned"]]
-    assert len(places) < len(numbers), "the demo has meetings sharing a place"
     for place in places:
         first_n = place.split()[0]
         label = page.locator(f"#finder-map .pin[data-ns='{place}']").inner_text()
@@ -117,15 +123,30 @@ def test_list_and_map_are_linked_by_number(site, open_page, watch, tmp_path) -> 
     assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
                                      ) == hit.split()
     # ... and "Show n on the map" highlights its marker, and only that meeting in the list.
-    shared = next(p for p in places if len(p.split()) > 1)
-    other = shared.split()[-1]
-    page.click(f"button[data-show='{other}']")
+    other = [i for i in items if i["pinned"]][2]
+    page.click(f"button[data-show='{other['n']}']")
     assert page.eval_on_selector_all("#finder-map .pin.selected",
-                                     "els => els.map(e => e.dataset.ns)") == [shared]
+                                     "els => els.map(e => e.dataset.ns)") == [
+        next(p for p in places if other["n"] in p.split())]
     assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
-                                     ) == [other]
+                                     ) == [other["n"]]
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, tmp_path, "page-meetings")
+    # Two meetings at one hall share one marker, "n +1", naming both; choosing it selects both.
+    page.goto(f"{site}/meetings?q={quote(SHARED_HALL['name'])}")
+    page.wait_for_selector("#finder-map.leaflet-container .pin")
+    name = SHARED_HALL["name"]
+    both = [i["n"] for i in listed(page) if i["name"] in (name, f"{name} (second group)")]
+    assert len(both) == 2, both
+    hall = page.locator(f"#finder-map .pin[data-ns='{' '.join(both)}']")
+    assert hall.inner_text().replace(" ", "") == f"{both[0]}+1"
+    hall.click()
+    assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
+                                     ) == both
+    page.click(f"button[data-show='{both[1]}']")
+    assert page.eval_on_selector_all("#finder-list li.selected", "els => els.map(e => e.dataset.n)"
+                                     ) == [both[1]]
+    assert page.eval_on_selector_all("#finder-map .pin.selected", "els => els.length") == 1
     clean(watch)
 
 

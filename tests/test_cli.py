@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,45 @@ def test_every_command_has_help(command: str) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_help_lists_the_commands_of_every_module() -> None:
+    """The commands registered on first use are listed and have help, as before."""
+    result = CliRunner().invoke(main, ["--help"])
+    for command in ("ingest", "export", "recommend", "reach", "coverage", "map",
+                    "create-user", "purge"):
+        assert command in result.output
+        assert CliRunner().invoke(main, [command, "--help"]).exit_code == 0
+
+
+def test_data_commands_do_not_build_the_web_app(tmp_path: Path) -> None:
+    """init-db, ingest and export start without Flask, folium or the pages.
+
+    Building the web app at start-up cost about 5 s of CPU in every load (bench/ingest.py
+    --bad-mb): only ``serve`` needs it.
+    """
+    table = tmp_path / "a.csv"
+    table.write_text("id,name,category,lat,lon\na1,Club One,sport,53.48,-2.24\n",
+                     encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from service.cli import main\n"
+        "url, table, out = sys.argv[1:]\n"
+        "for args in (['init-db'], ['ingest', 'associations', table],\n"
+        "             ['export', 'associations', '-o', out]):\n"
+        "    result = CliRunner().invoke(main, ['--database-url', url, *args])\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "print(','.join(m for m in ('flask', 'folium', 'service.web.app') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code, f"sqlite:///{tmp_path / 'cli.db'}", str(table),
+         str(tmp_path / "out.geojson")],
+        capture_output=True, text=True, check=True, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.stdout.strip() == ""
+    assert (tmp_path / "out.geojson").read_text(encoding="utf-8").count("Club One") == 1
 
 
 def test_bad_usage_exits_2() -> None:

@@ -56,6 +56,24 @@ def test_reingest_is_unchanged_and_one_change_updates_one(
     check_accounting(changed)
 
 
+def test_records_past_the_in_memory_share_are_spooled_in_order(
+    store: Store, tmp_path: Path, geocoder: OfflineGeocoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks kept in memory, then chunks spooled to disk: every record, in file order."""
+    monkeypatch.setattr("ingest.pipeline._VALIDATE_CHUNK", 2)
+    monkeypatch.setattr("ingest.pipeline._IN_MEMORY", 3)
+    rows = assoc_rows(9)
+    rows[5][1] = ""  # one rejected row among the spooled ones
+    path = write_csv(tmp_path / "assoc.csv", ASSOC_HEADER, rows)
+    report = ingest_file(store, path, "associations", area=GB, geocoder=geocoder)
+    assert (report.inserted, report.rejected_rows) == (8, 1)
+    stored = sorted(export_records(store, "associations"), key=lambda r: r["id"])
+    assert [r["source_id"] for r in stored] == [f"a{i}" for i in range(9) if i != 5]
+    again = ingest_file(store, path, "associations", area=GB, geocoder=geocoder)
+    assert (again.inserted, again.unchanged) == (0, 8)
+    check_accounting(again)
+
+
 def test_dry_run_writes_nothing_but_counts_exactly(
     store: Store, tmp_path: Path, geocoder: OfflineGeocoder
 ) -> None:

@@ -388,16 +388,15 @@ def _csv_rows(
     row = 0
     while True:
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
+            for cells in reader:  # the reader goes on after an unreadable row
+                row += 1
+                if "".join(cells).strip():  # not a blank row
+                    yield row, cells
         except csv.Error as exc:
             row += 1
             errors.append(row_error(row, f"unreadable CSV row: {exc}"))
             continue
-        row += 1
-        if "".join(cells).strip():  # not a blank row
-            yield row, cells
+        return
 
 
 @contextmanager
@@ -517,8 +516,9 @@ def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
 def _finalised(records: list[RawRecord], allowed: set[str]) -> list[RawRecord]:
     bng_records_to_lonlat(records)
     for record in records:
-        for key in [k for k in record.data if k not in allowed]:
-            del record.data[key]
+        if not record.data.keys() <= allowed:
+            for key in [k for k in record.data if k not in allowed]:
+                del record.data[key]
     return records
 
 

@@ -2,63 +2,88 @@
 
 Exit status: 0 on success, 2 on bad usage (click), 1 on failure (a one-line message, never a
 traceback, for the failures a user can fix).
+
+Only ``serve`` builds the Flask app. The data commands (ingest, export, recommend, coverage,
+...) get the store, the settings and the use-case context without it (:func:`_context`), so
+they start without importing Flask, folium or the pages: a load of a large file spends its
+time on the file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import logging
 import os
-from http import HTTPStatus
 from typing import TYPE_CHECKING
 from typing import Any
 
 import click
-from werkzeug.serving import WSGIRequestHandler
 
-from ingest.demo import load_demo
 from matching.taxonomy import TERMS
-from service.cli import coverage as coverage_cli
-from service.cli import ingest as ingest_cli
-from service.cli import recommend as recommend_cli
-from service.cli import staff as staff_cli
-from service.context import get_context
-from service.context import get_store
-from service.usecases.accounts import create_demo_users
-from service.web.app import create_app
+from service.config import load_settings
+from service.usecases.context import Context
 from store import DEFAULT_SQLITE_URL
 from store import Store
 from store import StoreUnavailableError
 from store import explain_db_error
 
 if TYPE_CHECKING:
-    from service.usecases.context import Context
+    from flask import Flask
 
 
-def _app(ctx: click.Context) -> Any:
+def _overrides(ctx: click.Context) -> dict[str, Any] | None:
+    obj = ctx.ensure_object(dict)
+    return {"DATABASE_URL": obj["database_url"]} if obj.get("database_url") else None
+
+
+def _app(ctx: click.Context) -> Flask:
+    """The Flask app (``serve`` only): built on first use, with this invocation's context."""
     obj = ctx.ensure_object(dict)
     if "app" not in obj:
-        overrides = {"DATABASE_URL": obj["database_url"]} if obj.get("database_url") else None
+        if "context" in obj:  # one store per invocation: the app's replaces the light one
+            obj.pop("context").store.dispose()
+        from service.context import get_context  # noqa: PLC0415 - Flask for serve only
+        from service.web.app import create_app  # noqa: PLC0415
+
         try:
-            obj["app"] = create_app(overrides)
+            obj["app"] = create_app(_overrides(ctx))
         except (StoreUnavailableError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
+        obj["context"] = get_context(obj["app"])
         # Close pooled connections when the command ends (they are not left to the GC).
-        ctx.find_root().call_on_close(get_store(obj["app"]).dispose)
+        ctx.find_root().call_on_close(obj["context"].store.dispose)
     return obj["app"]
 
 
-def _store(ctx: click.Context) -> Store:
-    return get_store(_app(ctx))
-
-
 def _context(ctx: click.Context) -> Context:
-    return get_context(_app(ctx))
+    """The use-case context of this invocation: the settings and store, as the app has them.
+
+    Built as :func:`service.web.app.create_app` builds the app's (same settings, same store
+    options), without Flask.
+    """
+    obj = ctx.ensure_object(dict)
+    if "context" not in obj:
+        overrides = _overrides(ctx)
+        try:
+            settings = load_settings(overrides=overrides)
+            store = Store(settings["DATABASE_URL"],
+                          replica_urls=settings["DATABASE_REPLICA_URLS"],
+                          busy_timeout=settings["BUSY_TIMEOUT"])
+        except (StoreUnavailableError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        logging.getLogger("commonground").setLevel(settings["LOG_LEVEL"])
+        obj["context"] = Context(store, settings)
+        ctx.find_root().call_on_close(store.dispose)
+    context: Context = obj["context"]
+    return context
 
 
-#: Longest request line the development server reads (as gunicorn: gunicorn.conf.py).
-MAX_REQUEST_LINE = 4094
+def _store(ctx: click.Context) -> Store:
+    return _context(ctx).store
+
+
 def ready_store(ctx: click.Context) -> Store:
     """The store, checked to answer and to be initialised (before any file is read)."""
     store = _store(ctx)
@@ -69,57 +94,6 @@ def ready_store(ctx: click.Context) -> Store:
     return store
 
 
-class PrivateRequestHandler(WSGIRequestHandler):
-    """Access log without query strings or client addresses.
-
-    A peer's search (``?postcode=...``, ``?lat=...``) says where they are; the log keeps only
-    the method, the path and the status. The app itself still sees the real client address
-    (``REMOTE_ADDR``), which the sign-in throttle keys on: only the log leaves it out.
-    """
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        """Log ``message`` without the client's address."""
-        logging.getLogger("werkzeug").log(
-            logging.getLevelName(type.upper()) if isinstance(type, str) else logging.INFO,
-            "- - [%s] %s", self.log_date_time_string(), message % args)
-
-    def handle_one_request(self) -> None:
-        """Read one request; a request line past 4,094 bytes is a 414, not a crash.
-
-        As :meth:`http.server.BaseHTTPRequestHandler.handle_one_request`, with gunicorn's
-        limit on the request line instead of 64 KiB (past which werkzeug's log line failed
-        and logged a traceback naming the client). Header lines past 64 KiB get 431 from
-        :mod:`http.client`'s parser.
-        """
-        try:
-            self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
-        except (TimeoutError, ConnectionError):
-            self.close_connection = True
-            return
-        if not self.raw_requestline:
-            self.close_connection = True
-            return
-        if len(self.raw_requestline) > MAX_REQUEST_LINE:
-            self.requestline, self.request_version, self.command, self.path = "", "", "", ""
-            self.close_connection = True
-            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG,
-                            f"the request line is longer than {MAX_REQUEST_LINE} bytes")
-            return
-        if not self.parse_request():
-            return
-        self.run_wsgi()
-
-    def log_error(self, format: str, *args: Any) -> None:
-        """Log errors of the HTTP layer (bad requests) without the client's address."""
-        self.log("error", format, *args)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log ``METHOD /path STATUS`` with the query string cut off."""
-        del size
-        path = (getattr(self, "path", "") or "").split("?", 1)[0]
-        self.log("info", '"%s %s" %s', self.command, path, code)
-
-
 def _emit(data: Any, *, as_json: bool, text: str) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, default=str))
@@ -127,12 +101,34 @@ def _emit(data: Any, *, as_json: bool, text: str) -> None:
         click.echo(text)
 
 
+#: Commands defined in the other modules of this package -> their module, imported only when
+#: one of its commands runs (or ``--help`` lists them): ``ingest`` never imports the maps.
+LAZY_COMMANDS = {
+    "ingest": "ingest", "export": "ingest",
+    "recommend": "recommend", "reach": "recommend", "links-worth-making": "recommend",
+    "purge": "staff", "create-user": "staff", "create-token": "staff",
+    "coverage": "coverage", "suggest-sites": "coverage", "map": "coverage",
+}
+
+
 class _Commands(click.Group):
     """The command group: a store failure a user can fix ends in one line and exit 1.
 
     Every command gets this, present and future: a database that cannot be reached, one
     where ``init-db`` was never run, or a writer that held it too long (password hidden).
+    The commands of :data:`LAZY_COMMANDS` are registered when first asked for.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, those not imported yet included."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported and registered on first use."""
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module = importlib.import_module(f"service.cli.{LAZY_COMMANDS[cmd_name]}")
+            module.register(self, _Context)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -141,7 +137,7 @@ class _Commands(click.Group):
             raise
         except Exception as exc:
             obj = ctx.ensure_object(dict)
-            url = (obj["app"].config.get("DATABASE_URL") if "app" in obj else None) \
+            url = (obj["context"].settings.get("DATABASE_URL") if "context" in obj else None) \
                 or obj.get("database_url") or DEFAULT_SQLITE_URL
             explained = explain_db_error(exc, url)
             if explained is None:
@@ -196,6 +192,9 @@ def init_db(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def demo(ctx: click.Context, as_json: bool) -> None:
     """Load the demo data set (deterministic, idempotent, marked as demo data)."""
+    from ingest.demo import load_demo  # noqa: PLC0415 - the demo builder for this command
+    from service.usecases.accounts import create_demo_users  # noqa: PLC0415
+
     store = _store(ctx)
     try:
         if not store.is_current():
@@ -239,6 +238,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         msg = f"the schema of {store.safe_url} is not current: run `commonground init-db`"
         raise click.ClickException(msg)
     click.echo(f"CommonGround on http://{host}:{port}/ (store: {store.safe_url})", err=True)
+    from service.cli.devserver import PrivateRequestHandler  # noqa: PLC0415 - serve only
+
     app.run(host=host, port=port, debug=False, use_reloader=False,
             request_handler=PrivateRequestHandler)
 
@@ -252,8 +253,13 @@ class _Context:
     ready_store = staticmethod(ready_store)
 
 
-ingest_cli.register(main, _Context)
-recommend_cli.register(main, _Context)
-staff_cli.register(main, _Context)
-coverage_cli.register(main, _Context)
 
+
+def __getattr__(name: str) -> Any:
+    """``PrivateRequestHandler`` and ``MAX_REQUEST_LINE`` (:mod:`service.cli.devserver`), on use."""
+    if name in ("PrivateRequestHandler", "MAX_REQUEST_LINE"):
+        from service.cli import devserver  # noqa: PLC0415 - werkzeug on use
+
+        return getattr(devserver, name)
+    msg = f"module 'service.cli' has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -164,13 +164,13 @@ def register(main: click.Group, context: Any) -> None:
 
     def result_for(ctx: click.Context, radius_km: float | None,
                    demand_path: Path | None, on: Any = None) -> CoverageResult:
-        app = context.app(ctx)
+        settings = context.context(ctx).settings
         store = context.store(ctx)
-        area = app.config["SERVICE_AREA"]
+        area = settings["SERVICE_AREA"]
         try:
             return cases.coverage_result(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
                                          area=area, demand=_read_demand(demand_path, area),
-                                         on=on, data_dir=app.config["DATA_DIR"])
+                                         on=on, data_dir=settings["DATA_DIR"])
         except StoreUnavailableError as exc:
             raise click.ClickException(str(exc)) from None
         except KNOWN as exc:
@@ -223,10 +223,10 @@ def register(main: click.Group, context: Any) -> None:
         best ready one within COMMONGROUND_DEVOLVE_MAX_KM (40 km), with its reasons.
         """
         result = result_for(ctx, radius_km, demand_path, on)
-        app = context.app(ctx)
+        settings = context.context(ctx).settings
         suggestion = cases.site_suggestion(context.store(ctx), result, count=count,
                                            method=method,
-                                           devolve_max_km=app.config["DEVOLVE_MAX_KM"])
+                                           devolve_max_km=settings["DEVOLVE_MAX_KM"])
         if as_json:
             click.echo(json.dumps(suggestion.to_dict(), indent=2))
         else:
@@ -267,14 +267,14 @@ def register(main: click.Group, context: Any) -> None:
 def _write_map(ctx: click.Context, context: Any, kind: str, output: Path, *,
                radius_km: float | None, count: int, hex_by: str, origin: dict[str, Any],
                interests: str | None, text_query: str | None, limit: int) -> None:
-    app = context.app(ctx)
+    settings = context.context(ctx).settings
     store = context.store(ctx)
     try:
         if kind == "coverage":
             m = cases.coverage_map(store, radius_km=radius_km or DEFAULT_RADIUS_KM,
-                                   area=app.config["SERVICE_AREA"], count=count, hex_by=hex_by,
-                                   data_dir=app.config["DATA_DIR"],
-                                   devolve_max_km=app.config["DEVOLVE_MAX_KM"])
+                                   area=settings["SERVICE_AREA"], count=count, hex_by=hex_by,
+                                   data_dir=settings["DATA_DIR"],
+                                   devolve_max_km=settings["DEVOLVE_MAX_KM"])
         elif kind == "growth":
             m = cases.growth_map(store)
         else:

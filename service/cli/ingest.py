@@ -26,7 +26,6 @@ from ingest.postcodes import ingest_postcodes
 from ingest.readers import FORMATS
 from ingest.records import IngestError
 from ingest.report import check_output_path
-from service.usecases import coverage as coverage_cases
 from service.usecases import wiring
 from service.usecases.errors import BadParameterError
 from store import StoreUnavailableError
@@ -98,7 +97,7 @@ def _refused(kind: str, *, fmt: str | None, id_column: str | None,
 
 
 def register(main: click.Group, context: Any) -> None:
-    """Add the data commands to the ``commonground`` group; ``context`` gives app and store."""
+    """Add the data commands to the ``commonground`` group; ``context`` gives settings and store."""
 
     @main.command("ingest")
     @click.argument("kind", type=click.Choice(INGEST_KINDS))
@@ -147,14 +146,14 @@ def register(main: click.Group, context: Any) -> None:
                            overwrite_locations=overwrite_locations)
         if refused:
             raise click.UsageError(refused)
-        app = context.app(ctx)
+        settings = context.context(ctx).settings
         if kind == "demand":
-            _ingest_demand(app, path, source, service_area, as_json=as_json, dry_run=dry_run)
+            _ingest_demand(settings, path, source, service_area, as_json=as_json, dry_run=dry_run)
             return
         store = context.ready_store(ctx)
         try:
             area = wiring.service_area(
-                service_area or ("UK" if kind == "postcodes" else app.config["SERVICE_AREA"]))
+                service_area or ("UK" if kind == "postcodes" else settings["SERVICE_AREA"]))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--service-area") from None
         try:
@@ -210,7 +209,7 @@ def _register_export(main: click.Group, context: Any) -> None:
             msg = f"the folder {str(output.parent)!r} does not exist; create it"
             raise click.BadParameter(msg, param_hint="--output")
         if kind == "demand":
-            _export_demand(context.app(ctx), output)
+            _export_demand(context.context(ctx).settings, output)
             return
         store = context.ready_store(ctx)
         try:
@@ -225,12 +224,14 @@ def _register_export(main: click.Group, context: Any) -> None:
                            as_json, f"{n} {kind} written to {output} ({fmt})")
 
 
-def _ingest_demand(app: Any, path: Path, source: str | None, service_area: str | None, *,
+def _ingest_demand(settings: Any, path: Path, source: str | None, service_area: str | None, *,
                    as_json: bool, dry_run: bool) -> None:
-    area = service_area or app.config["SERVICE_AREA"]
+    from service.usecases import coverage as coverage_cases  # noqa: PLC0415 - maps, on use
+
+    area = service_area or settings["SERVICE_AREA"]
     name = source or path.name.split(".")[0]
     try:
-        report = coverage_cases.load_demand(path, area=area, data_dir=app.config["DATA_DIR"],
+        report = coverage_cases.load_demand(path, area=area, data_dir=settings["DATA_DIR"],
                                             name=name, dry_run=dry_run)
     except BadParameterError as exc:
         raise click.ClickException(str(exc)) from None
@@ -239,9 +240,11 @@ def _ingest_demand(app: Any, path: Path, source: str | None, service_area: str |
                        f"{'checked' if dry_run else f'loaded as {name!r}'} from {path.name}")
 
 
-def _export_demand(app: Any, output: Path) -> None:
-    frame, source = coverage_cases.demand_table(area=app.config["SERVICE_AREA"],
-                                                data_dir=app.config["DATA_DIR"])
+def _export_demand(settings: Any, output: Path) -> None:
+    from service.usecases import coverage as coverage_cases  # noqa: PLC0415 - maps, on use
+
+    frame, source = coverage_cases.demand_table(area=settings["SERVICE_AREA"],
+                                                data_dir=settings["DATA_DIR"])
     try:
         frame.to_csv(output, index=False)
     except OSError as exc:
