@@ -34,10 +34,11 @@ import bench.recommend as rec
 from bench._bulk import bulk_insert_points
 from bench._data import clustered_gb_points
 from bench._data import query_points
-from bench.drills import start_gunicorn
-from bench.drills import worker_pids
-from bench.http_load import free_port
-from bench.http_load import run_wrk
+from bench._serve import free_port
+from bench._serve import require_wrk
+from bench._serve import run_wrk
+from bench._serve import start_gunicorn
+from bench._serve import worker_pids
 from matching.taxonomy import SLUGS
 from service.cli import interest_rows
 from store import Store
@@ -78,9 +79,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk")
-        sys.exit(1)
+    require_wrk()
     n_meetings = int(20_000 * args.scale)
     n_assocs = int(300_000 * args.scale)
     n_needs = int(1_000_000 * args.scale)
@@ -116,7 +115,7 @@ def main() -> None:
         port = free_port()
         env = {"DATABASE_URL": server.url, "SECRET_KEY": "capacity",
                "COMMONGROUND_LOG_LEVEL": "WARNING"}
-        gunicorn = start_gunicorn(env, port, args.workers, tmp / "gunicorn.log")
+        gunicorn = start_gunicorn(env, port, workers=args.workers, log=tmp / "gunicorn.log")
         base = f"http://127.0.0.1:{port}"
         pids = worker_pids(gunicorn.pid)
         idle = {p: rss_mb(p) for p in pids}

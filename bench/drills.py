@@ -27,7 +27,6 @@ Last line: ``drills: primary N failed in Xs, replica 0 failed, redis 0 failed``.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -43,7 +42,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._data import query_points
-from bench.http_load import free_port
+from bench._serve import free_port
+from bench._serve import require_wrk
+from bench._serve import socket_errors
+from bench._serve import start_gunicorn
+from bench._serve import worker_pids
+from bench._serve import wrk_command
 from ingest.demo import load_demo
 from matching.taxonomy import SLUGS
 from service.cli import interest_rows
@@ -56,7 +60,6 @@ from testing.throwaway import start_redis
 from testing.throwaway import start_replica
 from testing.throwaway import wait_replayed
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "drills-partner-password"  # noqa: S105 - a throwaway account on a throwaway db
 
 LUA = r"""
@@ -179,35 +182,6 @@ def staff_page_ok(base: str, cookie: str) -> bool:
         return False
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path
-                   ) -> subprocess.Popen[bytes]:
-    """gunicorn serving the app on loopback; waits until /healthz answers."""
-    with log.open("ab") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread",
-             "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-             "service:create_app()"],
-            env={**os.environ, **env}, cwd=ROOT, stdout=sink, stderr=sink,
-        )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    msg = "gunicorn did not answer /healthz within 90 s"
-    raise RuntimeError(msg)
-
-
-def worker_pids(master: int) -> list[int]:
-    """The pids of the gunicorn workers of ``master``."""
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True,
-                         text=True, check=False).stdout
-    return sorted(int(p) for p in out.split())
-
-
 def read_failures(folder: Path) -> list[tuple[float, int]]:
     """Every failed request as ``(unix time, status)``, in time order."""
     fails = []
@@ -235,9 +209,7 @@ def main() -> None:
     parser.add_argument("--quiet-s", type=float, default=8.0, help="baseline phase")
     parser.add_argument("--replica-down-s", type=float, default=10.0)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk")
-        sys.exit(1)
+    require_wrk()
 
     tmp = Path(tempfile.mkdtemp(prefix="cg-drills-"))
     primary = start_postgis(dbname="commonground")
@@ -261,7 +233,7 @@ def main() -> None:
         env = {"DATABASE_URL": primary.url, "DATABASE_REPLICA_URLS": replica.url,
                "REDIS_URL": redis.url, "SECRET_KEY": "drills", "COMMONGROUND_LOG_LEVEL":
                "WARNING", "COMMONGROUND_SECURE_COOKIES": "0"}
-        server = start_gunicorn(env, port, args.workers, log)
+        server = start_gunicorn(env, port, workers=args.workers, log=log)
         base = f"http://127.0.0.1:{port}"
         for _ in range(args.workers * 6):  # warm every worker's catalogue and pools
             urllib.request.urlopen(f"{base}/api/recommendations?lat=53.48&lon=-2.24&limit=1",
@@ -273,8 +245,8 @@ def main() -> None:
 
         total_s = args.quiet_s + 10 + args.replica_down_s + 12 + 12
         wrk = subprocess.Popen(
-            ["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{int(total_s)}s",
-             "--timeout", "5s", "--latency", "-s", str(script), base, "--", str(tmp), cookie],
+            wrk_command(base, threads=2, connections=args.connections, seconds=total_s,
+                        timeout_s=5, script=script, script_args=(str(tmp), cookie)),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         started = time.time()
@@ -313,9 +285,7 @@ def main() -> None:
     fails = read_failures(tmp)
     ok = read_ok_per_second(tmp)
     total = re.search(r"(\d+) requests in", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                     out)
-    socket_errors = sum(int(g) for g in sock.groups()) if sock else 0
+    n_socket_errors = socket_errors(out)
     quiet = [n for s, n in ok.items() if started + 1 <= s < actions["primary"][0] - 1]
     whole = [n for s, n in ok.items() if started + 1 <= s < ended - 1]
     base_rps = sum(quiet) / max(1, len(quiet))
@@ -326,7 +296,7 @@ def main() -> None:
               "redis": (actions["redis"][0], ended + 1)}
     print(f"gunicorn -w {args.workers} -k gthread --threads 4 (PostGIS primary + streaming "
           f"replica + Redis); wrk -t2 -c{args.connections} for {total_s:.0f} s; "
-          f"{total.group(1) if total else '?'} requests, socket errors {socket_errors}")
+          f"{total.group(1) if total else '?'} requests, socket errors {n_socket_errors}")
     print(f"{'drill':<10}{'action s':>9}{'failed':>8}{'window s':>10}{'recovery s':>12}"
           f"{'statuses':>12}")
     result: dict[str, tuple[int, float]] = {}

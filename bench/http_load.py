@@ -16,21 +16,19 @@ Last line: ``ratio: X (recommendations req/s over /healthz req/s at p99<100ms, d
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import re
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._data import query_points
+from bench._serve import free_port
+from bench._serve import require_wrk
+from bench._serve import run_wrk
+from bench._serve import start_gunicorn
 from bench.recommend import load_sqlite
 from bench.recommend import make_rows
 from ingest.demo import load_demo
@@ -39,13 +37,6 @@ from service.cli import interest_rows
 from store import Store
 
 P99_LIMIT_MS = 100.0
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_store(folder: Path, n: int | None) -> Store:
@@ -78,44 +69,6 @@ def write_script(folder: Path, count: int, *, seed: int = 11) -> Path:
     return lua
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench",
-           "COMMONGROUND_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads",
-         "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "service:create_app()"],
-        env=env, cwd=Path(__file__).resolve().parents[1],
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    msg = "gunicorn did not answer /healthz within 60 s"
-    raise RuntimeError(msg)
-
-
-def run_wrk(url: str, connections: int, seconds: int, script: Path | None) -> dict[str, float]:
-    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
-    if script is not None:
-        cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    m = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    p99 = float(m.group(1)) * _UNITS[m.group(2)] if m else float("inf")
-    m50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    p50 = float(m50.group(1)) * _UNITS[m50.group(2)] if m50 else float("inf")
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                     out)
-    errors = (int(non2xx.group(1)) if non2xx else 0) + (
-        sum(int(g) for g in sock.groups()) if sock else 0)
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
-
-
 def measure(label: str, base: str, levels: list[int], seconds: int, script: Path | None,
             rows: list[tuple]) -> float:
     best = 0.0
@@ -133,9 +86,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="demo store only, short runs")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is not installed: apt-get install wrk")
-        sys.exit(1)
+    require_wrk()
     seconds = 3 if args.quick else 8
     levels = [1, 4, 8] if args.quick else [1, 2, 4, 8, 16]
     sizes: list[int | None] = [None] if args.quick else [None, 100_000]
@@ -148,7 +99,9 @@ def main() -> None:
             name = "demo" if n is None else f"{n // 1000}k"
             store = make_store(folder, n)
             port = free_port()
-            server = start_server(store.url, port, args.workers)
+            env = {"DATABASE_URL": store.url, "SECRET_KEY": "bench",
+                   "COMMONGROUND_LOG_LEVEL": "WARNING"}
+            server = start_gunicorn(env, port, workers=args.workers, threads=2, wait_s=60)
             try:
                 base = f"http://127.0.0.1:{port}"
                 # Warm: the first request of each worker builds its catalogue.

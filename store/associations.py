@@ -24,7 +24,7 @@ from domain.errors import Problem
 from domain.errors import RecordError
 from domain.labels import shown
 from domain.status import REVIEW_DECISIONS
-from store.errors import NotFoundError
+from store._lookup import get_or_raise
 from store.errors import StoreError
 from store.models import Association
 from store.models import AssociationReview
@@ -200,10 +200,7 @@ def get_association(store: Store, association_id: int) -> dict[str, Any]:
         When there is no such association.
     """
     with store.sessions() as s:
-        a = s.get(Association, int(association_id))
-        if a is None:
-            msg = f"association {association_id} does not exist"
-            raise NotFoundError(msg)
+        a = get_or_raise(s, Association, association_id, what="association")
         out = _dict(a)
         out["accounts"] = [
             {"id": u.id, "email": u.email, "email_verified": bool(u.email_verified),
@@ -234,10 +231,7 @@ def update_association(
     """
     clean = clean_association(values, partial=True, area=area)
     with store.session() as s:
-        assoc = s.get(Association, int(association_id))
-        if assoc is None:
-            msg = f"association {association_id} does not exist"
-            raise NotFoundError(msg)
+        assoc = get_or_raise(s, Association, association_id, what="association")
         changed = [k for k, v in clean.items() if getattr(assoc, k) != v]
         for name in changed:
             setattr(assoc, name, clean[name])
@@ -283,10 +277,7 @@ def review_association(
         raise AssociationError({"reason": "Reason is missing. Say why: it is emailed to the "
                                           "association."})
     with store.session() as s:
-        assoc = s.get(Association, int(association_id))
-        if assoc is None:
-            msg = f"association {association_id} does not exist"
-            raise NotFoundError(msg)
+        assoc = get_or_raise(s, Association, association_id, what="association")
         was = assoc.status
         assoc.status = "approved" if decision == "approved" else "suspended"
         s.add(AssociationReview(association_id=assoc.id, decision=decision, reason=note,

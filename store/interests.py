@@ -18,7 +18,7 @@ from sqlalchemy import update
 
 from domain.status import CONTACT_METHODS
 from domain.status import INTEREST_STATUSES
-from store.errors import NotFoundError
+from store._lookup import get_or_raise
 from store.errors import StoreError
 from store.models import Association
 from store.models import ExpressedInterest
@@ -27,7 +27,7 @@ from store.models import Opportunity
 from store.models import PeerOrganisation
 from store.models import User
 from store.outcomes import count_taking_part
-from store.partner import ForbiddenError
+from store.partner import owned_opportunity
 
 if TYPE_CHECKING:
     from store import Store
@@ -76,10 +76,7 @@ def record_interest(store: Store, opportunity_id: int, *, method: str,
         msg = f"method {method!r} is not known; choose one of {', '.join(CONTACT_METHODS)}"
         raise InterestError(msg)
     with store.session() as s:
-        opp = s.get(Opportunity, int(opportunity_id))
-        if opp is None:
-            msg = f"There is no opportunity {opportunity_id}."
-            raise NotFoundError(msg)
+        opp = get_or_raise(s, Opportunity, opportunity_id, what="opportunity")
         assoc = s.get(Association, opp.association_id)
         org = None
         meeting = None
@@ -163,14 +160,9 @@ def set_interest_status(store: Store, association_id: int, interest_id: int,
         msg = f"status {status!r} is not known; choose one of {', '.join(INTEREST_STATUSES)}"
         raise InterestError(msg)
     with store.session() as s:
-        interest = s.get(ExpressedInterest, int(interest_id))
-        if interest is None:
-            msg = f"There is no interest {interest_id}."
-            raise NotFoundError(msg)
-        opp = s.get(Opportunity, interest.opportunity_id)
-        if opp is None or opp.association_id != int(association_id):
-            msg = "That interest is about another association's need."
-            raise ForbiddenError(msg)
+        interest = get_or_raise(s, ExpressedInterest, interest_id, what="interest")
+        opp = owned_opportunity(s, association_id, interest.opportunity_id,
+                                refusal="That interest is about another association's need.")
         before = interest.status
         if (before == "taking_part") != (status == "taking_part"):
             delta = 1 if status == "taking_part" else -1

@@ -28,7 +28,7 @@ from domain.errors import RecordError
 from domain.status import OPPORTUNITY_STATUSES
 from domain.status import ORG_STATUSES
 from geo.service_area import service_area_from_text
-from store.errors import NotFoundError
+from store._lookup import get_or_raise
 from store.errors import StoreError
 from store.models import Association
 from store.models import IngestRun
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Collection
     from collections.abc import Iterable
+
+    from sqlalchemy.orm import Session
 
     from geo.service_area import ServiceArea
     from store import Store
@@ -211,10 +213,7 @@ def association_summary(store: Store, association_id: int) -> dict[str, Any]:
         When there is no such association.
     """
     with store.sessions() as s:
-        a = s.get(Association, int(association_id))
-        if a is None:
-            msg = f"association_id={association_id!r} is not an association"
-            raise NotFoundError(msg)
+        a = get_or_raise(s, Association, association_id, what="association")
         return {"id": a.id, "name": a.name, "status": a.status, "category": a.category,
                 "lat": a.lat, "lon": a.lon, "postcode": a.postcode, "address": a.address,
                 "location_precision": a.location_precision, "is_demo": bool(a.is_demo)}
@@ -236,22 +235,21 @@ def list_opportunities(
     return sorted(rows, key=lambda r: order.get(r["status"], len(order)))
 
 
-def _owned(s: Any, association_id: int, opportunity_id: int) -> Opportunity:
-    found = s.scalars(select(Opportunity).where(
-        Opportunity.id == int(opportunity_id),
-        Opportunity.association_id == int(association_id),
-    )).first()
-    if found is not None:
-        return found  # type: ignore[no-any-return]
-    if s.get(Opportunity, int(opportunity_id)) is not None:
-        msg = f"opportunity {opportunity_id} belongs to another association"
-        raise ForbiddenError(msg)
-    msg = f"opportunity {opportunity_id} does not exist"
-    raise NotFoundError(msg)
+def owned_opportunity(s: Session, association_id: int, opportunity_id: int, *,
+                      refusal: str | None = None) -> Opportunity:
+    """The association's opportunity, asked for by both ids (``WHERE id AND association_id``).
 
-
-def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> dict[str, Any]:
-    """One of the association's opportunities.
+    Parameters
+    ----------
+    s
+        An open session.
+    association_id
+        The association that asks.
+    opportunity_id
+        The opportunity it asks for.
+    refusal
+        The :class:`ForbiddenError` message when it is another association's (default:
+        ``"opportunity N belongs to another association"``).
 
     Raises
     ------
@@ -260,8 +258,27 @@ def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> d
     NotFoundError
         When it does not exist.
     """
+    found = s.scalars(select(Opportunity).where(
+        Opportunity.id == int(opportunity_id),
+        Opportunity.association_id == int(association_id),
+    )).first()
+    if found is not None:
+        return found
+    get_or_raise(s, Opportunity, opportunity_id, what="opportunity")
+    msg = refusal or f"opportunity {opportunity_id} belongs to another association"
+    raise ForbiddenError(msg)
+
+
+def get_opportunity(store: Store, association_id: int, opportunity_id: int) -> dict[str, Any]:
+    """One of the association's opportunities.
+
+    Raises
+    ------
+    ForbiddenError, NotFoundError
+        See :func:`owned_opportunity`.
+    """
     with store.sessions() as s:
-        return _opportunity_dict(_owned(s, association_id, opportunity_id))
+        return _opportunity_dict(owned_opportunity(s, association_id, opportunity_id))
 
 
 def create_opportunity(
@@ -282,10 +299,7 @@ def create_opportunity(
     """
     clean = clean_opportunity(values, interests=set(store.interest_slugs()), area=area)
     with store.session() as s:
-        assoc = s.get(Association, int(association_id))
-        if assoc is None:
-            msg = f"association_id={association_id!r} is not an association"
-            raise NotFoundError(msg)
+        assoc = get_or_raise(s, Association, association_id, what="association")
         if clean.get("lat") is None:
             clean.update(lat=assoc.lat, lon=assoc.lon,
                          location_precision=assoc.location_precision or "exact")
@@ -312,7 +326,7 @@ def update_opportunity(
     clean = clean_opportunity(values, interests=set(store.interest_slugs()), partial=True,
                               area=area)
     with store.session() as s:
-        opp = _owned(s, association_id, opportunity_id)
+        opp = owned_opportunity(s, association_id, opportunity_id)
         merged = {"start_time": opp.start_time, "end_time": opp.end_time,
                   "starts_on": opp.starts_on, "ends_on": opp.ends_on,
                   "capacity": opp.capacity, "places_taken": opp.places_taken} | clean
@@ -342,10 +356,7 @@ def _set_status(
         msg = f"status {status!r} is not known; choose one of {', '.join(ORG_STATUSES)}"
         raise StatusError(msg)
     with store.session() as s:
-        record = s.get(model, int(record_id))
-        if record is None:
-            msg = f"{what} {record_id} does not exist"
-            raise NotFoundError(msg)
+        record = get_or_raise(s, model, record_id, what=what)
         before = record.status
         record.status = status
         return {"id": record.id, "name": record.name, "status": status, "was": before}
@@ -423,10 +434,7 @@ def get_ingest_run(store: Store, run_id: int) -> dict[str, Any]:
         When there is no such run.
     """
     with store.sessions() as s:
-        run = s.get(IngestRun, int(run_id))
-        if run is None:
-            msg = f"ingest run {run_id} does not exist"
-            raise NotFoundError(msg)
+        run = get_or_raise(s, IngestRun, run_id, what="ingest run")
         return {c.name: getattr(run, c.name) for c in IngestRun.__table__.columns}
 
 
@@ -445,6 +453,7 @@ __all__ = [
     "list_associations",
     "list_ingest_runs",
     "list_opportunities",
+    "owned_opportunity",
     "set_association_status",
     "set_opportunity_status",
     "set_organisation_status",

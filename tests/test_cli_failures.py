@@ -67,7 +67,10 @@ def test_unreachable_store_says_cannot_connect_and_hides_the_password(tmp_path: 
 
 
 @pytest.mark.parametrize("command", ["init-db", "serve"])
-def test_init_db_and_serve_stay_one_line(tmp_path: Path, command: str) -> None:
+def test_init_db_and_serve_stay_one_line(tmp_path: Path, command: str, monkeypatch) -> None:
+    # ``serve`` sets COMMONGROUND_SECURE_COOKIES=0 in its own process's environment: here
+    # that is pytest's, so give it the value now and have it taken back after the test.
+    monkeypatch.setenv("COMMONGROUND_SECURE_COOKIES", "0")
     url = f"postgresql+psycopg://cg:s3cret-pw@127.0.0.1:{_closed_port()}/cg"
     result = CliRunner().invoke(main, ["--database-url", url, command])
     line = _one_line_failure(result, "cannot connect")

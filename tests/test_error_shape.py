@@ -161,3 +161,20 @@ def test_pages_take_the_same_bad_values_without_a_5xx(client, page, name):
             assert response.mimetype == "text/html", url
         if value in NON_FINITE:
             assert response.status_code == 400, url
+
+
+def test_a_peer_s_bad_location_is_answered_not_logged(client, caplog):
+    """A use-case error (not a store failure) is never logged: its value may be a location.
+
+    ``ServiceError`` is deliberately not a ``StoreError``: the error handler logs store
+    failures, and a peer's postcode or coordinates in a bad parameter must not reach a log.
+    """
+    caplog.set_level("DEBUG")
+    for query in ("lat=53.545&lon=-2.6325&radius_km=12345.678",
+                  "postcode=WN1%209ZZ%20X&radius_km=5", "lat=91.2468&lon=-2.6325"):
+        answer = client.get(f"/api/recommendations?{query}")
+        assert answer.status_code == 400, answer.get_json()
+        assert set(answer.get_json()) == {"error", "detail", "status"}
+    logged = caplog.text
+    for value in ("12345.678", "WN1 9ZZ", "91.2468"):
+        assert value not in logged

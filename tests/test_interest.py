@@ -17,6 +17,10 @@ from service import get_store
 from service.cli import main
 from service.usecases.accounts import hash_password
 from store import models
+from store.errors import NotFoundError
+from store.interests import record_interest
+from store.interests import set_interest_status
+from store.partner import ForbiddenError
 from store.users import create_user
 
 PASSWORD = "correct horse battery"
@@ -235,6 +239,28 @@ def test_inbox_taking_part_fills_the_need_and_deletes_the_contact(loop) -> None:
     # An unknown status is a 400 naming the choices.
     assert partner.post(f"/partner/interests/{row.id}/status",
                         data={"status": "sideways"}).status_code == 400
+
+
+def test_only_the_need_s_association_marks_its_interests(loop) -> None:
+    store = loop["store"]
+    with store.session() as s:
+        other = models.Association(name="Bowls Club", category="sports_club", lat=53.5,
+                                   lon=-2.6, status="approved")
+        s.add(other)
+        s.flush()
+        other_id = other.id
+    record_interest(store, loop["need"], method="phone", contact="07700 900003")
+    [row] = _interest_rows(store)
+    with pytest.raises(ForbiddenError, match="about another association's need"):
+        set_interest_status(store, other_id, row.id, "contacted")
+    with pytest.raises(NotFoundError, match=f"interest {row.id + 1} does not exist"):
+        set_interest_status(store, loop["assoc"], row.id + 1, "contacted")
+    [row] = _interest_rows(store)
+    assert (row.status, row.contact) == ("new", "07700 900003")
+    partner = _partner(loop["app"])
+    assert partner.post(f"/partner/interests/{row.id + 1}/status",
+                        data={"status": "contacted"}).status_code == 404
+    assert set_interest_status(store, loop["assoc"], row.id, "contacted")["status"] == "contacted"
 
 
 def test_contacts_are_purged_after_the_retention_period(loop) -> None:

@@ -124,6 +124,10 @@ def test_register_verify_then_an_admin_approves_with_real_email(site) -> None:
     assert detail.status_code == 200
     assert 'sandbox="allow-scripts"' in detail.text
     assert "registered charity number of England and Wales" in detail.text
+    # the review page names the fields as the registration form does
+    assert "<dt>Contact email</dt>" in detail.text
+    assert "<dt>Contact phone</dt>" in detail.text
+    assert "Public email" not in detail.text
     refused = admin.post(f"/admin/associations/{assoc.id}/decision",
                          data={"decision": "rejected", "reason": " "})
     assert refused.status_code == 400

@@ -253,8 +253,6 @@ class _Context:
     ready_store = staticmethod(ready_store)
 
 
-
-
 def __getattr__(name: str) -> Any:
     """``PrivateRequestHandler`` and ``MAX_REQUEST_LINE`` (:mod:`service.cli.devserver`), on use."""
     if name in ("PrivateRequestHandler", "MAX_REQUEST_LINE"):

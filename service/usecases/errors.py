@@ -33,6 +33,11 @@ CODES = {400: "bad_parameter", 401: "unauthorized", 403: "forbidden", 404: "not_
 class ServiceError(ValueError):
     """Base class of the service's expected failures.
 
+    The same ``status``/``code`` shape as :class:`store.errors.StoreError`, but on purpose
+    not a subclass of it: a ``ServiceError`` is a ``ValueError`` (callers catch that), and
+    what is a ``StoreError`` is caught as a store failure and logged by the web face, while a
+    service error's value may be a peer's postcode or coordinates, which are never logged.
+
     Parameters
     ----------
     message
