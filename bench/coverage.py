@@ -17,6 +17,13 @@ page does not wait for it, see ``bench/pages.py``) and warm, and the bare floor:
 ``cKDTree`` nearest query of the same demand against the same serving meetings' positions,
 already in memory (best of 5). The load average is printed before and after.
 
+The what-if (a lead's click on the coverage map, ``commonground coverage --add LAT,LON``):
+*cold* is coverage after a data change plus the what-if at one place (a different place each
+run), *warm* the same at 20 places with coverage cached; then, on the demo with its accounts,
+``GET /api/coverage/what-if`` by a signed-in lead through a Flask test client, cold (right
+after a real write: one meeting renamed) and warm, against ``GET /healthz`` by the same
+client in the same run. The target is 200 ms.
+
 Last line: ``ratio: X (cold coverage over bare cKDTree, national)``.
 ``--quick`` skips the site suggestion of the national store.
 """
@@ -51,6 +58,9 @@ from store.coverage import serving_meetings_frame
 from store.upsert import upsert_rows
 
 RADIUS_KM = 10.0
+WHAT_IF_POINTS = [(53.48, -2.24), (51.51, -0.13), (52.49, -1.89), (55.86, -4.25),
+                  (53.80, -1.55), (50.72, -1.88), (54.97, -1.61), (51.45, -2.59)]
+"""Where the what-if rows ask (Manchester, London, Birmingham, Glasgow, Leeds, ...)."""
 
 
 def timed(fn, repeat: int = 1, *, before=None):
@@ -115,11 +125,20 @@ def report(label: str, store: Store, demand, serving, *, sites: bool, repeat: in
                                          repeat=repeat, before=CACHE.clear)
     warm, t_warm, m_warm, c_warm = timed(lambda: coverage_result(store, radius_km=RADIUS_KM),
                                          repeat=20)
-    _, t_what, m_what, c_what = timed(lambda: warm.what_if(53.48, -2.24), repeat=20)
+    spots = iter(WHAT_IF_POINTS * (repeat + 20))
+
+    def what_if() -> dict:
+        """What a lead's click asks: coverage (cached or not) and the what-if at a point."""
+        return coverage_result(store, radius_km=RADIUS_KM).what_if(*next(spots))
+
+    w_cold, t_w_cold, m_w_cold, c_w_cold = timed(what_if, repeat=repeat, before=CACHE.clear)
+    _, t_what, m_what, c_what = timed(what_if, repeat=20)
     rows = [(f"coverage, cold (best/median of {repeat}; CPU)", t_cold, m_cold, c_cold,
              cold.covered_population),
             ("coverage, warm (cache checked)", t_warm, m_warm, c_warm, warm.covered_population),
-            ("what-if at one point, warm", t_what, m_what, c_what, None),
+            (f"what-if, cold (coverage + what-if; {repeat} places)", t_w_cold, m_w_cold,
+             c_w_cold, w_cold["added_population"]),
+            ("what-if, warm (20 places, cache checked)", t_what, m_what, c_what, None),
             ("bare cKDTree (serving meetings in memory)", t_bare, None, None, covered_bare)]
     if sites:
         def sites_cold():
@@ -142,11 +161,69 @@ def report(label: str, store: Store, demand, serving, *, sites: bool, repeat: in
         print(f"{label:<9}{len(serving):>9,} {name:<52}{1000 * t:>9.1f}{med:>10}{cpu_ms:>10}"
               f"{shown:>15}")
     print(f"{label:<9} cold/bare {t_cold / t_bare:.1f}x (CPU {c_cold / t_bare:.1f}x), "
-          f"warm/bare {t_warm / t_bare:.2f}x")
+          f"warm/bare {t_warm / t_bare:.2f}x; what-if cold/bare {t_w_cold / t_bare:.1f}x, "
+          f"warm/bare {t_what / t_bare:.2f}x")
     if cold.covered_population != covered_bare:
         msg = f"{label}: service ({cold.covered_population}) and bare tree disagree"
         raise SystemExit(msg)
     return t_cold / t_bare
+
+
+def http_what_if(folder: Path, repeat: int) -> None:
+    """``GET /api/coverage/what-if`` as a signed-in lead's click asks it, against ``/healthz``."""
+    import logging
+
+    from bench.pages import touch
+    from service import create_app
+    from service import get_store
+    from service.usecases.accounts import DEMO_ACCOUNTS
+    from service.usecases.accounts import create_demo_users
+    from service.usecases.coverage_cache import cache_for
+
+    logging.disable(logging.INFO)
+    store = Store(f"sqlite:///{folder / 'web.db'}")
+    store.init_db()
+    store.seed_interests(interest_rows())
+    load_demo(store)
+    create_demo_users(store)
+    store.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": str(folder)})
+    lead = next(a for a in DEMO_ACCOUNTS if a["role"] == "hotspot_lead")
+    client = app.test_client()
+    client.post("/login", data={"email": lead["email"], "password": lead["password"]})
+    spots = iter(WHAT_IF_POINTS * (2 * repeat + 60))
+
+    def ask() -> int:
+        lat, lon = next(spots)
+        response = client.get(f"/api/coverage/what-if?lat={lat}&lon={lon}&radius_km=10")
+        if response.status_code != 200:
+            msg = f"what-if answered {response.status_code}"
+            raise SystemExit(msg)
+        return int(response.get_json()["added_population"])
+
+    def healthz() -> None:
+        if client.get("/healthz").status_code != 200:
+            msg = "/healthz failed"
+            raise SystemExit(msg)
+
+    ask()  # warm the process up (imports, templates, the shipped demand)
+    cache = cache_for(get_store(app))
+    n = iter(range(1, 10_000))
+    people, t_cold, m_cold, c_cold = timed(ask, repeat=repeat, before=lambda: (
+        touch(get_store(app), next(n)), cache.wait_background()))
+    _, t_warm, m_warm, c_warm = timed(ask, repeat=20)
+    _, t_base, m_base, _c = timed(healthz, repeat=20)
+    for name, t, median, cpu in (
+            (f"GET what-if, cold (after a write; {repeat} places)", t_cold, m_cold, c_cold),
+            ("GET what-if, warm (20 places)", t_warm, m_warm, c_warm),
+            ("GET /healthz (baseline, same client)", t_base, m_base, None)):
+        cpu_ms = "" if cpu is None else f"{1000 * cpu:>9.1f}"
+        print(f"{'web demo':<9}{'':>9} {name:<52}{1000 * t:>9.1f}{1000 * median:>10.1f}"
+              f"{cpu_ms:>10}")
+    print(f"web demo  what-if cold/healthz {t_cold / t_base:.0f}x, warm/healthz "
+          f"{t_warm / t_base:.1f}x (last answer {people:,} people)")
+    get_store(app).dispose()
 
 
 def main() -> None:
@@ -174,6 +251,7 @@ def main() -> None:
                        sites=not args.quick, repeat=args.repeat)
         demo.dispose()
         national.dispose()
+        http_what_if(folder, args.repeat)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"ratio: {ratio:.1f} (cold coverage over bare cKDTree, national, "
           f"{len(demand):,} demand points x 20,000 meetings)")

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from folium.elements import JSCSSMixin
+from folium.map import Layer
 from folium.raster_layers import TileLayer
+from folium.utilities import remove_empty
 
 from maps import _literal  # noqa: F401  (rendered text stays literal: installed before any map renders)
 from maps.tiles import TILES
@@ -101,6 +103,24 @@ def vendor_file(path: str) -> Path | None:
     return found
 
 
+class UrlTiles(TileLayer):
+    """folium's ``TileLayer`` of a URL template (named "Map", up to zoom 19, not in the list).
+
+    The same element folium makes for a URL, without its search of every named provider
+    first (``xyzservices`` flattens its whole catalogue on each look-up: a good part of a
+    cached map's first render).
+    """
+
+    def __init__(self, url: str, *, attr: str) -> None:
+        Layer.__init__(self, name="Map", overlay=False, control=False, show=True)
+        self._name = "TileLayer"
+        self.tile_name = "Map"
+        self.tiles = url
+        self.options = remove_empty(
+            min_zoom=0, max_zoom=19, max_native_zoom=19, no_wrap=False, attribution=attr,
+            subdomains="abc", detect_retina=False, tms=False, opacity=1)
+
+
 def retile(m: folium.Map, tiles: str | None) -> folium.Map:
     """Draw ``m`` on the tiles of a setting (see :func:`tile_source`) instead of its own.
 
@@ -115,7 +135,7 @@ def retile(m: folium.Map, tiles: str | None) -> folium.Map:
     for key in [k for k, v in m._children.items() if isinstance(v, TileLayer)]:
         del m._children[key]
     if url is not None:
-        layer = TileLayer(url, attr=attribution, name="Map", max_zoom=19, control=False)
+        layer = UrlTiles(url, attr=attribution or "Map tiles")
         layer.add_to(m)
         # the tiles go under everything else
         m._children.move_to_end(layer.get_name(), last=False)

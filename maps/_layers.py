@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import secrets
 from typing import TYPE_CHECKING
 from typing import Any
 
 import folium
 import numpy as np
 import shapely
+from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
+from jinja2.utils import htmlsafe_json_dumps
 
 from geo.projection import bng_to_lonlat
 from geo.projection import lonlat_to_bng
@@ -98,9 +103,65 @@ def point_layer(
                     " marker.bindTooltip(row[2]); marker.bindPopup(row[2]); return marker; }")
         return FastMarkerCluster(rows, callback=callback, name=name, show=show)
     group = folium.FeatureGroup(name=name, show=show)
-    for p in points:
-        marker(p).add_to(group)
+    MarkerBatch(points).add_to(group)
     return group
+
+
+_CIRCLE_OPTIONS = {"bubblingMouseEvents": True, "dashArray": None, "dashOffset": None,
+                   "fill": True, "fillOpacity": 0.8, "fillRule": "evenodd", "lineCap": "round",
+                   "lineJoin": "round", "opacity": 1.0, "stroke": True, "weight": 1}
+_ids = itertools.count()
+
+
+class MarkerBatch(MacroElement):
+    """The markers of many points, written as :func:`marker` would write each, in one element.
+
+    The script is the one folium writes for a :func:`marker` per point (the same Leaflet
+    calls, options, tooltip, popup and icon, in the same order), but it is formatted here in
+    one pass: folium builds and renders about ten elements per marker (each with a random
+    id), which made a map of a few hundred places take most of a second to draw.
+    """
+
+    def __init__(self, points: Sequence[Point]) -> None:
+        super().__init__()
+        self._name = "MarkerBatch"
+        self.points = list(points)
+
+    def render(self, **kwargs: Any) -> None:
+        """Add the markers' script to the figure (as folium's elements do)."""
+        figure = self.get_root()
+        parent = self._parent.get_name() if self._parent is not None else "map"
+        prefix = secrets.token_hex(8)
+        parts = [_marker_script(p, parent, f"{prefix}{next(_ids):016x}") for p in self.points]
+        figure.script.add_child(  # type: ignore[attr-defined]
+            folium.Element("\n".join(parts)), name=self.get_name())
+
+
+def _marker_script(p: Point, parent: str, uid: str) -> str:
+    """The script folium writes for :func:`marker` of ``p`` (``uid`` makes the names unique)."""
+    location = json.dumps([round(p.lat, COORD_DECIMALS), round(p.lon, COORD_DECIMALS)])
+    popup = (p.popup or p.tooltip).replace("\n", " ")
+    if p.shape == "circle":
+        name = f"circle_marker_{uid}"
+        options = json.dumps({**_CIRCLE_OPTIONS, "color": p.colour, "fillColor": p.colour,
+                              "radius": p.radius}, sort_keys=True)
+        head = f"var {name} = L.circleMarker(\n    {location},\n    {options}\n).addTo({parent});"
+        icon = tail = ""
+    else:
+        name = f"marker_{uid}"
+        size = max(10, round(2 * p.radius))
+        head = (f"var {name} = L.marker(\n    {location},\n    {{\n  \"keyboard\": false,\n}}\n"
+                f").addTo({parent});")
+        icon_options = htmlsafe_json_dumps(
+            {"html": marker_html(p.colour, shape=p.shape, label=p.label),
+             "iconSize": [size, size], "iconAnchor": [size // 2, size // 2],
+             "className": f"cg-mk cg-{p.shape}"})
+        icon = f"\nvar div_icon_{uid} = L.divIcon({icon_options});"
+        tail = f"\n{name}.setIcon(div_icon_{uid});"
+    return (f"{head}{icon}\n{name}.bindTooltip(\n    `<div>\n         {p.tooltip}\n     </div>`,"
+            f"\n    {{\n  \"sticky\": true,\n}}\n);"
+            f"\nvar popup_{uid} = L.popup({{\n  \"maxWidth\": 320,\n}});"
+            f"\npopup_{uid}.setContent(`{popup}`);\n{name}.bindPopup(popup_{uid});{tail}")
 
 
 def _round_coords(value: Any) -> Any:
@@ -140,17 +201,26 @@ def hexagon_features(
     cells: Sequence[str], properties: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
     """A FeatureCollection of H3 cells (``id`` = the cell) with the given properties."""
-    import h3  # noqa: PLC0415 - only hexagon layers need it (slow import)
-
     features = []
     for cell, props in zip(cells, properties, strict=True):
-        ring = [[round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
-                for lat, lon in h3.cell_to_boundary(str(cell))]
-        ring.append(ring[0])
         features.append({"type": "Feature", "id": str(cell), "properties": props,
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+                         "geometry": {"type": "Polygon", "coordinates": [_ring(str(cell))]}})
     return {"type": "FeatureCollection", "features": features}
 
 
-__all__ = ["COORD_DECIMALS", "Point", "catchment_geojson", "hexagon_features", "marker",
-           "point_layer"]
+@functools.lru_cache(maxsize=65536)
+def _ring(cell: str) -> list[list[float]]:
+    """The closed outline of an H3 cell, ``[lon, lat]`` rounded (a cell never moves: kept).
+
+    Shared by every map that draws the cell: treat it as read-only.
+    """
+    import h3  # noqa: PLC0415 - only hexagon layers need it (slow import)
+
+    ring = [[round(lon, COORD_DECIMALS), round(lat, COORD_DECIMALS)]
+            for lat, lon in h3.cell_to_boundary(cell)]
+    ring.append(ring[0])
+    return ring
+
+
+__all__ = ["COORD_DECIMALS", "MarkerBatch", "Point", "catchment_geojson", "hexagon_features",
+           "marker", "point_layer"]

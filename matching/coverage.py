@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -538,13 +539,12 @@ def hexagons(demand: pd.DataFrame, *, resolution: int = 5) -> pd.DataFrame:
         ``covered_share`` and ``distance_km`` (population-weighted mean distance to the
         nearest meeting; ``inf`` when there is no meeting), most people first.
     """
-    import h3  # noqa: PLC0415 - only maps need hexagons
-
     if not isinstance(resolution, int) or not 0 <= resolution <= 15:  # noqa: PLR2004
         msg = f"resolution must be an H3 resolution, an integer 0-15, got {resolution!r}"
         raise CoverageInputError(msg)
-    cells = [h3.latlng_to_cell(float(a), float(b), resolution)
-             for a, b in zip(demand["lat"], demand["lon"], strict=True)]
+    lat = demand["lat"].to_numpy(np.float64)
+    lon = demand["lon"].to_numpy(np.float64)
+    cells = _cells(lat.tobytes(), lon.tobytes(), resolution)
     pop = demand["population"].to_numpy(np.float64)
     frame = pd.DataFrame({
         "cell": cells, "places": 1, "population": pop,
@@ -564,6 +564,15 @@ def hexagons(demand: pd.DataFrame, *, resolution: int = 5) -> pd.DataFrame:
     })
     out = out.sort_values(["population", "cell"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _cells(lat: bytes, lon: bytes, resolution: int) -> tuple[str, ...]:
+    """The H3 cell of each point (float64 bytes): the demand is mostly the same, so kept."""
+    import h3  # noqa: PLC0415 - only maps need hexagons
+
+    return tuple(h3.latlng_to_cell(float(a), float(b), resolution)
+                 for a, b in zip(np.frombuffer(lat), np.frombuffer(lon), strict=True))
 
 
 __all__ = [

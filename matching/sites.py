@@ -44,6 +44,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
 
@@ -61,12 +62,17 @@ from matching.devolution import DEFAULT_MAX_KM
 from matching.devolution import Devolver
 from matching.devolution import choose_devolver
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 Method = Literal["auto", "mclp", "greedy"]
 METHODS = ("auto", "mclp", "greedy")
 MAX_COUNT = 50
 DEFAULT_COUNT = 5
 DEFAULT_TIME_BUDGET_S = 10.0
 """Seconds the exact MCLP may take before greedy's answer stands."""
+PAUSE_EVERY = 256
+"""Constraints of the exact model built between two calls of its ``pause``."""
 SITE_PLACES = 8
 """Places listed per site (largest first)."""
 
@@ -239,7 +245,7 @@ def greedy_order(
 
 def mclp_solve(
     reach: sparse.csr_matrix, weights: Any, count: int, *, time_limit_s: float = 10.0,
-    start: list[int] | None = None,
+    start: list[int] | None = None, pause: Callable[[], None] | None = None,
 ) -> tuple[list[int], bool]:
     """The optimal ``count`` candidates: the sparse MCLP integer programme (CBC via PuLP).
 
@@ -262,6 +268,8 @@ def mclp_solve(
         The solver's time budget.
     start
         Candidate rows of a feasible answer to start from.
+    pause
+        Called every :data:`PAUSE_EVERY` constraints and before the solver runs.
 
     Returns
     -------
@@ -295,6 +303,8 @@ def mclp_solve(
     y = [variable(f"y{j}", lowBound=0, upBound=1) for j in range(n_dem)]
     prob += pulp.lpSum(float(w[j]) * y[j] for j in range(n_dem))
     for j in range(n_dem):
+        if pause is not None and j % PAUSE_EVERY == 0:
+            pause()
         rows = csc.indices[csc.indptr[j]:csc.indptr[j + 1]]
         prob += y[j] <= pulp.lpSum(x[int(i)] for i in rows)
     prob += pulp.lpSum(x) == count
@@ -303,6 +313,8 @@ def mclp_solve(
             var.setInitialValue(1 if i in first else 0)
     solver = pulp.COIN_CMD(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False,
                            timeLimit=max(1, round(time_limit_s)), warmStart=len(first) == count)
+    if pause is not None:
+        pause()
     status = prob.solve(solver)
     optimal = pulp.LpStatus[status] == "Optimal" and prob.sol_status == pulp.LpSolutionOptimal
     chosen = [i for i, var in enumerate(x) if (var.value() or 0.0) > 0.5]  # noqa: PLR2004
@@ -394,7 +406,7 @@ def suggest_sites(
     demand: pd.DataFrame, *, radius_km: float, count: int = DEFAULT_COUNT,
     devolvers: pd.DataFrame | None = None, candidates: pd.DataFrame | None = None,
     method: Method = "auto", time_budget_s: float = DEFAULT_TIME_BUDGET_S,
-    devolve_max_km: float = DEFAULT_MAX_KM,
+    devolve_max_km: float = DEFAULT_MAX_KM, pause: Callable[[], None] | None = None,
 ) -> SiteSuggestion:
     """Choose ``count`` sites that newly cover the most people.
 
@@ -418,6 +430,9 @@ def suggest_sites(
         exact answer whatever it takes) or ``"greedy"`` (no exact run).
     time_budget_s
         The exact solver's budget under ``"auto"``.
+    pause
+        Called now and then while the exact model is built (background work lets requests
+        go first); the solver's time budget does not count it.
     devolve_max_km
         Farthest an organisation may be to devolve a site.
 
@@ -452,7 +467,7 @@ def suggest_sites(
         budget = 10_000_000.0 if method == "mclp" else time_budget_s
         start = time.perf_counter()
         chosen, optimal = mclp_solve(reduced, reduced_w, count, time_limit_s=budget,
-                                     start=picks)
+                                     start=picks, pause=pause)
         result.mclp_seconds = time.perf_counter() - start
         if optimal:
             result.optimal_population = round(covered_by(reduced, reduced_w, chosen))

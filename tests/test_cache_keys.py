@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from pathlib import Path
 
+from service.usecases import coverage_cache
 from service.usecases.coverage import coverage_result
 from service.usecases.coverage_cache import CODE_STAMP
 from service.usecases.coverage_cache import MISSING
 from service.usecases.coverage_cache import ResultCache
 from service.usecases.coverage_cache import code_stamp
+from service.usecases.coverage_cache import foreground
+from service.usecases.coverage_cache import requests_in_flight
 from service.usecases.coverage_cache import use_cache
 from store import Store
 from store import models
@@ -100,3 +104,31 @@ def test_every_key_carries_the_code_stamp_and_other_code_is_another_stamp(tmp_pa
     sites = copy / "matching" / "sites.py"
     sites.write_text(sites.read_text() + "\n# changed\n")
     assert code_stamp(copy) != CODE_STAMP
+
+
+def test_background_work_waits_for_the_requests_in_flight() -> None:
+    """A background answer started by a request does not run beside it (one interpreter
+    lock: it would stretch the request); it runs once no request is in flight."""
+    cache = ResultCache()
+    over = [False]  # set when the request ends
+    ran: list[bool] = []  # whether the request had ended when the job ran
+    with foreground():
+        value, ready = cache.get_or_start(("k",), lambda: ran.append(over[0]) or 1)
+        assert (value, ready) == (MISSING, False)
+        time.sleep(0.3)
+        assert ran == []  # still stepping aside
+        over[0] = True
+    assert cache.wait_background(10)
+    assert ran == [True]
+    assert cache.peek(("k",)) == 1
+
+
+def test_background_work_steps_aside_for_a_bounded_time(monkeypatch) -> None:
+    """Steady traffic delays a background answer by at most STEP_ASIDE_S, never for ever."""
+    monkeypatch.setattr(coverage_cache, "STEP_ASIDE_S", 0.2)
+    cache = ResultCache()
+    with foreground():
+        cache.get_or_start(("k",), lambda: 2)
+        assert cache.wait_background(10)  # ran although the request never ended
+        assert cache.peek(("k",)) == 2
+    assert requests_in_flight() == 0

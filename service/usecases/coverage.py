@@ -46,6 +46,7 @@ from service.usecases import wiring
 from service.usecases.coverage_cache import MISSING
 from service.usecases.coverage_cache import NotCached
 from service.usecases.coverage_cache import cache_for
+from service.usecases.coverage_cache import step_aside
 from service.usecases.errors import BadParameterError
 from store.coverage import CoverageSnapshot
 from store.coverage import coverage_snapshot
@@ -244,7 +245,7 @@ def site_suggestion(
     base = getattr(result, "cache_key", None)
     day = result.on or dt.date.today()
 
-    def compute(how: str = method) -> SiteSuggestion:
+    def compute(how: str = method, pause: Callable[[], None] | None = None) -> SiteSuggestion:
         if base is None:
             table = devolvers(store, day)
         else:  # once per data change: greedy now and the exact run later share it
@@ -254,7 +255,8 @@ def site_suggestion(
             table = table.loc[table["id"].isin(list(ids))]
         return suggest_sites(result.demand if demand is None else demand,
                              radius_km=result.radius_km, count=count, devolvers=table,
-                             devolve_max_km=devolve_max_km, method=how)  # type: ignore[arg-type]
+                             devolve_max_km=devolve_max_km, method=how,  # type: ignore[arg-type]
+                             pause=pause)
 
     if base is None or (demand is not None and territory is None):
         return compute()
@@ -265,8 +267,10 @@ def site_suggestion(
     quick_key = (*key[:-1], "greedy")
 
     def greedy_then_exact() -> SiteSuggestion:
+        pause = step_aside()  # background: requests in flight go first
         cache.get_or_compute(quick_key, lambda: compute("greedy"))  # shown while exact runs
-        return compute()
+        pause()
+        return compute(pause=pause)
 
     found, ready = cache.get_or_start(key, greedy_then_exact)
     if ready:

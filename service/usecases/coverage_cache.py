@@ -31,10 +31,18 @@ Answers too slow for a page (the exact site solver, "links worth making" on a co
 be computed in the background (:meth:`ResultCache.get_or_start`): the caller gets the answer
 when it is cached, else a stand-in at once while one thread per key computes it;
 :meth:`ResultCache.wait_background` waits for those threads (tests, benches).
+
+Requests first: in one process the threads share one interpreter lock, so a background
+computation running beside a request stretches the request (the exact solver's model is built
+in Python). The web face counts the requests in flight (:func:`foreground`, around every
+request); background work steps aside while any is (:class:`StepAside`: at its start and at
+points the computation offers), for at most :data:`STEP_ASIDE_S` in all, so steady traffic
+delays a background answer by that much and never starves it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
@@ -53,6 +61,7 @@ from store.coverage import coverage_fingerprint
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Hashable
+    from collections.abc import Iterator
 
     from store import Store
 
@@ -64,6 +73,10 @@ FINGERPRINT_TTL_S = 0.0
 CLAIM_WAIT_S = 1.0
 """How long a worker waits for another worker's answer to a claimed key before computing."""
 CLAIM_POLL_S = 0.05
+
+STEP_ASIDE_S = 3.0
+"""The most a background computation waits, in all, for requests in flight to end."""
+STEP_ASIDE_POLL_S = 0.005
 
 MISSING = object()
 """What :meth:`SharedTier.get` returns for a key it does not hold (or cannot reach)."""
@@ -126,6 +139,57 @@ class SharedTier(Protocol):
 
     def release(self, key: Hashable) -> None:
         """Give up the claim on ``key``."""
+
+
+_in_flight = 0
+_in_flight_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def foreground() -> Iterator[None]:
+    """Count a request in flight while the block runs (background work steps aside)."""
+    global _in_flight  # noqa: PLW0603 - one count per process, like the interpreter lock
+    with _in_flight_lock:
+        _in_flight += 1
+    try:
+        yield
+    finally:
+        with _in_flight_lock:
+            _in_flight -= 1
+
+
+def step_aside() -> Callable[[], None]:
+    """The :class:`StepAside` of this background thread (a no-op outside background work)."""
+    return getattr(_thread, "aside", None) or _no_pause
+
+
+def _no_pause() -> None:
+    return None
+
+
+def requests_in_flight() -> int:
+    """How many requests of this process are being answered (:func:`foreground`)."""
+    return _in_flight
+
+
+class StepAside:
+    """Called by background work at its pauses: wait while requests are in flight.
+
+    Waits at most ``budget_s`` in all (over every call), so a busy worker still finishes
+    its background answers. Only background threads get one (:func:`step_aside`).
+    """
+
+    def __init__(self, budget_s: float | None = None) -> None:
+        self.left = STEP_ASIDE_S if budget_s is None else budget_s
+
+    def __call__(self) -> None:
+        """Wait (up to what is left of the budget) until no request is in flight."""
+        while _in_flight > 0 and self.left > 0:
+            time.sleep(STEP_ASIDE_POLL_S)
+            self.left -= STEP_ASIDE_POLL_S
+
+
+_thread = threading.local()
 
 
 class ResultCache:
@@ -215,6 +279,8 @@ class ResultCache:
 
     def _background(self, key: Hashable, compute: Callable[[], Any]) -> None:
         try:
+            _thread.aside = StepAside()
+            _thread.aside()  # let the request that started it finish first
             self.get_or_compute(key, compute)
         except Exception:  # a background answer must never take the worker down
             log.exception("background computation of a cached answer failed")
@@ -291,4 +357,5 @@ def cache_for(store: Store) -> ResultCache:
 
 
 __all__ = ["CACHE", "CODE_STAMP", "MISSING", "RESULT_SCHEMA", "NotCached", "ResultCache",
-           "SharedTier", "cache_for", "code_stamp", "use_cache"]
+           "SharedTier", "StepAside", "cache_for", "code_stamp", "foreground",
+           "requests_in_flight", "step_aside", "use_cache"]

@@ -20,6 +20,7 @@ from service.api import recommend as api_recommend
 from service.config import load_settings
 from service.context import EXTENSION
 from service.usecases.context import Context
+from service.usecases.coverage_cache import foreground
 from service.web import admin
 from service.web import assets
 from service.web import auth
@@ -99,6 +100,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Compress(app)
     register_error_handlers(app)
     logs.init_app(app)
+    app.wsgi_app = _in_foreground(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _in_foreground(wsgi: Any) -> Any:
+    """``wsgi`` counted as a request in flight: background computations step aside."""
+    def app(environ: Any, start_response: Any) -> Any:
+        with foreground():
+            return wsgi(environ, start_response)
+
     return app
 
 
