@@ -11,7 +11,6 @@ whose fingerprint look-up lets another writer in right after it.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import time
 from pathlib import Path
@@ -26,23 +25,10 @@ from service.usecases.coverage_cache import foreground
 from service.usecases.coverage_cache import requests_in_flight
 from service.usecases.coverage_cache import use_cache
 from store import Store
-from store import models
+from tests.test_shared_cache import add_serving_meeting
 
 ROOT = Path(__file__).resolve().parents[1]
 WIGAN = (53.545, -2.632)
-
-
-def _serving_group(store: Store, name: str, lat: float, lon: float) -> None:
-    with store.session() as s:
-        org = models.PeerOrganisation(name=name, status="approved",
-                                      founded_on=dt.date(2020, 1, 1), lat=lat, lon=lon)
-        s.add(org)
-        s.flush()
-        s.add(models.Volunteer(organisation_id=org.id, display_name="V",
-                               licence_number=f"L-{name}",
-                               licence_valid_until=dt.date.today() + dt.timedelta(days=90)))
-        s.add(models.Meeting(name=f"{name} meeting", organisation_id=org.id, lat=lat, lon=lon,
-                             attendance="in_person", active=True))
 
 
 class WriterAfterFingerprint(ResultCache):
@@ -57,7 +43,7 @@ class WriterAfterFingerprint(ResultCache):
         value = super().fingerprint(store)
         if self.first is None:
             self.first = value
-            _serving_group(self.store, "Leeds Peers", 53.80, -1.55)  # lands between the reads
+            add_serving_meeting(self.store, 53.80, -1.55)  # lands between the reads
         return value
 
 
@@ -65,7 +51,7 @@ def test_an_answer_is_kept_under_the_key_of_the_data_it_was_computed_from(tmp_pa
     store = Store(f"sqlite:///{tmp_path / 'race.db'}")
     store.init_db()
     try:
-        _serving_group(store, "Wigan Peers", *WIGAN)
+        add_serving_meeting(store, *WIGAN)
         cache = WriterAfterFingerprint(store)
         use_cache(store, cache)
         answer = coverage_result(store, radius_km=10.0)

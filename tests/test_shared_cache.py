@@ -43,7 +43,7 @@ def _app(tmp_path: Path, name: str, **config: object) -> Flask:
                        "INSTANCE_PATH": str(tmp_path / name), **config})
 
 
-def _add_serving_meeting(store: Store, lat: float, lon: float) -> None:
+def add_serving_meeting(store: Store, lat: float, lon: float) -> None:
     """An approved group with a licensed volunteer and one in-person meeting: it serves."""
     with store.session() as s:
         org = models.PeerOrganisation(name=f"Group at {lat}", status="approved",
@@ -75,7 +75,7 @@ def computations(monkeypatch) -> list[float]:
 def two_workers(sqlite_store: Store, redis_server, tmp_path) -> Iterator[tuple[Flask, Flask]]:
     """Two app instances on one SQLite store and one (emptied) Redis."""
     result_client(redis_server.url).flushdb()
-    _add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[0])
+    add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[0])
     config = {"DATABASE_URL": sqlite_store.url, "REDIS_URL": redis_server.url}
     apps = (_app(tmp_path, "w1", **config), _app(tmp_path, "w2", **config))
     yield apps
@@ -127,7 +127,7 @@ def test_a_data_change_is_a_new_answer_for_both_workers(
     before = one.test_client().get("/api/coverage?radius_km=12").get_json()
     assert two.test_client().get("/api/coverage?radius_km=12").get_json() == before
     assert before["meetings"] == 1
-    _add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[1])  # a new meeting in Leeds
+    add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[1])  # a new meeting in Leeds
     after_two = two.test_client().get("/api/coverage?radius_km=12").get_json()
     assert after_two["meetings"] == 2
     assert after_two["covered_population"] > before["covered_population"]
@@ -154,14 +154,14 @@ def test_lost_redis_means_computing_locally_with_the_right_numbers(
     sqlite_store, redis_server, tmp_path, computations, caplog,
 ) -> None:
     server = start_redis()  # our own, to kill (``redis_server`` skips or fails without one)
-    _add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[0])
+    add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[0])
     app = _app(tmp_path, "w1", DATABASE_URL=sqlite_store.url, REDIS_URL=server.url)
     plain = _app(tmp_path, "plain", DATABASE_URL=sqlite_store.url)  # one machine, no Redis
     try:
         client = app.test_client()
         assert client.get("/api/coverage?radius_km=12").status_code == 200
         server.kill()
-        _add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[1])
+        add_serving_meeting(sqlite_store, *NEAR_MANCHESTER[1])
         with caplog.at_level(logging.WARNING, logger="commonground.shared"):
             for radius in (12, 12, 7, 9):
                 got = client.get(f"/api/coverage?radius_km={radius}")
