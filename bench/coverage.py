@@ -173,22 +173,16 @@ def http_what_if(folder: Path, repeat: int) -> None:
     """``GET /api/coverage/what-if`` as a signed-in lead's click asks it, against ``/healthz``."""
     import logging
 
+    from bench.pages import demo_app
     from bench.pages import touch
-    from service import create_app
     from service import get_store
     from service.usecases.accounts import DEMO_ACCOUNTS
-    from service.usecases.accounts import create_demo_users
     from service.usecases.coverage_cache import cache_for
 
     logging.disable(logging.INFO)
-    store = Store(f"sqlite:///{folder / 'web.db'}")
-    store.init_db()
-    store.seed_interests(interest_rows())
-    load_demo(store)
-    create_demo_users(store)
-    store.dispose()
-    app = create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": str(folder)})
+    web = folder / "web"  # its own store, not the demo.db the in-process rows use
+    web.mkdir()
+    app = demo_app(web)
     lead = next(a for a in DEMO_ACCOUNTS if a["role"] == "hotspot_lead")
     client = app.test_client()
     client.post("/login", data={"email": lead["email"], "password": lead["password"]})

@@ -64,6 +64,18 @@ def touch(store: Store, n: int) -> None:
         meeting.name = meeting.name.split(" #", 1)[0] + f" #{n}"
 
 
+def demo_app(folder: Path) -> Any:
+    """The app on a SQLite store in ``folder`` with the demo data and the demo staff accounts."""
+    store = Store(f"sqlite:///{folder / 'demo.db'}")
+    store.init_db()
+    store.seed_interests(interest_rows())
+    load_demo(store)
+    create_demo_users(store)
+    store.dispose()
+    return create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "bench",
+                       "INSTANCE_PATH": str(folder)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,14 +88,7 @@ def main() -> None:
     cold: dict[tuple[str, str], list[float]] = {}
     warm: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(f"sqlite:///{tmp}/demo.db")
-        store.init_db()
-        store.seed_interests(interest_rows())
-        load_demo(store)
-        create_demo_users(store)
-        store.dispose()
-        app = create_app({"TESTING": True, "DATABASE_URL": store.url, "SECRET_KEY": "bench",
-                          "INSTANCE_PATH": tmp})
+        app = demo_app(Path(tmp))
         cache = cache_for(get_store(app))
         clients = {}
         for role in ROLES:
