@@ -196,16 +196,13 @@ def run_backend(backend: str, new_store: Any, path: Path, *, plain: list[dict[st
                      time_pipeline(store, path, expect="unchanged", **kw))
         finally:
             store.dispose()
-        store = new_store(f"executemany{round_}")
-        try:
-            keep("bare executemany", time_executemany(store, plain))
-            assert count(store) == n  # noqa: S101
-        finally:
-            store.dispose()
+        bare = [("bare executemany", "executemany", time_executemany)]
         if backend == "PostGIS":
-            store = new_store(f"copy{round_}")
+            bare.append(("bare COPY", "copy", time_copy))
+        for what, name, timer in bare:
+            store = new_store(f"{name}{round_}")
             try:
-                keep("bare COPY", time_copy(store, plain))
+                keep(what, timer(store, plain))
                 assert count(store) == n  # noqa: S101
             finally:
                 store.dispose()
