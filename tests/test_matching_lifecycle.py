@@ -76,6 +76,22 @@ def test_ended_unstarted_closed_and_full_are_never_recommended(store: Store) -> 
     assert last_day not in [r.opportunity_id for r in again]
 
 
+def test_a_query_is_cut_by_its_own_day_not_the_real_date(store: Store) -> None:
+    # A need that ended two days ago ran on the day five days ago: asked about that day, it
+    # is offered; asked about today, it is not (the catalogue once cut by the real date).
+    real = dt.date.today()
+    ended = add_opportunity(store, add_association(store), latlon=north(1))
+    _dated(store, ended, ends=real - dt.timedelta(days=2))
+    source = StoreCandidates(store)
+
+    def offered(day: dt.date) -> bool:
+        query = PeerQuery(Origin(HOME), today=day, interests=("conservation",))
+        return ended in [r.opportunity_id for r in Recommender(source).recommend(query).results]
+
+    assert offered(real - dt.timedelta(days=5))
+    assert not offered(real)
+
+
 def test_with_interests_a_match_always_ranks_first(store: Store) -> None:
     # Next door and full of the peer's words, but tagged with none of their interests.
     near_other = add_opportunity(store, add_association(store, "Towpath Cafe",
