@@ -34,6 +34,7 @@ from ingest.validate import validate
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
 from store.refs import column_names
+from store.refs import has_source
 from store.refs import known_source_ids
 from store.refs import lock_for_load
 from store.refs import positions
@@ -405,6 +406,8 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
             lock_for_load(session, ["associations", kind] if kind == "opportunities"
                           else [kind])
             names = NameIndex(session, kind)
+            # nothing stored under this source yet: its rows (unique by _unique_rows) are new
+            fresh = () if has_source(session, kind, report.source) else (report.source,)
             for spooled in spool.chunks():
                 valid = spooled
                 for v in valid:
@@ -419,7 +422,7 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
                     for w in v.warnings:
                         report.warn(f"row {v.row}: {w}")
                 rows = _unique_rows(kind, valid, report, seen)
-                outcomes = upsert_records(session, kind, rows, kept=kept,
+                outcomes = upsert_records(session, kind, rows, kept=kept, fresh=fresh,
                                           keep_precise_locations=not overwrite_locations)
                 for outcome, _ in outcomes:
                     setattr(report, outcome, getattr(report, outcome) + 1)

@@ -32,6 +32,7 @@ from store.upsert import Outcome
 from store.upsert import upsert_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from collections.abc import Iterable
     from collections.abc import Mapping
 
@@ -262,7 +263,15 @@ def upsert_records(
     key: tuple[str, ...] = ("source", "source_id"),
     keep_precise_locations: bool = False,
     kept: list[tuple[Any, ...]] | None = None,
+    fresh: Collection[Any] = (),
 ) -> list[tuple[Outcome, Any]]:
     """:func:`store.upsert.upsert_rows` for a kind (a key of :data:`MODELS`)."""
-    return upsert_rows(session, MODELS[kind], rows, key=key, kept=kept,
+    return upsert_rows(session, MODELS[kind], rows, key=key, kept=kept, fresh=fresh,
                        keep_precise_locations=keep_precise_locations)
+
+
+def has_source(session: Session, kind: str, source: str) -> bool:
+    """Whether any record of ``kind`` is stored under ``source``."""
+    model = MODELS[kind]
+    return session.execute(
+        select(model.id).where(model.source == source).limit(1)).first() is not None

@@ -24,6 +24,7 @@ from store.bulk import insert_rows
 from store.bulk import key_conditions
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from collections.abc import Iterable
     from collections.abc import Mapping
 
@@ -81,17 +82,18 @@ def _check_rows(
 
 
 def _existing(session: Session, keys: list[tuple[Any, ...]], key_cols: list[Any], *,
-              fetch: list[Any], fetch_names: list[str], dialect: str
-              ) -> dict[tuple[Any, ...], dict[str, Any]]:
+              fetch: list[Any], fetch_names: list[str], dialect: str,
+              fresh: Collection[Any] = ()) -> dict[tuple[Any, ...], dict[str, Any]]:
     """Key -> the stored row's ``fetch_names`` values, for the ``keys`` already stored.
 
     Keys whose leading value (the source) has no stored row cannot exist: a first load asks
-    once per source instead of once per chunk of keys.
+    once per source instead of once per chunk of keys. Leading values in ``fresh`` are not
+    asked about at all.
     """
-    leading = {kv[0] for kv in keys}
+    leading = {kv[0] for kv in keys} - set(fresh)
     stored = {v for v in leading if session.execute(
         select(key_cols[0]).where(key_cols[0] == v).limit(1)).first() is not None}
-    lookup = keys if len(stored) == len(leading) else [kv for kv in keys if kv[0] in stored]
+    lookup = keys if stored == {kv[0] for kv in keys} else [kv for kv in keys if kv[0] in stored]
     n = len(key_cols)
     existing: dict[tuple[Any, ...], dict[str, Any]] = {}
     for start in range(0, len(lookup), _LOOKUP_CHUNK):
@@ -111,6 +113,7 @@ def upsert_rows(
     key: tuple[str, ...] = ("source", "source_id"),
     keep_precise_locations: bool = False,
     kept: list[tuple[Any, ...]] | None = None,
+    fresh: Collection[Any] = (),
 ) -> list[tuple[Outcome, Any]]:
     """Insert new rows, update changed ones, leave identical ones alone.
 
@@ -133,6 +136,10 @@ def upsert_rows(
     kept
         When given, the keys of the rows whose less precise position was ignored are
         appended to it.
+    fresh
+        Leading key values (sources) that had no stored row when the caller's load began
+        (and held its write lock), whose keys the caller never sends twice: their rows are
+        new, and not looked up (a first load's later chunks).
 
     Returns
     -------
@@ -164,7 +171,7 @@ def upsert_rows(
 
     keys = [tuple(r[k] for k in key) for r in rows]
     existing = _existing(session, keys, key_cols, fetch=fetch, fetch_names=fetch_names,
-                         dialect=dialect)
+                         dialect=dialect, fresh=fresh)
     new_rows = [r for r, kv in zip(rows, keys, strict=True) if kv not in existing]
     new_ids: list[tuple[Any, bool]] = []
     if new_rows and bulk:  # all of them at once: one COPY and one INSERT on PostGIS
