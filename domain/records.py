@@ -137,10 +137,15 @@ def check_fields(
         (values if is_value else refs)[name] = parsed
     name = NAME_FIELD[kind]
     if name not in values and not any(p.field == name for p in problems):
-        problems.append(Problem(name, data.get(name),
-                                f"{label(name)} is missing. Every {NOUN[kind]} needs one: "
-                                f"enter its {label(name).lower()}."))
+        problems.append(Problem(name, data.get(name), missing_name(kind)))
     return values, refs, problems
+
+
+def missing_name(kind: str) -> str:
+    """The reason given when a record of ``kind`` has no name (or title)."""
+    name = NAME_FIELD[kind]
+    return (f"{label(name)} is missing. Every {NOUN[kind]} needs one: "
+            f"enter its {label(name).lower()}.")
 
 
 def unknown_fields(data: Collection[str], allowed: Collection[str]) -> list[Problem]:
@@ -153,4 +158,4 @@ def unknown_fields(data: Collection[str], allowed: Collection[str]) -> list[Prob
                     f"{', '.join(map(shown, allowed))}.")]
 
 
-__all__ = ["NAME_FIELD", "RULES", "check_fields", "unknown_fields"]
+__all__ = ["NAME_FIELD", "RULES", "check_fields", "missing_name", "unknown_fields"]
