@@ -431,8 +431,10 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
             for source, sid in kept[:1000]:
                 report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
                             "--overwrite-locations to replace it)")
-            if report.inserted >= _ANALYZE_AFTER:
-                store.analyze(session, table_name(kind))
+            if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
+                store.analyze(session, table_name(kind),
+                              ("source", "source_id", "name" if kind != "opportunities"
+                               else "title", "lat", "lon"))
             if report.dry_run:
                 raise _DryRunDone
             report.run_id = record_ingest_run(

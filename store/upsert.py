@@ -60,17 +60,22 @@ def _same(old: Any, new: Any) -> bool:
 
 def _check_rows(
     model: type[Base], rows: list[Mapping[str, Any]], key: tuple[str, ...]
-) -> None:
+) -> tuple[set[str], list[tuple[Any, ...]]]:
+    """The column names the rows give, and each row's key; ``ValueError`` on a bad row."""
     columns = set(model.__table__.columns.keys())
-    if not {name for row in rows for name in row} <= columns:
+    given: set[str] = set().union(*rows)
+    if not given <= columns:
         for i, row in enumerate(rows):
             unknown = set(row) - columns
             if unknown:
                 msg = f"row {i}: unknown column(s) {sorted(unknown)} for {model.__tablename__}"
                 raise ValueError(msg)
+    keys = [tuple(map(row.get, key)) for row in rows]
+    flat = {v for kv in keys for v in kv} if len(key) > 1 else {kv[0] for kv in keys}
+    if None not in flat and "" not in flat and len(set(keys)) == len(keys):
+        return given, keys
     seen: dict[tuple[Any, ...], int] = {}
-    for i, row in enumerate(rows):
-        kv = tuple(row.get(k) for k in key)
+    for i, (row, kv) in enumerate(zip(rows, keys, strict=True)):
         if None in kv or "" in kv:
             missing = [k for k in key if row.get(k) in (None, "")]
             msg = f"row {i}: key column(s) {missing} are required for an upsert"
@@ -79,6 +84,7 @@ def _check_rows(
             msg = f"row {i}: key {kv!r} repeats row {seen[kv]}"
             raise ValueError(msg)
         seen[kv] = i
+    return given, keys  # pragma: no cover - a key is missing or repeats, above
 
 
 def _existing(session: Session, keys: list[tuple[Any, ...]], key_cols: list[Any], *,
@@ -154,11 +160,10 @@ def upsert_rows(
         share a key. Nothing is written then.
     """
     rows = list(rows)
-    _check_rows(model, rows, key)
+    given, keys = _check_rows(model, rows, key)
     mapper = inspect(model)
     pk = mapper.primary_key[0].name
     key_cols = [getattr(model, k) for k in key]
-    given = {name for row in rows for name in row}
     compared = given - _IGNORED
     fetch = [getattr(model, pk), *key_cols, *(getattr(model, c) for c in sorted(compared))]
     fetch_names = [pk, *key, *sorted(compared)]
@@ -169,7 +174,6 @@ def upsert_rows(
     bulk = can_bulk_insert(table, key, given)
     dialect = session.get_bind().dialect.name
 
-    keys = [tuple(r[k] for k in key) for r in rows]
     existing = _existing(session, keys, key_cols, fetch=fetch, fetch_names=fetch_names,
                          dialect=dialect, fresh=fresh)
     new_rows = [r for r, kv in zip(rows, keys, strict=True) if kv not in existing]
