@@ -484,6 +484,8 @@ def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
     width = len(table.header)
     items = list(columns.fields.items())
     allowed = set(FIELDS[kind])
+    # no helper columns (British National Grid): nothing to convert or drop per record
+    plain = columns.fields.keys() <= allowed
     chunk: list[RawRecord] = []
     count = 0
     for row, cells in table.rows:
@@ -505,10 +507,10 @@ def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
         chunk.append(record)
         if len(chunk) >= _STREAM_CHUNK:
             count += len(chunk)
-            yield from _finalised(chunk, allowed)
+            yield from chunk if plain else _finalised(chunk, allowed)
             chunk = []
     count += len(chunk)
-    yield from _finalised(chunk, allowed)
+    yield from chunk if plain else _finalised(chunk, allowed)
     if not count:
         result.warnings.append(f"{path.name!r} has a header but no data rows")
 
