@@ -2,14 +2,13 @@
 
 PostGIS: the rows go straight into the table through one ``COPY`` (psycopg's copy) inside a
 savepoint, with ids drawn from the table's sequence beforehand: the change-counter trigger
-fires once. When a
-row's key is taken (another writer inserted it meanwhile: the unique constraint refuses the
-``COPY``), the savepoint is rolled back and the rows go into a ``TEMP`` staging table through
-``COPY``, then one ``INSERT ... SELECT ... ORDER BY ... ON CONFLICT (key) DO UPDATE ...
-RETURNING id, key, (xmax = 0)`` moves them into the table, so that row is updated, not
-duplicated. SQLite: one
-``executemany`` of a plain ``INSERT`` through the driver (the load holds the write lock since
-its ``BEGIN IMMEDIATE``), then the new ids by key.
+fires once, and nothing is read back. When a row's key is taken (another writer inserted it
+meanwhile: the unique constraint refuses the ``COPY``), the savepoint is rolled back and the
+rows go into a ``TEMP`` staging table through ``COPY``, then one ``INSERT ... SELECT ...
+ORDER BY ... ON CONFLICT (key) DO UPDATE ... RETURNING id, key, (xmax = 0)`` moves them into
+the table, so that row is updated, not duplicated. SQLite: one ``executemany`` of a plain
+``INSERT`` through the driver (the load holds the write lock since its ``BEGIN IMMEDIATE``),
+then the new ids by key.
 
 Either way every row is inserted with the same columns, the model's Python-side defaults
 (``created_at``, ``status``, ``schedule`` ...) filled in for the columns a row leaves out,

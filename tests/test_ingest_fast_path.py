@@ -187,3 +187,20 @@ def test_fast_and_general_paths_validate_alike(
     valid, rejected = results[True]
     assert len(valid) > 500
     assert len(rejected) > 300
+
+
+def test_the_fast_path_decides_many_rows_of_the_mixed_file(
+    tmp_path: Path, geocoder: OfflineGeocoder
+) -> None:
+    """The comparisons above are not vacuous: the fast path decides many rows, both ways."""
+    from ingest._fast_validate import FastAssociations
+
+    records = read_file(_file(tmp_path / "mixed.csv", 1200, seed=3), "associations").records
+    fast = FastAssociations(GB, validate_module._memo_geocoder(geocoder), max_text=5000,
+                            checker=validate_module._Checker,
+                            valid_record=validate_module.ValidRecord)
+    first_row: dict[str, int] = {}
+    done = [fast.check(r, first_row) for r in records]
+    assert sum(isinstance(d, validate_module.ValidRecord) for d in done) > 300
+    assert sum(isinstance(d, list) for d in done) > 300
+    assert sum(d is None for d in done) > 300  # the odd rows go to the general path
