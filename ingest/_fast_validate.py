@@ -24,6 +24,7 @@ from typing import Any
 
 from domain.errors import FieldError
 from domain.errors import Problem
+from domain.fields import _PLAIN_URL_RE
 from domain.fields import LONGEST_MISSING
 from domain.fields import MISSING_WORDS
 from domain.fields import SHORT_LIMITS
@@ -168,10 +169,13 @@ class FastAssociations:
         if raw is not None and not _missing_text(text := raw.strip()):
             if _SEPARATOR.search(text) or len(text) > URL_LIMIT:
                 return None  # perhaps several addresses in one cell; too long
-            url, notes, web_reason = self._website(raw)
-            warnings.extend(notes)
-            if url is not None:
-                values["website"] = url
+            if _PLAIN_URL_RE.fullmatch(text):  # web_address's own first, usual answer
+                values["website"] = text
+            else:
+                url, notes, web_reason = self._website(raw)
+                warnings.extend(notes)
+                if url is not None:
+                    values["website"] = url
         problems: list[Problem] = []
         if "name" not in values:
             problems.append(Problem("name", data.get("name"), self._no_name))
