@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.index import PointIndex
+from matching.bounds import TextGroups
 from matching.candidates import OPPORTUNITY_COLUMNS
 from matching.query import COMMITMENTS
 from matching.query import GROUP_PLACES
@@ -163,12 +164,7 @@ class Catalogue:
                                      dtype=np.int16, count=n)
         self.end_min = np.fromiter((minutes(v) for v in frame["end_time"]),
                                    dtype=np.int16, count=n)
-        self.text = TextModel([
-            _document(fields) for fields in zip(
-                frame["title"].tolist(), frame["description"].tolist(), skills, interests,
-                frame["category"].tolist(), frame["association"].tolist(), strict=True)])
-        self.skill_codes, self.skill_matrix = binary_rows(
-            (" ; ".join(s) for s in skills), self.text.vocabulary)
+        self._read_text(frame, interests, skills)
         self._lookup: NDArray[np.int64] | None = None
         if n and self.ids[0] >= 0 and self.ids[-1] <= _DENSE_IDS * n + 1024:
             self._lookup = np.full(int(self.ids[-1]) + 1, -1, dtype=np.int64)
@@ -179,8 +175,22 @@ class Catalogue:
         left, not remote)."""
         self.remote_rows = np.flatnonzero(self.eligible & self.remote)
         """Rows of the remote listings that may be recommended (no distance)."""
+        # What the listings near places share per text (for the search's bound).
+        self.text_groups = TextGroups.of(
+            self.text.codes, self.text.n_distinct, rows=self.open_rows, tags=self.tags,
+            has_skills=self.has_skills, skill_codes=self.skill_codes)
         self._tree = self._index(self.open_rows)
         self._tagged = self._tag_indexes()
+
+    def _read_text(self, frame: pd.DataFrame, interests: list[tuple[Any, ...]],
+                   skills: list[tuple[str, ...]]) -> None:
+        """The TF-IDF model of the listings' texts, and which stems their skills hold."""
+        self.text = TextModel([
+            _document(fields) for fields in zip(
+                frame["title"].tolist(), frame["description"].tolist(), skills, interests,
+                frame["category"].tolist(), frame["association"].tolist(), strict=True)])
+        self.skill_codes, self.skill_matrix = binary_rows(
+            (" ; ".join(s) for s in skills), self.text.vocabulary)
 
     def _read_filters(self, frame: pd.DataFrame, capacity: NDArray[np.float64],
                       taken: NDArray[np.float64]) -> None:

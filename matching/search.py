@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
+from matching.bounds import with_exact_tops
 from matching.scoring import ScoringParams
 from matching.scoring import score_rows
 from matching.scoring import week_fit
-from matching.scoring import with_tops
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -287,7 +287,7 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     tags = peer.tags
     found, edge, tag_edge = _first(finder, query, peer, params, tags)
     tier = tiered(peer, params)
-    exact_text = False
+    exact = False
     looks = 1
     while True:
         scores, picked = scored(catalogue, query, peer, params, found)
@@ -298,10 +298,10 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
             edges = (edge, tag_edge, radius)
             last_matched = bool(scores.matched[picked[-1]]) if tier else None
             if (last <= _unseen(params, peer, *edges, last_matched=last_matched)
-                    and not exact_text and len(peer.query[0])):
-                # The cheap bound of the text cosine was not enough: pay for the exact one.
-                peer = with_tops(peer, catalogue, params, text_top=peer.cosine_max(catalogue))
-                exact_text = True
+                    and not exact and peer.personalised):
+                # The cheap bound was not enough: pay for the best score of any text.
+                peer = with_exact_tops(peer, catalogue, params)
+                exact = True
             if last > _unseen(params, peer, *edges, last_matched=last_matched):
                 break
             # From these distances on nothing can reach `last`; a hair more for rounding.

@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -246,6 +247,9 @@ class TextModel:
     def __init__(self, texts: Sequence[str]) -> None:
         self._vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
         self._maxima: dict[bytes, float] = {}
+        self.bounds: dict[Any, tuple[float, float]] = {}
+        """Per-question score bounds over this model's texts (``matching.bounds``),
+        remembered and forgotten with the other caches."""
         _MODELS.add(self)
         codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
         self.codes: NDArray[np.int64] = np.asarray(codes, dtype=np.int64)
@@ -279,6 +283,7 @@ class TextModel:
         """Forget the remembered query vectors and best cosines."""
         self._vectors.clear()
         self._maxima.clear()
+        self.bounds.clear()
 
     @property
     def n_distinct(self) -> int:
