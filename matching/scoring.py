@@ -23,7 +23,10 @@ the whole catalogue could reach (:attr:`PeerProfile.top_weight`: the most tags a
 shares, the largest TF-IDF weight of each of the peer's words) and the boosts at most
 :meth:`ScoringParams.max_boost`; so a candidate at ``d`` km or more scores at most
 ``top_weight x max_boost x decay(d)``. The recommender stops looking once that is below the
-last score of its list.
+last score of its list. When that cheap product is not enough, :mod:`matching.bounds` gives
+the best ``relevance' x boosts`` of any text of the catalogue (:attr:`PeerProfile.top_score`),
+usually much lower, since the best cosine, the most tags and every boost rarely meet in one
+listing.
 """
 
 from __future__ import annotations

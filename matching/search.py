@@ -6,15 +6,16 @@ search only avoids scoring listings that provably cannot enter the list.
 The bound (:meth:`~matching.scoring.ScoringParams.bound`): a listing ``d`` km away or more
 scores at most ``top x max_boost x decay(d)``, where ``top`` is the best ``relevance'`` any
 listing of the catalogue could have for this peer, and a lower ``top_untagged`` for listings
-that share none of the peer's interests.
+that share none of the peer's interests; or, once known, the best ``relevance' x boosts`` of
+any text of the catalogue (:mod:`matching.bounds`), which is far tighter.
 
 1. First look (a k-d tree per catalogue, and one per interest): the :data:`FIRST_LOOK`
    nearest open listings, and the :data:`TAG_LOOK` nearest with each of the peer's
    interests.
 2. Score and pick the list. When it is full and its last score beats the bound of every
    listing not looked at (untagged ones beyond the look's edge, tagged ones beyond their
-   own), the answer is final. Before giving up on that, the cheap bound of the text cosine
-   is replaced by the exact best cosine of any listing.
+   own), the answer is final. Before giving up on that, the cheap bound is replaced by the
+   best score any text of the catalogue can give (its cosine, tags and boosts together).
 3. Otherwise look again, farther: towards where ``top_untagged`` (untagged listings) and
    ``top`` (tagged ones) can no longer reach the last score; where listings are dense, at
    most doubling the distance covered each time, since the list (and so the bound) improves
