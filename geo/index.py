@@ -9,6 +9,7 @@ ids in the same order.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +28,18 @@ if TYPE_CHECKING:
 # Chord lengths and haversine agree to ~1e-12 km; widen the tree's search a little so that a
 # point exactly on the radius is decided by haversine alone, as in the database backends.
 _CHORD_SLACK = 1e-9
+
+
+@lru_cache(maxsize=256)
+def _query_vector(lat: float, lon: float) -> NDArray[np.float64]:
+    """:func:`unit_vectors` of one point, read-only and remembered.
+
+    A request asks the trees about one origin several times (nearest, then within, per
+    interest).
+    """
+    vector: NDArray[np.float64] = unit_vectors([lat], [lon])[0]
+    vector.flags.writeable = False
+    return vector
 
 
 def order_by_distance(
@@ -99,7 +112,7 @@ class PointIndex:
         lat, lon = validate_latlon(*latlon)
         if self._tree is None or radius_km < 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        query = unit_vectors([lat], [lon])[0]
+        query = _query_vector(lat, lon)
         rows = np.asarray(
             self._tree.query_ball_point(query, chord_from_km(radius_km) + _CHORD_SLACK),
             dtype=np.intp,
@@ -121,7 +134,7 @@ class PointIndex:
         lat, lon = validate_latlon(*latlon)
         if self._tree is None or k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        _, rows = self._tree.query(unit_vectors([lat], [lon])[0], k=min(k, len(self)))
+        _, rows = self._tree.query(_query_vector(lat, lon), k=min(k, len(self)))
         rows = np.atleast_1d(rows).astype(np.intp)
         return self.ids[rows], self._distances(rows, lat, lon)
 
@@ -135,7 +148,7 @@ class PointIndex:
         lat, lon = validate_latlon(*latlon)
         if self._tree is None or k <= 0:
             return np.empty(0, np.int64), np.empty(0, np.float64)
-        query = unit_vectors([lat], [lon])[0]
+        query = _query_vector(lat, lon)
         kk = min(k, len(self))
         chords, rows = self._tree.query(query, k=kk)
         rows = np.atleast_1d(rows)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from geo.index import PointIndex
+from matching.bounds import TextGroups
 from matching.candidates import OPPORTUNITY_COLUMNS
 from matching.query import COMMITMENTS
 from matching.query import GROUP_PLACES
@@ -36,6 +37,10 @@ from matching.text import TextModel
 from matching.text import binary_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+
     from numpy.typing import NDArray
 
     from matching.query import Filters
@@ -47,6 +52,7 @@ STARTS_SOON_DAYS = 30
 """A listing that starts within this many days is shown, saying when it starts."""
 REMOTE_WORDS = frozenset({"remote", "online", "from_home", "home_based"})
 """Accessibility values that make a listing remote: it is done from anywhere."""
+_MISSING = object()
 _NO_START = np.iinfo(np.int32).min
 _NO_END = np.iinfo(np.int32).max
 # A dense id -> row table is used while ids are at most this many times the row count.
@@ -72,6 +78,58 @@ def minutes(value: Any) -> int:
         return int(hours) * 60 + int(mins)
     except ValueError:
         return _NO_TIME
+
+
+def _each(fn: Callable[[Any], Any], values: Iterable[Any]) -> Iterator[Any]:
+    """``fn`` of each value, computed once per distinct value.
+
+    Listings repeat their titles, texts, tags and times: a catalogue of 1M rows has a few
+    hundred thousand distinct ones. For what a frame holds (strings, tuples of strings,
+    ``None``, times) equal values give equal answers; NaN never equals itself and
+    unhashable values are not remembered, so each is computed.
+    """
+    seen: dict[Any, Any] = {}
+    for value in values:
+        try:
+            found = seen.get(value, _MISSING)
+        except TypeError:  # unhashable
+            yield fn(value)
+            continue
+        if found is _MISSING:
+            found = seen[value] = fn(value)
+        yield found
+
+
+_TEXT_COLUMNS = ("title", "description", "category", "association")
+
+
+def _combinations(frame: pd.DataFrame, more: list[list[tuple[str, ...]]]) -> NDArray[np.int64]:
+    """Row -> its combination of the fields of its document, numbered by first appearance.
+
+    Rows with a missing text field (``None``, NaN: :func:`_document` tells them apart) each
+    get their own number.
+    """
+    n = len(frame)
+    key = np.zeros(n, dtype=np.int64)
+    missing = np.zeros(n, dtype=bool)
+    columns: list[Any] = [frame[c].to_numpy(object) for c in _TEXT_COLUMNS]
+    for values in more:
+        column = np.empty(n, dtype=object)
+        column[:] = values
+        columns.append(column)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        missing |= codes < 0
+        key = pd.factorize(key * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    if missing.any():
+        key[missing] = key.max(initial=0) + 1 + np.arange(int(missing.sum()))
+    combos: NDArray[np.int64] = pd.factorize(key)[0].astype(np.int64)
+    return combos
+
+
+def _day_mask(days: tuple[Any, ...]) -> int:
+    """Weekday bitmask (bit 0 Sunday) of some day numbers; others ignored."""
+    return sum(1 << int(d) for d in set(days) if 0 <= int(d) <= 6)  # noqa: PLR2004
 
 
 def _ordinals(frame: pd.DataFrame, column: str, missing: int) -> NDArray[np.int32]:
@@ -144,7 +202,7 @@ class Catalogue:
         self.interests[:] = interests
         self.skills = np.empty(n, dtype=object)
         self.skills[:] = skills
-        self.tags = np.fromiter((tag_mask(t) for t in interests), dtype=np.uint64, count=n)
+        self.tags = np.fromiter(_each(tag_mask, interests), dtype=np.uint64, count=n)
         self.tag_sets = np.unique(self.tags)
         """Every distinct tag mask (bounds how many tags any listing shares with a peer)."""
         self.has_skills = np.fromiter((bool(s) for s in skills), dtype=bool, count=n)
@@ -157,18 +215,12 @@ class Catalogue:
         """Open with places left: the listings that may be recommended (dates aside)."""
         self._read_filters(frame, capacity, taken)
         self.weekdays = np.fromiter(
-            (sum(1 << int(d) for d in set(_as_tuple(w)) if 0 <= int(d) <= 6)  # noqa: PLR2004
-             for w in frame["weekdays"]), dtype=np.uint8, count=n)
-        self.start_min = np.fromiter((minutes(v) for v in frame["start_time"]),
-                                     dtype=np.int16, count=n)
-        self.end_min = np.fromiter((minutes(v) for v in frame["end_time"]),
-                                   dtype=np.int16, count=n)
-        self.text = TextModel([
-            _document(fields) for fields in zip(
-                frame["title"].tolist(), frame["description"].tolist(), skills, interests,
-                frame["category"].tolist(), frame["association"].tolist(), strict=True)])
-        self.skill_codes, self.skill_matrix = binary_rows(
-            (" ; ".join(s) for s in skills), self.text.vocabulary)
+            _each(_day_mask, (_as_tuple(w) for w in frame["weekdays"])), dtype=np.uint8,
+            count=n)
+        self.start_min = np.fromiter(_each(minutes, frame["start_time"]), dtype=np.int16,
+                                     count=n)
+        self.end_min = np.fromiter(_each(minutes, frame["end_time"]), dtype=np.int16, count=n)
+        self._read_text(frame, interests, skills)
         self._lookup: NDArray[np.int64] | None = None
         if n and self.ids[0] >= 0 and self.ids[-1] <= _DENSE_IDS * n + 1024:
             self._lookup = np.full(int(self.ids[-1]) + 1, -1, dtype=np.int64)
@@ -179,8 +231,25 @@ class Catalogue:
         left, not remote)."""
         self.remote_rows = np.flatnonzero(self.eligible & self.remote)
         """Rows of the remote listings that may be recommended (no distance)."""
+        # What the listings near places share per text (for the search's bound).
+        self.text_groups = TextGroups.of(
+            self.text.codes, self.text.n_distinct, rows=self.open_rows, tags=self.tags,
+            has_skills=self.has_skills, skill_codes=self.skill_codes)
         self._tree = self._index(self.open_rows)
         self._tagged = self._tag_indexes()
+
+    def _read_text(self, frame: pd.DataFrame, interests: list[tuple[Any, ...]],
+                   skills: list[tuple[str, ...]]) -> None:
+        """The TF-IDF model of the listings' texts, and which stems their skills hold."""
+        combos = _combinations(frame, [skills, interests])
+        _, first = np.unique(combos, return_index=True)
+        fields = (frame["title"].tolist(), frame["description"].tolist(), skills, interests,
+                  frame["category"].tolist(), frame["association"].tolist())
+        self.text = TextModel(
+            [_document(tuple(column[r] for column in fields)) for r in first.tolist()],
+            rows=combos)
+        self.skill_codes, self.skill_matrix = binary_rows(
+            (" ; ".join(s) for s in skills), self.text.vocabulary)
 
     def _read_filters(self, frame: pd.DataFrame, capacity: NDArray[np.float64],
                       taken: NDArray[np.float64]) -> None:

@@ -23,7 +23,10 @@ the whole catalogue could reach (:attr:`PeerProfile.top_weight`: the most tags a
 shares, the largest TF-IDF weight of each of the peer's words) and the boosts at most
 :meth:`ScoringParams.max_boost`; so a candidate at ``d`` km or more scores at most
 ``top_weight x max_boost x decay(d)``. The recommender stops looking once that is below the
-last score of its list.
+last score of its list. When that cheap product is not enough, :mod:`matching.bounds` gives
+the best ``relevance' x boosts`` of any text of the catalogue (:attr:`PeerProfile.top_score`),
+usually much lower, since the best cosine, the most tags and every boost rarely meet in one
+listing.
 """
 
 from __future__ import annotations
@@ -128,17 +131,22 @@ class ScoringParams:
             boost *= self.skill_match_boost
         return boost
 
+    def top(self, peer: PeerProfile, *, tagged: bool = True) -> float:
+        """The highest score any listing can reach before its decay (see :meth:`bound`)."""
+        top = (peer.top_weight if tagged else peer.top_untagged) * self.max_boost(peer)
+        exact = peer.top_score if tagged else peer.top_untagged_score
+        return top if exact is None else min(top, exact)
+
     def bound(self, km: float, peer: PeerProfile, *, tagged: bool = True) -> float:
         """The highest score a listing at ``km`` or farther can reach.
 
         With ``tagged=False``: a listing that shares none of the peer's interests.
         """
-        weight = peer.top_weight if tagged else peer.top_untagged
-        return float(weight * self.max_boost(peer) * self.decay(km))
+        return float(self.top(peer, tagged=tagged) * self.decay(km))
 
     def radius_for(self, score: float, peer: PeerProfile, *, tagged: bool = True) -> float:
         """The distance from which no listing (see :meth:`bound`) can score ``score``."""
-        top = (peer.top_weight if tagged else peer.top_untagged) * self.max_boost(peer)
+        top = self.top(peer, tagged=tagged)
         if score >= top:
             return 0.0
         return self.half_km * math.log2(top / score)
@@ -164,6 +172,11 @@ class PeerProfile:
     """The largest ``relevance'`` any listing of the catalogue can have for this peer."""
     top_untagged: float = 1.0
     """The same, for listings that share none of the peer's interests."""
+    top_score: float | None = None
+    """When known (:func:`matching.bounds.with_exact_tops`): the largest ``relevance' x
+    boosts`` any listing can have, tighter than ``top_weight x max_boost``."""
+    top_untagged_score: float | None = None
+    """The same, for listings that share none of the peer's interests."""
     understood: tuple[Understood, ...] = ()
     """Interests understood from the text (not chosen, not removed), with their words."""
     memo: dict[str, NDArray[np.float64]] = dataclasses.field(
@@ -176,10 +189,26 @@ class PeerProfile:
         full = self.memo.get("cosines")
         if full is None and (len(rows) * len(self.query[0]) * _ROWS_PER_TEXT
                              >= catalogue.text.n_distinct):
-            full = self.memo["cosines"] = catalogue.text.cosines(self.query)
+            full = self.text_cosines(catalogue)
         if full is None:
             return catalogue.text.cosine(rows, self.query)
         return full[catalogue.text.codes[rows]]
+
+    def text_cosines(self, catalogue: Catalogue) -> NDArray[np.float64]:
+        """The cosine of every distinct text with :attr:`query` (remembered per request)."""
+        full = self.memo.get("cosines")
+        if full is None:
+            full = self.memo["cosines"] = catalogue.text.cosines(self.query)
+        return full
+
+    def skill_matches(self, catalogue: Catalogue) -> NDArray[np.float64]:
+        """Per distinct skills text: above 0 when it holds one of :attr:`skill_cols`."""
+        found = self.memo.get("skills")
+        if found is None:
+            found = self.memo["skills"] = np.asarray(
+                catalogue.skill_matrix[:, self.skill_cols].sum(axis=1),
+                dtype=np.float64).ravel()
+        return found
 
     def cosine_max(self, catalogue: Catalogue) -> float:
         """The best text cosine of any listing (:meth:`TextModel.cosine_max`)."""
@@ -314,12 +343,7 @@ def score_rows(
     linked = (np.isin(catalogue.association_id[rows], peer.linked) if peer.linked.size
               else np.zeros(len(rows), dtype=bool))
     if peer.skill_cols.size:
-        memo = peer.memo.get("skills")
-        per_text: NDArray[np.float64] = (np.asarray(
-            catalogue.skill_matrix[:, peer.skill_cols].sum(axis=1), dtype=np.float64).ravel()
-            if memo is None else memo)
-        peer.memo["skills"] = per_text
-        skill_match = per_text[catalogue.skill_codes[rows]] > 0
+        skill_match = peer.skill_matches(catalogue)[catalogue.skill_codes[rows]] > 0
     else:
         skill_match = np.zeros(len(rows), dtype=bool)
     boost = (np.where(linked, params.link_boost, 1.0)

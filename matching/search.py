@@ -6,15 +6,16 @@ search only avoids scoring listings that provably cannot enter the list.
 The bound (:meth:`~matching.scoring.ScoringParams.bound`): a listing ``d`` km away or more
 scores at most ``top x max_boost x decay(d)``, where ``top`` is the best ``relevance'`` any
 listing of the catalogue could have for this peer, and a lower ``top_untagged`` for listings
-that share none of the peer's interests.
+that share none of the peer's interests; or, once known, the best ``relevance' x boosts`` of
+any text of the catalogue (:mod:`matching.bounds`), which is far tighter.
 
 1. First look (a k-d tree per catalogue, and one per interest): the :data:`FIRST_LOOK`
    nearest open listings, and the :data:`TAG_LOOK` nearest with each of the peer's
    interests.
 2. Score and pick the list. When it is full and its last score beats the bound of every
    listing not looked at (untagged ones beyond the look's edge, tagged ones beyond their
-   own), the answer is final. Before giving up on that, the cheap bound of the text cosine
-   is replaced by the exact best cosine of any listing.
+   own), the answer is final. Before giving up on that, the cheap bound is replaced by the
+   best score any text of the catalogue can give (its cosine, tags and boosts together).
 3. Otherwise look again, farther: towards where ``top_untagged`` (untagged listings) and
    ``top`` (tagged ones) can no longer reach the last score; where listings are dense, at
    most doubling the distance covered each time, since the list (and so the bound) improves
@@ -35,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from matching.bounds import with_exact_tops
 from matching.scoring import ScoringParams
 from matching.scoring import score_rows
 from matching.scoring import week_fit
-from matching.scoring import with_tops
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -287,7 +288,7 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
     tags = peer.tags
     found, edge, tag_edge = _first(finder, query, peer, params, tags)
     tier = tiered(peer, params)
-    exact_text = False
+    exact = False
     looks = 1
     while True:
         scores, picked = scored(catalogue, query, peer, params, found)
@@ -298,10 +299,10 @@ def _search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
             edges = (edge, tag_edge, radius)
             last_matched = bool(scores.matched[picked[-1]]) if tier else None
             if (last <= _unseen(params, peer, *edges, last_matched=last_matched)
-                    and not exact_text and len(peer.query[0])):
-                # The cheap bound of the text cosine was not enough: pay for the exact one.
-                peer = with_tops(peer, catalogue, params, text_top=peer.cosine_max(catalogue))
-                exact_text = True
+                    and not exact and peer.personalised):
+                # The cheap bound was not enough: pay for the best score of any text.
+                peer = with_exact_tops(peer, catalogue, params)
+                exact = True
             if last > _unseen(params, peer, *edges, last_matched=last_matched):
                 break
             # From these distances on nothing can reach `last`; a hair more for rounding.

@@ -19,6 +19,7 @@ import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,14 +98,24 @@ def words(text: str) -> list[str]:
 
 
 def analyse(text: str) -> list[str]:
-    """The stems that the TF-IDF model counts.
+    """The stems that the TF-IDF model counts: :func:`stem` of each of :func:`words`.
+
+    Piece by piece between ASCII spaces, each piece's stems remembered: a space is a word
+    boundary that :func:`fold` keeps (no character decomposes or combines across it, and it
+    is not a word character), so the pieces' stems, in order, are the whole text's. Listing
+    texts repeat the same words: building a catalogue's TF-IDF model analyses each once.
 
     Examples
     --------
     >>> analyse("I like being outdoors and fixing bikes")
     ['outdoor', 'fix', 'bike']
     """
-    return [stem(w) for w in words(text)]
+    return [s for piece in str(text).split(" ") for s in _piece_stems(piece)]
+
+
+@lru_cache(maxsize=1 << 17)
+def _piece_stems(piece: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(piece))
 
 
 def _phrase_key(text: str) -> tuple[str, ...]:
@@ -199,6 +210,7 @@ def _understand(text: str) -> tuple[Understood, ...]:
 def clear_text_caches() -> None:
     """Forget every remembered understanding of a text (for cold benchmarks and tests)."""
     _understand.cache_clear()
+    _piece_stems.cache_clear()
     stem.cache_clear()
     for model in list(_MODELS):
         model.clear_caches()
@@ -225,7 +237,9 @@ class TextModel:
     Parameters
     ----------
     texts
-        One document per row.
+        One document per row; or, with ``rows``, documents that rows point at.
+    rows
+        Row -> index into ``texts`` (when many rows share a document, build each once).
 
     Attributes
     ----------
@@ -243,11 +257,17 @@ class TextModel:
         The same matrix by column, to find the best cosine of any document cheaply.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], *,
+                 rows: NDArray[np.int64] | None = None) -> None:
         self._vectors: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
         self._maxima: dict[bytes, float] = {}
+        self.bounds: dict[Any, tuple[float, float]] = {}
+        """Per-question score bounds over this model's texts (``matching.bounds``),
+        remembered and forgotten with the other caches."""
         _MODELS.add(self)
         codes, uniques = pd.factorize(pd.Series(list(texts), dtype=object), sort=False)
+        if rows is not None:
+            codes = np.asarray(codes, dtype=np.int64)[rows]
         self.codes: NDArray[np.int64] = np.asarray(codes, dtype=np.int64)
         self.n_rows = len(self.codes)
         unique_texts = [str(u) for u in uniques]
@@ -279,6 +299,7 @@ class TextModel:
         """Forget the remembered query vectors and best cosines."""
         self._vectors.clear()
         self._maxima.clear()
+        self.bounds.clear()
 
     @property
     def n_distinct(self) -> int:
