@@ -28,6 +28,7 @@ from sqlalchemy import func
 from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from geo.distance import bounding_boxes
 from geo.distance import haversine_km
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 Filters = Mapping[str, Any]
 Hits = tuple["NDArray[np.int64]", "NDArray[np.float64]"]
+Versions = tuple[tuple[str, int], ...]
+"""Change counters of some tables, ``((table, version), ...)`` sorted by table."""
 _EMPTY: tuple[NDArray[np.int64], NDArray[np.float64]] = (
     np.empty(0, np.int64), np.empty(0, np.float64)
 )
@@ -92,6 +95,28 @@ class SpatialBackend:
         ``also``: ids of rows wanted too, at any distance (when they match ``filters``).
         """
         raise NotImplementedError
+
+    @replica_read
+    def versions(self, tables: tuple[str, ...]) -> Versions:
+        """The change counters of ``tables`` (one primary-key lookup), sorted by table."""
+        stmt = select(DataVersion.table_name, DataVersion.version).where(
+            DataVersion.table_name.in_(tables))
+        with self.engine.connect() as conn:
+            return tuple(sorted((str(t), int(v)) for t, v in conn.execute(stmt)))
+
+    @replica_read
+    def within_versioned(
+        self, table: str, latlon: tuple[float, float], radius_km: float, *,
+        versions: tuple[str, ...], filters: Filters | None = None,
+        also: NDArray[np.int64] | None = None,
+    ) -> tuple[Versions, Hits]:
+        """:meth:`versions` of ``versions`` and :meth:`within`, read together.
+
+        Here one after the other (the change counters first); PostGIS reads both in one
+        statement, so in one round trip and from the same snapshot.
+        """
+        token = self.versions(versions)
+        return token, self.within(table, latlon, radius_km, filters=filters, also=also)
 
     def nearest(
         self, table: str, latlon: tuple[float, float], k: int, *,
@@ -196,7 +221,8 @@ class PostgisBackend(SpatialBackend):
     def _candidates(
         self, model: Any, latlon: tuple[float, float], radius_km: float,
         filters: Filters | None, also: NDArray[np.int64] | None = None,
-    ) -> Hits:
+        versions: tuple[str, ...] = (),
+    ) -> tuple[Versions, Hits]:
         lat, lon = latlon
         where: list[ColumnElement[bool]] = [
             model.geom.op("&&")(func.ST_MakeEnvelope(w, s, e, n, 4326))
@@ -208,19 +234,27 @@ class PostgisBackend(SpatialBackend):
             where.append(model.id == any_(literal(wanted.tolist(), ARRAY(BigInteger))))
         # Three arrays in one row: far cheaper to move and convert than 10k+ row tuples.
         stmt = select(
-            func.array_agg(model.id), func.array_agg(model.lat), func.array_agg(model.lon)
+            func.array_agg(model.id), func.array_agg(model.lat), func.array_agg(model.lon),
+            *_version_arrays(versions),
         ).where(or_(*where), *_conditions(model, filters))
         with self.engine.connect() as conn:
-            agg_ids, agg_lat, agg_lon = conn.execute(stmt).one()
+            # One statement, its own snapshot: no BEGIN and ROLLBACK round trips around it.
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            agg_ids, agg_lat, agg_lon, *counters = conn.execute(stmt).one()
+        token: Versions = ()
+        if versions:
+            names, numbers = counters
+            token = tuple(sorted(zip(map(str, names or ()), map(int, numbers or ()),
+                                     strict=True)))
         if not agg_ids:
-            return _EMPTY
+            return token, _EMPTY
         ids = np.asarray(agg_ids, dtype=np.int64)
         dist = haversine_km(lat, lon, np.asarray(agg_lat, np.float64),
                             np.asarray(agg_lon, np.float64))
         keep = dist <= radius_km
         if wanted is not None and len(wanted):
             keep |= np.isin(ids, wanted)
-        return order_by_distance(ids[keep], dist[keep])
+        return token, order_by_distance(ids[keep], dist[keep])
 
     @replica_read
     def within(
@@ -231,7 +265,20 @@ class PostgisBackend(SpatialBackend):
         latlon = validate_latlon(*latlon)
         if radius_km < 0:
             return _EMPTY
-        return self._candidates(model_for(table), latlon, radius_km, filters, also)
+        return self._candidates(model_for(table), latlon, radius_km, filters, also)[1]
+
+    @replica_read
+    def within_versioned(
+        self, table: str, latlon: tuple[float, float], radius_km: float, *,
+        versions: tuple[str, ...], filters: Filters | None = None,
+        also: NDArray[np.int64] | None = None,
+    ) -> tuple[Versions, Hits]:
+        """See :meth:`SpatialBackend.within_versioned`: one statement, one round trip."""
+        latlon = validate_latlon(*latlon)
+        if radius_km < 0:
+            return self.versions(versions), _EMPTY
+        return self._candidates(model_for(table), latlon, radius_km, filters, also,
+                                versions=tuple(versions))
 
     @replica_read
     def nearest(
@@ -246,7 +293,7 @@ class PostgisBackend(SpatialBackend):
         limit = max_km if max_km is not None else 20_016.0  # half the circumference
         radius = min(self.first_radius_km, limit)
         while True:
-            ids, dist = self._candidates(model, latlon, radius, filters)
+            _, (ids, dist) = self._candidates(model, latlon, radius, filters)
             # Every row within ``radius`` is here, so the first k are the k nearest.
             if len(ids) >= k or radius >= limit:
                 return ids[:k], dist[:k]
@@ -276,6 +323,16 @@ class PostgisBackend(SpatialBackend):
         )
         with self.engine.connect() as conn:
             return np.asarray(conn.execute(stmt).scalars().all(), dtype=np.int64)
+
+
+def _version_arrays(tables: tuple[str, ...]) -> list[Any]:
+    """Scalar subqueries: the names and the change counters of ``tables``, by name."""
+    if not tables:
+        return []
+    where = DataVersion.table_name.in_(tables)
+    order = DataVersion.table_name
+    return [select(func.array_agg(aggregate_order_by(column, order))).where(where)
+            .scalar_subquery() for column in (DataVersion.table_name, DataVersion.version)]
 
 
 def backend_for(router: ReadRouter) -> SpatialBackend:
