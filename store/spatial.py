@@ -20,21 +20,18 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ARRAY
-from sqlalchemy import BigInteger
 from sqlalchemy import and_
-from sqlalchemy import any_
 from sqlalchemy import func
-from sqlalchemy import literal
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from geo.distance import bounding_boxes
 from geo.distance import haversine_km
 from geo.distance import validate_latlon
 from geo.index import PointIndex
 from geo.index import order_by_distance
+from store._fast import fetch_one
+from store._fast import within_sql
 from store.errors import UnknownTableError
 from store.models import LOCATED_MODELS
 from store.models import DataVersion
@@ -220,27 +217,32 @@ class PostgisBackend(SpatialBackend):
 
     def _candidates(
         self, model: Any, latlon: tuple[float, float], radius_km: float,
-        filters: Filters | None, also: NDArray[np.int64] | None = None,
+        filters: Filters | None, *, also: NDArray[np.int64] | None = None,
         versions: tuple[str, ...] = (),
     ) -> tuple[Versions, Hits]:
         lat, lon = latlon
-        where: list[ColumnElement[bool]] = [
-            model.geom.op("&&")(func.ST_MakeEnvelope(w, s, e, n, 4326))
-            for w, s, e, n in bounding_boxes(latlon, radius_km)
-        ]
+        boxes = bounding_boxes(latlon, radius_km)
+        params: dict[str, Any] = {}
+        for i, box in enumerate(boxes):
+            params.update(zip((f"w{i}", f"s{i}", f"e{i}", f"n{i}"), box, strict=True))
         wanted = np.unique(np.asarray(also, dtype=np.int64)) if also is not None else None
-        if wanted is not None and len(wanted):
+        by_id = wanted is not None and bool(len(wanted))
+        if by_id:
             # Rows asked for by id: the primary key's index, in the same scan (BitmapOr).
-            where.append(model.id == any_(literal(wanted.tolist(), ARRAY(BigInteger))))
+            params["ids"] = wanted.tolist()
+        shape = []
+        for name, value in (filters or {}).items():
+            if name not in model.__table__.c:
+                msg = f"filter {name!r} is not a column of {model.__tablename__}"
+                raise UnknownTableError(msg)
+            many = isinstance(value, (list, tuple, set, frozenset))
+            params[f"f_{name}"] = list(value) if many else value
+            shape.append((name, many))
+        if versions:
+            params["tables"] = list(versions)
         # Three arrays in one row: far cheaper to move and convert than 10k+ row tuples.
-        stmt = select(
-            func.array_agg(model.id), func.array_agg(model.lat), func.array_agg(model.lon),
-            *_version_arrays(versions),
-        ).where(or_(*where), *_conditions(model, filters))
-        with self.engine.connect() as conn:
-            # One statement, its own snapshot: no BEGIN and ROLLBACK round trips around it.
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            agg_ids, agg_lat, agg_lon, *counters = conn.execute(stmt).one()
+        sql = within_sql(model.__tablename__, len(boxes), by_id, tuple(shape), bool(versions))
+        agg_ids, agg_lat, agg_lon, *counters = fetch_one(self.router.pick(), sql, params)
         token: Versions = ()
         if versions:
             names, numbers = counters
@@ -265,7 +267,7 @@ class PostgisBackend(SpatialBackend):
         latlon = validate_latlon(*latlon)
         if radius_km < 0:
             return _EMPTY
-        return self._candidates(model_for(table), latlon, radius_km, filters, also)[1]
+        return self._candidates(model_for(table), latlon, radius_km, filters, also=also)[1]
 
     @replica_read
     def within_versioned(
@@ -277,7 +279,7 @@ class PostgisBackend(SpatialBackend):
         latlon = validate_latlon(*latlon)
         if radius_km < 0:
             return self.versions(versions), _EMPTY
-        return self._candidates(model_for(table), latlon, radius_km, filters, also,
+        return self._candidates(model_for(table), latlon, radius_km, filters, also=also,
                                 versions=tuple(versions))
 
     @replica_read
@@ -323,16 +325,6 @@ class PostgisBackend(SpatialBackend):
         )
         with self.engine.connect() as conn:
             return np.asarray(conn.execute(stmt).scalars().all(), dtype=np.int64)
-
-
-def _version_arrays(tables: tuple[str, ...]) -> list[Any]:
-    """Scalar subqueries: the names and the change counters of ``tables``, by name."""
-    if not tables:
-        return []
-    where = DataVersion.table_name.in_(tables)
-    order = DataVersion.table_name
-    return [select(func.array_agg(aggregate_order_by(column, order))).where(where)
-            .scalar_subquery() for column in (DataVersion.table_name, DataVersion.version)]
 
 
 def backend_for(router: ReadRouter) -> SpatialBackend:
