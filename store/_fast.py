@@ -27,27 +27,41 @@ if TYPE_CHECKING:
 
 def fetch_one(engine: Engine, sql: str, params: Mapping[str, Any] | tuple[Any, ...]
               ) -> tuple[Any, ...] | None:
-    """The first row of ``sql`` (psycopg placeholders) on ``engine``, binary results."""
+    """The first row of ``sql`` (psycopg placeholders) on ``engine``, binary results.
+
+    A connection found dropped (the server restarted since it was last used: idle ones are
+    pinged at check-out, recently used ones are not, see ``store.engine.PING_IDLE_S``) is
+    thrown away with the rest of the pool, and the statement, a read, is sent once more on
+    a fresh connection.
+    """
+    try:
+        return _fetch_one(engine, sql, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        engine.dispose(close=False)  # its siblings died with it: new connections from here
+        return _fetch_one(engine, sql, params)
+
+
+def _fetch_one(engine: Engine, sql: str, params: Mapping[str, Any] | tuple[Any, ...]
+               ) -> tuple[Any, ...] | None:
     dbapi_error = engine.dialect.loaded_dbapi.Error
-    raw = engine.raw_connection()  # the pool's check-out (and its pre-ping)
+    raw = engine.raw_connection()  # the pool's check-out
     driver = raw.driver_connection
     try:
         driver.autocommit = True
-        try:
-            with driver.cursor(binary=True) as cur:
-                cur.execute(sql, params)
-                return cur.fetchone()
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
+        with driver.cursor(binary=True) as cur:
+            cur.execute(sql, params)
+            row = cur.fetchone()
+        driver.autocommit = False  # as the pool's other users expect it
     except dbapi_error as exc:
         lost = bool(engine.dialect.is_disconnect(exc, driver, None))
-        if lost:
-            raw.invalidate(exc)
+        raw.invalidate(exc)  # never back to the pool in autocommit or in a bad state
         raise DBAPIError.instance(sql, params, exc, dbapi_error,
                                   connection_invalidated=lost) from exc
     finally:
-        raw.close()  # back to the pool
+        raw.close()  # back to the pool (or closed, when invalidated)
+    return row
 
 
 @functools.lru_cache(maxsize=256)
