@@ -229,7 +229,8 @@ class PostgisBackend(SpatialBackend):
         by_id = wanted is not None and bool(len(wanted))
         if by_id:
             # Rows asked for by id: the primary key's index, in the same scan (BitmapOr).
-            params["ids"] = wanted.tolist()
+            # As one text literal: psycopg's list dumper cost ~1 ms per thousand ids.
+            params["ids"] = "{" + ",".join(map(str, wanted.tolist())) + "}"
         shape = []
         for name, value in (filters or {}).items():
             if name not in model.__table__.c:
