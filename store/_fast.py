@@ -47,7 +47,8 @@ def _fetch_one(engine: Engine, sql: str, params: Mapping[str, Any] | tuple[Any, 
                ) -> tuple[Any, ...] | None:
     dbapi_error = engine.dialect.loaded_dbapi.Error
     raw = engine.raw_connection()  # the pool's check-out
-    driver = raw.driver_connection
+    driver: Any = raw.driver_connection
+    row: tuple[Any, ...] | None
     try:
         driver.autocommit = True
         with driver.cursor(binary=True) as cur:

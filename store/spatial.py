@@ -227,7 +227,7 @@ class PostgisBackend(SpatialBackend):
             params.update(zip((f"w{i}", f"s{i}", f"e{i}", f"n{i}"), box, strict=True))
         wanted = np.unique(np.asarray(also, dtype=np.int64)) if also is not None else None
         by_id = wanted is not None and bool(len(wanted))
-        if by_id:
+        if wanted is not None and by_id:
             # Rows asked for by id: the primary key's index, in the same scan (BitmapOr).
             # As one text literal: psycopg's list dumper cost ~1 ms per thousand ids.
             params["ids"] = "{" + ",".join(map(str, wanted.tolist())) + "}"
@@ -243,7 +243,9 @@ class PostgisBackend(SpatialBackend):
             params["tables"] = list(versions)
         # Three arrays in one row: far cheaper to move and convert than 10k+ row tuples.
         sql = within_sql(model.__tablename__, len(boxes), by_id, tuple(shape), bool(versions))
-        agg_ids, agg_lat, agg_lon, *counters = fetch_one(self.router.pick(), sql, params)
+        row = fetch_one(self.router.pick(), sql, params)
+        assert row is not None  # noqa: S101 - an aggregate always answers one row
+        agg_ids, agg_lat, agg_lon, *counters = row
         token: Versions = ()
         if versions:
             names, numbers = counters
