@@ -57,6 +57,12 @@ class CandidateSource(Protocol):
     A source may also have ``in_process = True``: its own radius answers are an in-process
     k-d tree over the very ``lat``/``lon`` that :meth:`opportunities` returns, so the
     recommender may answer them from its catalogue instead (same listings, same km).
+
+    A source whose radius answers cost a round trip (PostGIS) may also have
+    ``versioned_within(latlon, radius_km, *, also=None) -> (version, ids, km)``:
+    :meth:`version` and :meth:`opportunities_within` read together (one statement). The
+    recommender then checks its catalogue with the token of that answer instead of asking
+    for the version first.
     """
 
     def version(self) -> Hashable:

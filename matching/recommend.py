@@ -49,6 +49,8 @@ from matching.search import search
 from matching.taxonomy import term
 
 if TYPE_CHECKING:
+    from collections.abc import Hashable
+
     from numpy.typing import NDArray
 
     from matching.candidates import CandidateSource
@@ -197,8 +199,27 @@ class Recommender:
 
         Ties are broken by distance, then id, so every source over the same data gives the
         same list.
+
+        With a source that reads its version token with its radius answer
+        (``versioned_within``: PostGIS), the request is answered from the catalogue in
+        memory and the token of that one answer checks it: one round trip. When the token
+        moved (a write since the catalogue was built), the catalogue is rebuilt and the
+        request answered again, so a writer's next request sees its write.
         """
-        catalogue = self.catalogue()
+        current = self._catalogue
+        if (self.in_process or current is None
+                or getattr(self.source, "versioned_within", None) is None):
+            return self._answer(self.catalogue(), query)[0]
+        answer, seen = self._answer(current, query)
+        if seen is None:  # the source was not asked (remote listings only)
+            seen = self.source.version()
+        if seen == current.version:
+            return answer
+        return self._answer(self.catalogue(), query)[0]
+
+    def _answer(self, catalogue: Catalogue, query: PeerQuery
+                ) -> tuple[Recommendations, Hashable]:
+        """The answer from ``catalogue``, and the source's token read with it (or ``None``)."""
         org = query.origin.organisation_id
         linked = self.source.linked_associations(org) if org is not None else frozenset()
         peer = profile(query, catalogue, linked=linked, params=self.params)
@@ -208,11 +229,8 @@ class Recommender:
         if query.filters.remote is True:
             return Recommendations(query=query, results=[], interests_used=peer.tags,
                                    understood=peer.understood, remote=remote,
-                                   total=0 if query.with_total else None)
-        # With a source, the listings that settle the total are asked for with the search's.
-        count_km = (self._count_km(catalogue, query, finder)
-                    if query.with_total and not finder.in_process else 0.0)
-        found = search(catalogue, query, peer, self.params, finder, also_km=count_km)
+                                   total=0 if query.with_total else None), None
+        found = search(catalogue, query, peer, self.params, finder)
         rows, km, scores = found.rows, found.km, found.scores
         page = found.picked[(query.page - 1) * query.limit:]
         results = [self._result(catalogue, query, peer, rows=rows, km=km, scores=scores, i=i,
@@ -221,7 +239,7 @@ class Recommender:
         return Recommendations(query=query, results=results, interests_used=peer.tags,
                                searched_km=found.reach_km, candidates=len(rows),
                                looks=found.looks, understood=peer.understood, total=total,
-                               remote=remote)
+                               remote=remote), finder.version_seen
 
     def _remote(self, catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
                 finder: Finder) -> list[Recommendation]:
@@ -244,54 +262,37 @@ class Recommender:
         _, counts = np.unique(catalogue.association_id[rows], return_counts=True)
         return min(int(np.minimum(counts, query.per_association).sum()), MAX_DEPTH)
 
-    def _count_km(self, catalogue: Catalogue, query: PeerQuery, finder: Finder) -> float:
-        """A distance within which the source's answer settles the total (else 0).
-
-        The count grows with the listings counted and stops at :data:`MAX_DEPTH`, so once the
-        nearest listings alone reach it, nothing farther can change the total; when the whole
-        radius holds fewer than the largest look, the radius (a few thousand rows at most).
-        """
-        if query.association_id is not None:
-            return 0.0
-        local = Finder(catalogue, query, source=None, today=finder.today)
-        for k in COUNT_LOOKS:
-            (rows, km), edge = local.nearest(k)
-            if self._count(catalogue, query, rows) >= MAX_DEPTH:
-                return float(km.max())
-            if edge >= query.radius_km:
-                # Fewer than k listings in the whole radius: count them all in the same
-                # query rather than asking the source a second time for the whole radius.
-                return query.radius_km
-        return 0.0
-
     def _total(self, catalogue: Catalogue, query: PeerQuery, finder: Finder,
                found: Found) -> int:
         """How many listings the whole list could show, looking no farther than needed.
 
         Counting a part of the radius gives at most the total; once that part reaches
         :data:`MAX_DEPTH` (the cap of the total) the rest need not be looked at. The same
-        number as counting every listing in the radius.
+        number as counting every listing in the radius. Counted on the catalogue's own
+        positions whatever the source: the listings and km a source answers from the same
+        data (its version token checks that), without asking it for thousands more rows.
         """
         if found.edge_km >= query.radius_km:
             return self._count(catalogue, query, found.rows)
+        local = (finder if finder.in_process
+                 else Finder(catalogue, query, source=None, today=finder.today))
         if query.association_id is None:
             if self._count(catalogue, query, found.rows) >= MAX_DEPTH:
                 return MAX_DEPTH
-            if finder.in_process:
-                # First as far as the density seen says holds COUNT_GUESS listings: a radius
-                # question is cheaper than the same number of nearest ones.
-                inside = int(np.count_nonzero(found.km <= found.edge_km))
-                if inside and found.edge_km > 0:
-                    far = found.edge_km * math.sqrt(COUNT_GUESS / inside)
-                    if far < query.radius_km and self._count(
-                            catalogue, query, finder.within(far)[0]) >= MAX_DEPTH:
-                        return MAX_DEPTH
-                for k in COUNT_LOOKS:
-                    (rows, _), edge = finder.nearest(k)
-                    if edge >= query.radius_km or (
-                            self._count(catalogue, query, rows) >= MAX_DEPTH):
-                        return self._count(catalogue, query, rows)
-        return self._count(catalogue, query, finder.within(query.radius_km)[0])
+            # First as far as the density seen says holds COUNT_GUESS listings: a radius
+            # question is cheaper than the same number of nearest ones.
+            inside = int(np.count_nonzero(found.km <= found.edge_km))
+            if inside and found.edge_km > 0:
+                far = found.edge_km * math.sqrt(COUNT_GUESS / inside)
+                if far < query.radius_km and self._count(
+                        catalogue, query, local.within(far)[0]) >= MAX_DEPTH:
+                    return MAX_DEPTH
+            for k in COUNT_LOOKS:
+                (rows, _), edge = local.nearest(k)
+                if edge >= query.radius_km or (
+                        self._count(catalogue, query, rows) >= MAX_DEPTH):
+                    return self._count(catalogue, query, rows)
+        return self._count(catalogue, query, local.within(query.radius_km)[0])
 
     def score_everything(self, query: PeerQuery) -> Found:
         """Every open listing in the radius scored and the list picked, without early stop.

@@ -137,6 +137,8 @@ class Finder:
         self.source = source
         self.latlon = query.origin.latlon
         self.today = query.day().toordinal() if today is None else today
+        self.version_seen: Any = None
+        """The source's version token read with its last answer (``None``: not read)."""
 
     @property
     def in_process(self) -> bool:
@@ -168,9 +170,12 @@ class Finder:
         """
         if self.source is None:
             return self.allowed(self.catalogue.rows_within(self.latlon, radius_km, tag=tag))
-        ids, km = self.source.opportunities_within(
-            self.latlon, radius_km,
-            also=None if also is None or not len(also) else self.catalogue.ids[also])
+        wanted = None if also is None or not len(also) else self.catalogue.ids[also]
+        versioned = getattr(self.source, "versioned_within", None)
+        if versioned is not None:
+            self.version_seen, ids, km = versioned(self.latlon, radius_km, also=wanted)
+        else:
+            ids, km = self.source.opportunities_within(self.latlon, radius_km, also=wanted)
         rows, known = self.catalogue.positions(ids)
         # Closed, filled, paused and full never appear (the source answers status only);
         # remote listings form their own group.
@@ -249,13 +254,12 @@ def _unseen(params: ScoringParams, peer: PeerProfile, edge: float, tag_edge: flo
 
 
 def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
-           params: ScoringParams, finder: Finder, *, also_km: float = 0.0) -> Found:
+           params: ScoringParams, finder: Finder) -> Found:
     """The exact list for ``query``, scoring as few listings as the bound allows.
 
     In-process, the catalogue's trees answer every look. With a source (PostGIS), the same
     search on the catalogue's positions plans how far to ask; the source is then asked once,
-    and the list is made from the listings and distances it returns; ``also_km``: ask for
-    everything at least this far too (more listings scored change nothing in the list).
+    and the list is made from the listings and distances it returns.
     """
     if finder.in_process:
         return _search(catalogue, query, peer, params, finder)
@@ -263,7 +267,7 @@ def search(catalogue: Catalogue, query: PeerQuery, peer: PeerProfile,
                    Finder(catalogue, query, source=None, today=finder.today))
     # Every listing the plan needed: all within its edge, and the ones (with the peer's
     # interests) it scored beyond, asked for by id in the same query.
-    edge = min(query.radius_km, max(plan.edge_km, also_km) + _EDGE)
+    edge = min(query.radius_km, plan.edge_km + _EDGE)
     found = finder.within(edge, also=plan.rows[plan.km > edge])
     scores, picked = scored(catalogue, query, peer, params, found)
     return Found(found[0], found[1], scores, picked, plan.reach_km, edge_km=edge)

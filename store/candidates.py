@@ -7,7 +7,8 @@ same ids in the same order with the same distances. On SQLite the source says
 anyway, so the recommender may answer radius questions from its own catalogue, which is the
 same index over the same floats (one cache instead of two, no id lookup per request). The
 version token is the change counters of the tables the catalogue is built from, one
-primary-key lookup with a prepared statement.
+primary-key lookup; on PostGIS a request reads it in the statement of its radius question
+(:meth:`StoreCandidates.versioned_within`): one round trip per request.
 
 Nothing about a query (where the peer is, what they typed) is logged or kept.
 """
@@ -139,6 +140,20 @@ class StoreCandidates:
         """
         return self.store.spatial.within("opportunities", latlon, radius_km,
                                          filters={"status": "open"}, also=also)
+
+    def versioned_within(
+        self, latlon: tuple[float, float], radius_km: float, *,
+        also: NDArray[np.int64] | None = None,
+    ) -> tuple[tuple[tuple[str, int], ...], NDArray[np.int64], NDArray[np.float64]]:
+        """:meth:`version` and :meth:`opportunities_within` read together.
+
+        On PostGIS one statement: one round trip, and the token and the listings come from
+        the same snapshot.
+        """
+        token, (ids, km) = self.store.spatial.within_versioned(
+            "opportunities", latlon, radius_km, versions=CATALOGUE_TABLES,
+            filters={"status": "open"}, also=also)
+        return token, ids, km
 
     @replica_read
     def linked_associations(self, organisation_id: int) -> frozenset[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
@@ -126,12 +128,43 @@ def make_engine(url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT, **kwargs
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    ping_idle = "pool_pre_ping" not in kwargs
     # prepare_threshold=None: no server-side prepared statements. Their generic plans turned
     # the 500-key lookups of ingest into scans on fresh tables (bench/ingest.py), and they
     # do not survive connection poolers in transaction mode anyway.
     kwargs.setdefault("connect_args", {"connect_timeout": 5, "prepare_threshold": None})
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    if ping_idle:  # unless the caller chose (True: at every check-out; False: never)
+        _ping_when_idle(engine)
+    return engine
+
+
+PING_IDLE_S = 2.0
+"""A pooled PostGIS connection idle for longer than this is pinged before it is handed out.
+
+One used within the last seconds is not: a ping at every check-out was one more round trip
+per read. A connection that dropped meanwhile fails its statement instead, which makes
+SQLAlchemy throw away the pool's connections, and the hot read path (``store._fast``) sends
+its statement once more on a fresh connection."""
+_USED = "cg_used_at"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get(_USED)
+        if used is None or time.monotonic() - used <= PING_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool drops this connection and checks out another (a new one if need be).
+            raise DisconnectionError(str(exc)) from exc
+
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_USED] = time.monotonic()
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "checkin", on_checkin)
 
 
 def check_connection(engine: Engine) -> None:
