@@ -28,7 +28,6 @@ from sqlalchemy import cast
 from sqlalchemy import select
 
 from store.models import Association
-from store.models import DataVersion
 from store.models import Meeting
 from store.models import MutualInterestLink
 from store.models import Opportunity
@@ -48,8 +47,6 @@ _OPP_COLUMNS = ("id", "association_id", "title", "description", "interests", "sk
                 "weekdays", "start_time", "end_time", "flexible", "capacity", "places_taken",
                 "status", "lat", "lon", "starts_on", "ends_on", "commitment", "accessibility")
 _MEETING_COLUMNS = ["id", "name", "organisation_id", "organisation", "lat", "lon"]
-_VERSION = select(DataVersion.table_name, DataVersion.version).where(
-    DataVersion.table_name.in_(CATALOGUE_TABLES))
 _ASSOC_COLUMNS = ["id", "name", "category", "status", "lat", "lon"]
 _LIST_COLUMNS = ("interests", "skills", "weekdays", "accessibility")
 """JSON list columns: read as text and each distinct text decoded once (listings repeat the
@@ -94,11 +91,9 @@ class StoreCandidates:
     @replica_read
     def version(self) -> tuple[tuple[str, int], ...]:
         """The change counters of :data:`CATALOGUE_TABLES` (one query)."""
-        with self.router.connect() as conn:
-            versions = sorted((str(t), int(v)) for t, v in conn.execute(_VERSION))
         # No date here: the catalogue keeps every dated need and each query cuts by its own
         # day (``Catalogue.live``), so midnight does not rebuild it.
-        return tuple(versions)
+        return self.store.spatial.versions(CATALOGUE_TABLES)
 
     @replica_read
     def opportunities(self) -> pd.DataFrame:
