@@ -22,19 +22,28 @@ import hashlib
 import operator
 import pickle
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ingest._fast_validate import BLOCK_COLUMNS
 from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
+from ingest.validate import ValidBlock
 from ingest.validate import ValidRecord
 from ingest.validate import validate
+from ingest.validate import plain_block
+from ingest.validate import plain_rows_checked
+from ingest.validate import validate_block
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
 from store.refs import column_names
+from store.refs import has_located
 from store.refs import has_source
+from store.refs import KeyTaken
+from store.refs import new_rows_writer
 from store.refs import known_source_ids
 from store.refs import lock_for_load
 from store.refs import positions
@@ -243,34 +252,61 @@ class _Spool:
     """The valid records of a run, in order: the first ``in_memory`` kept, the rest pickled.
 
     A file of ordinary size never touches the disk; a large one stays within bounded memory.
+    A chunk is a list of :class:`ValidRecord`, or a :class:`ValidBlock` of plain rows with
+    the chunk's other valid records.
     """
 
     def __init__(self, file: IO[bytes], in_memory: int | None = None) -> None:
         self._file = file
         self._room = _IN_MEMORY if in_memory is None else in_memory
-        self._kept: list[list[ValidRecord]] = []
+        self._kept: list[Any] = []
         self._spooled = False
+        self.count = 0
 
-    def add(self, records: list[ValidRecord]) -> None:
-        if not self._spooled and len(records) <= self._room:
-            self._kept.append(records)
-            self._room -= len(records)
+    def add(self, records: list[ValidRecord], block: ValidBlock | None = None) -> None:
+        """Keep one chunk's valid records (``block``: its plain rows, as columns)."""
+        size = len(records) + (len(block) if block is not None else 0)
+        self.count += size
+        item: Any = records if block is None else (block, records)
+        if not self._spooled and size <= self._room:
+            self._kept.append(item)
+            self._room -= size
             return
         self._spooled = True  # from here on every chunk goes to the file, in order
         # plain tuples: pickled and loaded several times faster than objects
-        pickle.dump([(v.row, v.values, v.refs, v.warnings) for v in records], self._file,
-                    protocol=pickle.HIGHEST_PROTOCOL)
+        plain = [(v.row, v.values, v.refs, v.warnings) for v in records]
+        pickle.dump(plain if block is None else (block.rows, block.columns, plain),
+                    self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def chunks(self) -> Iterator[list[ValidRecord]]:
+    def _items(self) -> Iterator[Any]:
         yield from self._kept
-        self._kept = []
+        if not self._spooled:
+            return
         self._file.seek(0)
-        while self._spooled:
+        while True:
             try:
-                chunk = pickle.load(self._file)  # noqa: S301 - our own temporary file
+                item = pickle.load(self._file)  # noqa: S301 - our own temporary file
             except EOFError:
                 return
-            yield [ValidRecord(*fields) for fields in chunk]
+            if type(item) is tuple:
+                rows, columns, plain = item
+                yield ValidBlock(rows, columns), [ValidRecord(*fields) for fields in plain]
+            else:
+                yield [ValidRecord(*fields) for fields in item]
+
+    def chunks(self) -> Iterator[list[ValidRecord]]:
+        """Every chunk as records, in input order."""
+        for item in self._items():
+            if type(item) is tuple:
+                block, records = item
+                yield sorted([*block.records(), *records], key=_row_of) if records \
+                    else block.records()
+            else:
+                yield item
+
+
+def _row_of(record: ValidRecord) -> int:
+    return record.row
 
 
 def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -362,24 +398,58 @@ def ingest_file(
         if on_read is not None:
             on_read(_estimate(path, result))
         read = 0
-        for chunk in _chunks(result.records, _VALIDATE_CHUNK):
-            read += len(chunk)
-            ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
-                                   interest_lookup=interest_lookup)
-            for problem in invalid:
+        # plain rows checked a block at a time (the row-by-row path otherwise: tests compare)
+        blocks = result.blocks(_VALIDATE_CHUNK) if result.blocks is not None \
+            and kind == "associations" and plain_rows_checked() else None
+        run = {"file_name": path.name, "started_at": started}
+        first = _FirstLoad.begin(store, kind, report.source, progress) \
+            if blocks is not None else None
+        try:
+            for block in blocks or ():
+                read += len(block)
+                if first is not None:
+                    plain = plain_block(block, area=area, geocoder=geocoder)
+                    if plain is not None:
+                        spool.add([], plain)
+                        if not first.write(plain):
+                            first.abandon()
+                            first = None
+                        if progress is not None:
+                            progress(len(block))
+                        continue
+                    first.abandon()
+                    first = None
+                plain, ok, invalid = validate_block(block, kind, area=area, geocoder=geocoder,
+                                                    interest_lookup=interest_lookup)
+                for problem in invalid:
+                    report.reject(problem)
+                if ok or plain:
+                    spool.add(ok, plain or None)
+                if progress is not None:
+                    progress(len(block))
+            for chunk in () if blocks is not None else \
+                    _chunks(result.records, _VALIDATE_CHUNK):
+                read += len(chunk)
+                ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
+                                       interest_lookup=interest_lookup)
+                for problem in invalid:
+                    report.reject(problem)
+                if ok:
+                    spool.add(ok)
+                if progress is not None:
+                    progress(len(chunk))
+            for problem in result.errors:
                 report.reject(problem)
-            if ok:
-                spool.add(ok)
-            if progress is not None:
-                progress(len(chunk))
-        for problem in result.errors:
-            report.reject(problem)
-        for warning in result.warnings:
-            report.warn(warning)
-        report.total = read + len({e["row"] for e in result.errors})
-        _write(store, kind, spool, report, overwrite_locations=overwrite_locations,
-               progress=progress, run={"file_name": path.name, "started_at": started,
-                                       "file_hash": file_sha256(path)})
+            for warning in result.warnings:
+                report.warn(warning)
+            report.total = read + len({e["row"] for e in result.errors})
+            run["file_hash"] = file_sha256(path)
+            if first is None or not first.finish(store, report, spool.count, run):
+                _write(store, kind, spool, report, overwrite_locations=overwrite_locations,
+                       progress=progress, run=run)
+        finally:
+            if first is not None:
+                first.abandon()
     report.rejected.sort(key=lambda r: (r["row"] or 0, str(r.get("field"))))
     return report
 
@@ -431,18 +501,115 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
             for source, sid in kept[:1000]:
                 report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
                             "--overwrite-locations to replace it)")
-            if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
-                store.analyze(session, table_name(kind),
-                              ("source", "source_id", "name" if kind != "opportunities"
-                               else "title", "lat", "lon"))
-            if report.dry_run:
-                raise _DryRunDone
-            report.run_id = record_ingest_run(
-                session, kind=kind, source=report.source,
-                finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), dry_run=False,
-                total=report.total, inserted=report.inserted, updated=report.updated,
-                unchanged=report.unchanged, rejected_count=report.rejected_rows,
-                rejected=report.rejected[:1000], warnings=report.warnings[:1000], **run,
-            )
+            _finish(store, session, kind, report, run)
     except _DryRunDone:
         pass
+
+
+def _finish(store: Store, session: Any, kind: str, report: IngestReport,
+            run: dict[str, Any]) -> None:
+    """The end of a load's transaction: statistics, the ingest run (not for a dry run)."""
+    if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
+        store.analyze(session, table_name(kind),
+                      ("source", "source_id", "name" if kind != "opportunities"
+                       else "title", "lat", "lon"))
+    if report.dry_run:
+        raise _DryRunDone
+    report.run_id = record_ingest_run(
+        session, kind=kind, source=report.source,
+        finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), dry_run=False,
+        total=report.total, inserted=report.inserted, updated=report.updated,
+        unchanged=report.unchanged, rejected_count=report.rejected_rows,
+        rejected=report.rejected[:1000], warnings=report.warnings[:1000], **run,
+    )
+
+
+class _Abandoned(Exception):  # noqa: N818 - control flow, never escapes
+    """Raised into a first load's transaction to roll it back."""
+
+
+class _FirstLoad:
+    """A first load of plain rows, written while the file is read.
+
+    When a CSV of associations comes from a new source and nothing of its kind is stored
+    to match by name, the load's transaction and lock are taken before the file is read,
+    and each block of plain rows (:func:`ingest.validate.plain_block`: valid, no warning,
+    nothing to geocode, ids new) goes into one ``COPY`` as soon as it is checked: the
+    database inserts one block while the next is read. The first block that is not all
+    plain (a row to geocode, warn about or reject), or an id seen before, abandons it: the
+    transaction is rolled back before that block is checked further, and the load goes
+    on as any other (checked outside the lock, then :func:`_write`). Its outcome is what
+    :func:`_write` would give.
+    """
+
+    def __init__(self, stack: ExitStack, session: Any, kind: str, source: str,
+                 progress: Callable[[int], None] | None) -> None:
+        self._stack: ExitStack | None = stack
+        self._session = session
+        self._kind = kind
+        self._progress = progress
+        self._ids: set[str] = set()
+        self._copy = ExitStack()
+        self._send = self._copy.enter_context(
+            new_rows_writer(session, kind, BLOCK_COLUMNS, source=source))
+
+    @classmethod
+    def begin(cls, store: Store, kind: str, source: str,
+              progress: Callable[[int], None] | None) -> _FirstLoad | None:
+        """The first load of ``source``, or ``None`` when it is not one (nothing held)."""
+        stack = ExitStack()
+        try:
+            session = stack.enter_context(store.session())
+            lock_for_load(session, [kind])
+            if has_source(session, kind, source) or has_located(session, kind):
+                stack.close()  # nothing written: committing is rolling back
+                return None
+            return cls(stack, session, kind, source, progress)
+        except BaseException:
+            stack.close()
+            raise
+
+    def write(self, block: ValidBlock) -> bool:
+        """Send a block of plain rows; ``False`` (nothing sent) when an id repeats an earlier
+        block's, or when a key is taken (then abandon)."""
+        ids = block.columns["source_id"]
+        known = len(self._ids)
+        self._ids.update(ids)
+        if len(self._ids) != known + len(ids):
+            return False
+        try:
+            self._send(block.columns)
+        except KeyTaken:
+            return False
+        return True
+
+    def abandon(self) -> None:
+        """Roll everything back (a no-op once finished or abandoned)."""
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        try:
+            with stack:
+                self._copy.__exit__(_Abandoned, _Abandoned(), None)
+                raise _Abandoned
+        except (_Abandoned, KeyTaken):
+            pass
+
+    def finish(self, store: Store, report: IngestReport, count: int,
+               run: dict[str, Any]) -> bool:
+        """End the ``COPY`` and commit (roll back a dry run); ``False`` if a key was taken."""
+        try:
+            self._copy.close()
+        except KeyTaken:
+            self.abandon()
+            return False
+        report.inserted = count
+        if self._progress is not None:
+            self._progress(count)  # written
+        stack, self._stack = self._stack, None
+        try:
+            with stack:  # type: ignore[union-attr]
+                _finish(store, self._session, self._kind, report, run)
+        except _DryRunDone:
+            pass
+        return True
