@@ -66,8 +66,11 @@ def _missing_text(text: str) -> bool:
 
 
 def _texts(cells: list[Any], limit: int) -> list[Any]:
-    """Text cells as :meth:`FastAssociations._texts_of` keeps them: stripped, ``None`` when
-    missing, ``_BAD`` when not text, longer than ``limit`` or holding a NUL."""
+    """Text cells as :meth:`FastAssociations._texts_of` keeps them.
+
+    Stripped; ``None`` when missing; ``_BAD`` when not text, longer than ``limit`` or
+    holding a NUL.
+    """
     bad, words, longest = _BAD, MISSING_WORDS, LONGEST_MISSING
     return [
         (None if len(text := v.strip()) <= longest and text.lower() in words
@@ -78,8 +81,10 @@ def _texts(cells: list[Any], limit: int) -> list[Any]:
 
 
 def _floats(cells: list[Any]) -> list[float]:
-    """Text cells read by ``float()`` as :func:`domain.fields.coordinates` first does; NaN
-    where that fails (not text, not a number)."""
+    """Text cells read by ``float()``, as :func:`domain.fields.coordinates` first does.
+
+    NaN where that fails (not text, not a number).
+    """
     if set(map(type, cells)) == {str}:
         try:
             return list(map(float, cells))
@@ -236,8 +241,11 @@ class FastAssociations:
 
     def _plain_rows(self, data: dict[str, list[Any]], n: int, skip: set[int]
                     ) -> list[tuple[Any, ...] | None]:
-        """Each row's values when :meth:`check` would take it as it is (valid, no warning,
-        a position given), else ``None``: :meth:`check`'s rules, a column at a time."""
+        """Each row's values when :meth:`check` would take it as it is, else ``None``.
+
+        As it is: valid, nothing to warn about, a position given. :meth:`check`'s rules,
+        a column at a time.
+        """
         missing = [None] * n
         sids = _texts(data.get("source_id", missing), _SID_LIMIT)
         names = _texts(data.get("name", missing), _NAME_LIMIT)

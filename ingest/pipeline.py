@@ -33,19 +33,19 @@ from ingest.records import IngestError
 from ingest.report import IngestReport
 from ingest.validate import ValidBlock
 from ingest.validate import ValidRecord
-from ingest.validate import validate
 from ingest.validate import plain_block
 from ingest.validate import plain_rows_checked
+from ingest.validate import validate
 from ingest.validate import validate_block
+from store.refs import KeyTaken
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
 from store.refs import column_names
 from store.refs import has_located
 from store.refs import has_source
-from store.refs import KeyTaken
-from store.refs import new_rows_writer
 from store.refs import known_source_ids
 from store.refs import lock_for_load
+from store.refs import new_rows_writer
 from store.refs import positions
 from store.refs import record_ingest_run
 from store.refs import resolve_refs
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
     from geo.service_area import ServiceArea
     from ingest.records import Kind
+    from ingest.records import RawBlock
+    from ingest.records import RawRecord
     from store import Store
 
 __all__ = ["IngestReport", "file_sha256", "ingest_file"]
@@ -397,7 +399,6 @@ def ingest_file(
             report.stream_rejected_to(rejected_to)
         if on_read is not None:
             on_read(_estimate(path, result))
-        read = 0
         # plain rows checked a block at a time (the row-by-row path otherwise: tests compare)
         blocks = result.blocks(_VALIDATE_CHUNK) if result.blocks is not None \
             and kind == "associations" and plain_rows_checked() else None
@@ -405,39 +406,12 @@ def ingest_file(
         first = _FirstLoad.begin(store, kind, report.source, progress) \
             if blocks is not None else None
         try:
-            for block in blocks or ():
-                read += len(block)
-                if first is not None:
-                    plain = plain_block(block, area=area, geocoder=geocoder)
-                    if plain is not None:
-                        spool.add([], plain)
-                        if not first.write(plain):
-                            first.abandon()
-                            first = None
-                        if progress is not None:
-                            progress(len(block))
-                        continue
-                    first.abandon()
-                    first = None
-                plain, ok, invalid = validate_block(block, kind, area=area, geocoder=geocoder,
-                                                    interest_lookup=interest_lookup)
-                for problem in invalid:
-                    report.reject(problem)
-                if ok or plain:
-                    spool.add(ok, plain or None)
-                if progress is not None:
-                    progress(len(block))
-            for chunk in () if blocks is not None else \
-                    _chunks(result.records, _VALIDATE_CHUNK):
-                read += len(chunk)
-                ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
-                                       interest_lookup=interest_lookup)
-                for problem in invalid:
-                    report.reject(problem)
-                if ok:
-                    spool.add(ok)
-                if progress is not None:
-                    progress(len(chunk))
+            check = {"kind": kind, "area": area, "geocoder": geocoder,
+                     "interest_lookup": interest_lookup, "progress": progress}
+            if blocks is not None:
+                read, first = _check_blocks(blocks, first, spool, report, **check)
+            else:
+                read = _check_records(result.records, spool, report, **check)
             for problem in result.errors:
                 report.reject(problem)
             for warning in result.warnings:
@@ -452,6 +426,59 @@ def ingest_file(
                 first.abandon()
     report.rejected.sort(key=lambda r: (r["row"] or 0, str(r.get("field"))))
     return report
+
+
+def _check_blocks(blocks: Iterator[RawBlock], first: _FirstLoad | None, spool: _Spool,
+                  report: IngestReport, *, kind: Kind, area: ServiceArea, geocoder: Any,
+                  interest_lookup: Callable[[str], str | None] | None,
+                  progress: Callable[[int], None] | None) -> tuple[int, _FirstLoad | None]:
+    """Validate a table's blocks into the spool; send them to ``first`` while all plain.
+
+    Returns the records read and the first load (``None`` once it gave way).
+    """
+    read = 0
+    for block in blocks:
+        read += len(block)
+        if first is not None:
+            plain = plain_block(block, area=area, geocoder=geocoder)
+            if plain is not None:
+                spool.add([], plain)
+                if not first.write(plain):
+                    first.abandon()
+                    first = None
+                if progress is not None:
+                    progress(len(block))
+                continue
+            first.abandon()  # before any row of this block is geocoded
+            first = None
+        plain, ok, invalid = validate_block(block, kind, area=area, geocoder=geocoder,
+                                            interest_lookup=interest_lookup)
+        for problem in invalid:
+            report.reject(problem)
+        if ok or plain:
+            spool.add(ok, plain or None)
+        if progress is not None:
+            progress(len(block))
+    return read, first
+
+
+def _check_records(records: Iterator[RawRecord], spool: _Spool, report: IngestReport, *,
+                   kind: Kind, area: ServiceArea, geocoder: Any,
+                   interest_lookup: Callable[[str], str | None] | None,
+                   progress: Callable[[int], None] | None) -> int:
+    """Validate records, a chunk at a time, into the spool; the records read."""
+    read = 0
+    for chunk in _chunks(records, _VALIDATE_CHUNK):
+        read += len(chunk)
+        ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
+                               interest_lookup=interest_lookup)
+        for problem in invalid:
+            report.reject(problem)
+        if ok:
+            spool.add(ok)
+        if progress is not None:
+            progress(len(chunk))
+    return read
 
 
 def _estimate(path: Path, result: Any) -> int:
@@ -570,8 +597,11 @@ class _FirstLoad:
             raise
 
     def write(self, block: ValidBlock) -> bool:
-        """Send a block of plain rows; ``False`` (nothing sent) when an id repeats an earlier
-        block's, or when a key is taken (then abandon)."""
+        """Send a block of plain rows; ``False`` when it cannot be (then abandon).
+
+        It cannot be when an id repeats an earlier block's (nothing sent), or when a key is
+        taken by another writer.
+        """
         ids = block.columns["source_id"]
         known = len(self._ids)
         self._ids.update(ids)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 from typing import TYPE_CHECKING
+from typing import Any
 from typing import Literal
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ class RawBlock:
     warnings: dict[int, list[str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
+        """How many records."""
         return len(self.rows)
 
     def record(self, i: int) -> RawRecord:
@@ -104,6 +105,7 @@ class RawBlock:
                          list(self.warnings.get(i, ())))
 
     def records(self) -> list[RawRecord]:
+        """Every record of the block, in order."""
         return [self.record(i) for i in range(len(self.rows))]
 
 

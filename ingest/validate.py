@@ -110,9 +110,11 @@ class ValidBlock:
     columns: dict[str, list[Any]]
 
     def __len__(self) -> int:
+        """How many records."""
         return len(self.rows)
 
     def records(self) -> list[ValidRecord]:
+        """Every record of the block, in order."""
         names = list(self.columns)
         return [ValidRecord(row, {k: v for k, v in zip(names, values, strict=True)
                                   if v is not None})

@@ -301,7 +301,9 @@ def _copy_cell(value: Any) -> str:
         return repr(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, dict | list):
+    if isinstance(value, Json):  # a JSON column's bind processor's wrapper
+        value = (value.dumps or json.dumps)(value.obj)
+    elif isinstance(value, dict | list):
         value = json.dumps(value)
     return str(value).translate(_COPY_ESCAPES)
 
@@ -389,10 +391,21 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
 
         yield execute
         return
-    # the columns each row gives first, then those with one value for all, written once
     varying = [c.name for c in cols if c.name in given]
-    same = [c.name for c in cols if c.name not in given]
-    tail = "".join(f"\t{_copy_cell(fill[name])}" for name in same) + "\n"
+    same = {c.name: fill[c.name] for c in cols if c.name not in given}
+    yield from _copy_writer(conn, table, varying, same, values_of)
+
+
+def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[str, Any],
+                 values_of: Callable[[Mapping[str, list[Any]]],
+                                     tuple[int, dict[str, list[Any]]]],
+                 ) -> Iterator[Callable[[Mapping[str, list[Any]]], None]]:
+    """:func:`column_writer` on PostgreSQL: one ``COPY``, a block's text sent as it comes.
+
+    The columns that vary come first in each line, those with one value for every row
+    (``same``) after them, their text written once.
+    """
+    tail = "".join(f"\t{_copy_cell(value)}" for value in same.values()) + "\n"
     names = ", ".join(_quote(conn, name) for name in (*varying, *same))
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]

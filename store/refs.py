@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from geo.index import PointIndex
-from store.bulk import KeyTaken as KeyTaken  # raised by new_rows_writer, for ingest
+from store.bulk import KeyTaken  # noqa: F401 - raised by new_rows_writer, caught in ingest
 from store.bulk import column_writer
 from store.bulk import one_of
 from store.models import Association
@@ -36,10 +36,10 @@ from store.upsert import upsert_rows
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Collection
-    from collections.abc import Sequence
-    from contextlib import AbstractContextManager
     from collections.abc import Iterable
     from collections.abc import Mapping
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
 
     from sqlalchemy.orm import Session
 
@@ -290,8 +290,7 @@ def new_rows_writer(session: Session, kind: str, columns: Sequence[str], *,
 
 
 def has_located(session: Session, kind: str) -> bool:
-    """Whether any record of ``kind`` is stored with a position (one :class:`NameIndex` would
-    hold)."""
+    """Whether any record of ``kind`` is stored with a position (:class:`NameIndex`'s)."""
     model = MODELS[kind]
     return session.execute(select(model.id).where(
         model.lat.is_not(None), model.lon.is_not(None)).limit(1)).first() is not None

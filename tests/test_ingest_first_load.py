@@ -36,7 +36,7 @@ HEADER = ["id", "name", "category", "description", "website", "postcode", "lat",
 #: Text COPY must carry as it is: its escapes, quotes, line breaks, non-ASCII, formula-like.
 AWKWARD = [
     "tab\there", "back\\slash", "\\N", "\\.", "line\nbreak", "carriage\rreturn",
-    "crlf\r\nend", "\"quoted\", with commas", "café – Ωmega 🚣 عربى", "=SUM(1)+2",
+    "crlf\r\nend", "\"quoted\", with commas", "café \u2013 Ωmega 🚣 عربى", "=SUM(1)+2",
     "trailing backslash\\", "\\t literal", "a" * 200,
 ]
 
@@ -101,8 +101,8 @@ def _load(store: Store, path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPat
     return out
 
 
-def _alike(store: Store, other_store: Store, path: Path, monkeypatch: pytest.MonkeyPatch,
-           geocoder: OfflineGeocoder) -> dict[str, object]:
+def _alike(store: Store, other_store: Store, path: Path, *,
+           monkeypatch: pytest.MonkeyPatch, geocoder: OfflineGeocoder) -> dict[str, object]:
     fast = _load(store, path, fast=True, monkeypatch=monkeypatch, geocoder=geocoder)
     slow = _load(other_store, path, fast=False, monkeypatch=monkeypatch, geocoder=geocoder)
     assert fast == slow
@@ -111,11 +111,11 @@ def _alike(store: Store, other_store: Store, path: Path, monkeypatch: pytest.Mon
 
 
 def test_a_first_load_of_plain_rows_stores_what_the_row_path_stores(
-    store: Store, other_store: Store, tmp_path: Path, geocoder: OfflineGeocoder,
+    *, store: Store, other_store: Store, tmp_path: Path, geocoder: OfflineGeocoder,
     monkeypatch: pytest.MonkeyPatch, copied: list[bool],
 ) -> None:
     path = _file(tmp_path / "plain.csv", _rows(4500))
-    report = _alike(store, other_store, path, monkeypatch, geocoder)
+    report = _alike(store, other_store, path, monkeypatch=monkeypatch, geocoder=geocoder)
     assert copied == [True]  # written by the first load's COPY, not by the upsert
     assert report["inserted"] == 4500
     assert not report["rejected_rows"]
@@ -128,7 +128,7 @@ def test_a_first_load_of_plain_rows_stores_what_the_row_path_stores(
         order = [r[0] for r in conn.exec_driver_sql(
             "SELECT source_id FROM associations ORDER BY id")]
     assert order == [f"id-{i}" for i in range(4500)]
-    again = _alike(store, other_store, path, monkeypatch, geocoder)
+    again = _alike(store, other_store, path, monkeypatch=monkeypatch, geocoder=geocoder)
     assert again["unchanged"] == 4500
     assert copied == [True]  # not a first load any more
 
@@ -136,7 +136,7 @@ def test_a_first_load_of_plain_rows_stores_what_the_row_path_stores(
 @pytest.mark.parametrize("case", ["bad row", "geocode", "warning", "repeat across",
                                   "repeat within"])
 def test_a_first_load_that_meets_other_rows_gives_way(
-    case: str, store: Store, other_store: Store, tmp_path: Path, geocoder: OfflineGeocoder,
+    *, case: str, store: Store, other_store: Store, tmp_path: Path, geocoder: OfflineGeocoder,
     monkeypatch: pytest.MonkeyPatch, copied: list[bool],
 ) -> None:
     """Two blocks are sent before the third meets a row that is not plain: the load's
@@ -154,7 +154,7 @@ def test_a_first_load_that_meets_other_rows_gives_way(
     else:
         rows[at][0] = rows[at - 5][0]
     path = _file(tmp_path / "mixed.csv", rows)
-    report = _alike(store, other_store, path, monkeypatch, geocoder)
+    report = _alike(store, other_store, path, monkeypatch=monkeypatch, geocoder=geocoder)
     assert copied == []  # the first load gave way before its end
     assert report["total"] == 5000
     assert report["inserted"] + report["rejected_rows"] == 5000

@@ -101,10 +101,10 @@ import datetime as dt
 import warnings
 import zipfile
 from contextlib import contextmanager
-from functools import partial
-from itertools import islice
 from dataclasses import dataclass
 from dataclasses import field
+from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING
 from typing import Any
 
