@@ -97,13 +97,11 @@ class ValidRecord:
 
 @dataclass
 class ValidBlock:
-    """Valid records of one chunk held as columns: what a list of :class:`ValidRecord` holds.
+    """Valid plain association rows of one chunk, as columns (:func:`validate_block`).
 
-    Plain association rows (:meth:`ingest._fast_validate.FastAssociations.check_block`):
-    record ``i`` is row ``rows[i]`` with ``{column: columns[column][i]}`` for the values that
-    are not ``None`` (an absent field), no references and no warnings. A first load writes
-    such blocks with one ``COPY`` (:func:`store.refs.insert_new`); any other use reads
-    :meth:`records`.
+    Record ``i`` is row ``rows[i]`` with ``{column: columns[column][i]}`` for the values that
+    are not ``None`` (absent), no references, no warnings. A first load sends the columns to
+    one ``COPY`` (:func:`store.refs.new_rows_writer`); anything else reads :meth:`records`.
     """
 
     rows: list[int]
@@ -436,15 +434,12 @@ def _as_degrees(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _known_area(records: list[RawRecord], area: ServiceArea) -> ServiceArea:
-    """``area``, told at once whether each given position (and its swap) lies inside."""
-    return _known_area_of([r.data.get("lat") for r in records],
-                          [r.data.get("lon") for r in records], area)
-
-
 def _known_area_of(lats: list[Any] | None, lons: list[Any] | None,
                    area: ServiceArea) -> ServiceArea:
-    """:func:`_known_area` for the raw coordinates of a chunk, given as two columns."""
+    """``area``, told at once whether each given position (and its swap) lies inside.
+
+    ``lats`` and ``lons`` are the raw coordinates of a chunk's records, as two columns.
+    """
     if lats is None or lons is None:
         return area
     points = []
@@ -528,7 +523,8 @@ def validate(
     """
     _check_kind(kind)
     geocode = _memo_geocoder(geocoder)
-    area = _known_area(records, area)
+    area = _known_area_of([r.data.get("lat") for r in records],
+                          [r.data.get("lon") for r in records], area)
     one = _one_by_one(kind, area, geocode, interest_lookup=interest_lookup, max_text=max_text)
     valid: list[ValidRecord] = []
     rejected: list[dict[str, Any]] = []
