@@ -290,15 +290,14 @@ class FastAssociations:
         return out
 
     def check_block(self, block: RawBlock, first_row: dict[str, int],
-                    one: Callable[[RawRecord], Any] | None, valid_block: Callable[..., Any],
-                    ) -> tuple[Any, list[Any], list[dict[str, Any]]] | None:
+                    one: Callable[[RawRecord], Any], valid_block: Callable[..., Any],
+                    ) -> tuple[Any, list[Any], list[dict[str, Any]]]:
         """:meth:`check` for a whole block: plain rows as columns, the rest through ``one``.
 
         A plain row (valid, nothing to warn about, an id not seen before in the chunk) is
         kept as columns (``valid_block``); any other row goes, in its turn, through ``one``
         (this class's :meth:`check`, else the general path) as its own record. Outcomes,
         order and the chunk's ``first_row`` are as when every record goes through ``one``.
-        Without ``one``: ``None`` as soon as a row is not plain.
         """
         data = block.data
         n = len(block)
@@ -328,8 +327,6 @@ class FastAssociations:
                 for column, value in zip(columns, values, strict=True):
                     column.append(value)
                 continue
-            if one is None:
-                return None
             done = one(block.record(i))
             if type(done) is list:
                 rejected.extend(done)

@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from ingest._fast_validate import BLOCK_COLUMNS
+from geo.geocode import OfflineGeocoder
 from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
 from ingest.validate import ValidBlock
 from ingest.validate import ValidRecord
-from ingest.validate import plain_block
 from ingest.validate import plain_rows_checked
 from ingest.validate import validate
 from ingest.validate import validate_block
@@ -432,31 +431,31 @@ def _check_blocks(blocks: Iterator[RawBlock], first: _FirstLoad | None, spool: _
                   report: IngestReport, *, kind: Kind, area: ServiceArea, geocoder: Any,
                   interest_lookup: Callable[[str], str | None] | None,
                   progress: Callable[[int], None] | None) -> tuple[int, _FirstLoad | None]:
-    """Validate a table's blocks into the spool; send them to ``first`` while all plain.
+    """Validate a table's blocks into the spool, and send each to ``first`` while it lasts.
 
     Returns the records read and the first load (``None`` once it gave way).
     """
     read = 0
+    check = {"area": area, "interest_lookup": interest_lookup}
     for block in blocks:
         read += len(block)
+        done = None
         if first is not None:
-            plain = plain_block(block, area=area, geocoder=geocoder)
-            if plain is not None:
-                spool.add([], plain)
-                if not first.write(plain):
-                    first.abandon()
-                    first = None
-                if progress is not None:
-                    progress(len(block))
-                continue
-            first.abandon()  # before any row of this block is geocoded
-            first = None
-        plain, ok, invalid = validate_block(block, kind, area=area, geocoder=geocoder,
-                                            interest_lookup=interest_lookup)
+            try:
+                done = validate_block(block, kind, geocoder=first.geocoder(geocoder), **check)
+            except _WouldGeocode:  # a remote geocoder is not asked while the lock is held
+                first.abandon()
+                first = None
+        if done is None:
+            done = validate_block(block, kind, geocoder=geocoder, **check)
+        plain, ok, invalid = done
         for problem in invalid:
             report.reject(problem)
         if ok or plain:
             spool.add(ok, plain or None)
+        if first is not None and not first.write(plain, ok):
+            first.abandon()
+            first = None
         if progress is not None:
             progress(len(block))
     return read, first
@@ -555,17 +554,29 @@ class _Abandoned(Exception):  # noqa: N818 - control flow, never escapes
     """Raised into a first load's transaction to roll it back."""
 
 
+class _WouldGeocode(Exception):  # noqa: N818 - control flow, never escapes
+    """A first load's block needs a remote geocoder: it gives way first."""
+
+
+class _NoRemoteGeocoding:
+    """The geocoder of a first load holding its lock: asking it gives the load way."""
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Any:
+        raise _WouldGeocode
+
+
 class _FirstLoad:
-    """A first load of plain rows, written while the file is read.
+    """A first load of associations, written while the file is read.
 
     When a CSV of associations comes from a new source and nothing of its kind is stored
     to match by name, the load's transaction and lock are taken before the file is read,
-    and each block of plain rows (:func:`ingest.validate.plain_block`: valid, no warning,
-    nothing to geocode, ids new) goes into one ``COPY`` as soon as it is checked: the
-    database inserts one block while the next is read. The first block that is not all
-    plain (a row to geocode, warn about or reject), or an id seen before, abandons it: the
-    transaction is rolled back before that block is checked further, and the load goes
-    on as any other (checked outside the lock, then :func:`_write`). Its outcome is what
+    and each block's valid rows go into one ``COPY`` as soon as the block is checked (plain
+    rows as the columns :func:`ingest.validate.validate_block` keeps them in): the database
+    inserts one block while the next is read, with no lookups or comparisons. The offline
+    geocoder is asked as usual; a block that needs a remote one, an id seen in an earlier
+    block, or another writer taking one of the keys, makes it give way: its transaction is
+    rolled back, and the load goes on as any other (checked outside the lock, then
+    :func:`_write`). Its outcome (counts, rejections, warnings, stored rows) is what
     :func:`_write` would give.
     """
 
@@ -576,9 +587,11 @@ class _FirstLoad:
         self._kind = kind
         self._progress = progress
         self._ids: set[str] = set()
+        self._warnings: list[str] = []
+        self._columns = sorted(column_names(kind) - {"id", "source"})
         self._copy = ExitStack()
         self._send = self._copy.enter_context(
-            new_rows_writer(session, kind, BLOCK_COLUMNS, source=source))
+            new_rows_writer(session, kind, self._columns, source=source))
 
     @classmethod
     def begin(cls, store: Store, kind: str, source: str,
@@ -596,19 +609,34 @@ class _FirstLoad:
             stack.close()
             raise
 
-    def write(self, block: ValidBlock) -> bool:
-        """Send a block of plain rows; ``False`` when it cannot be (then abandon).
+    @staticmethod
+    def geocoder(geocoder: Any) -> Any:
+        """The geocoder to check a block with while the lock is held."""
+        return geocoder if isinstance(geocoder, OfflineGeocoder) else _NoRemoteGeocoding()
 
-        It cannot be when an id repeats an earlier block's (nothing sent), or when a key is
-        taken by another writer.
+    def write(self, plain: ValidBlock | None, others: list[ValidRecord]) -> bool:
+        """Send a block's valid records; ``False`` when they cannot be (then abandon).
+
+        They cannot be when an id repeats an earlier block's, when a record gives a value
+        as ``None`` (the writer would read it as absent), or when another writer took a key.
         """
-        ids = block.columns["source_id"]
+        ids = [*(plain.columns["source_id"] if plain else ()),
+               *(v.values["source_id"] for v in others)]
         known = len(self._ids)
         self._ids.update(ids)
-        if len(self._ids) != known + len(ids):
+        if len(self._ids) != known + len(ids) \
+                or any(value is None for v in others for value in v.values.values()):
             return False
+        if others:  # in file order, as :func:`_write` gives their warnings
+            records = sorted([*(plain.records() if plain else ()), *others], key=_row_of)
+            self._warnings.extend(f"row {v.row}: {w}" for v in records for w in v.warnings)
+            columns = {name: [v.values.get(name) for v in records] for name in self._columns}
+        elif plain:
+            columns = plain.columns
+        else:
+            return True
         try:
-            self._send(block.columns)
+            self._send(columns)
         except KeyTaken:
             return False
         return True
@@ -633,6 +661,8 @@ class _FirstLoad:
         except KeyTaken:
             self.abandon()
             return False
+        for warning in self._warnings:
+            report.warn(warning)
         report.inserted = count
         if self._progress is not None:
             self._progress(count)  # written

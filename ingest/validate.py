@@ -578,24 +578,6 @@ def plain_rows_checked() -> bool:
     return _FAST_PATH
 
 
-def plain_block(block: RawBlock, *, area: ServiceArea, geocoder: GeocoderLike,
-                max_text: int = 5000) -> ValidBlock | None:
-    """The block of association records validated, when every row is plain; else ``None``.
-
-    Plain: valid, nothing to warn about, no id repeated within the block, a position given
-    (nothing to geocode). What :func:`validate_block` gives such a block, without a row
-    ever taking the general path; ``None`` (nothing done) when a row would.
-    """
-    if not _FAST_PATH:
-        return None
-    from ingest._fast_validate import FastAssociations  # noqa: PLC0415 - imports this
-
-    fast = FastAssociations(area, _memo_geocoder(geocoder), max_text=max_text,
-                            checker=_Checker, valid_record=ValidRecord)
-    done = fast.check_block(block, {}, None, ValidBlock)
-    return None if done is None else done[0]
-
-
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         msg = f"kind {kind!r} is unknown: use one of {', '.join(map(repr, KINDS))}"

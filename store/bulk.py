@@ -367,17 +367,22 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
     given = [c.name for c in cols if c.name in columns and c.name not in constants]
 
     def values_of(block: Mapping[str, list[Any]]) -> tuple[int, dict[str, list[Any]]]:
-        """Rows in the block, and each given column's values with its default filled in."""
+        """Rows in the block, and each given column's values, defaults filled in.
+
+        A column the block lacks is absent from every row (the default, by the caller).
+        """
         out = {}
         for name in given:
-            values = block[name]
+            values = block.get(name)
+            if values is None:
+                continue
             proc, default = procs.get(name), fill[name]
             if proc is not None:
                 values = [None if v is None else proc(v) for v in values]
             if default is not None:
                 values = [default if v is None else v for v in values]
             out[name] = values
-        return len(block[given[0]]), out
+        return len(next(iter(block.values()), ())), out
 
     if dialect.name != "postgresql":
         sql = (f"INSERT INTO {_quote(conn, table.name)} ({names}) "  # noqa: S608 - model names
@@ -385,6 +390,8 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
 
         def execute(block: Mapping[str, list[Any]]) -> None:
             n, values = values_of(block)
+            if not n:
+                return
             conn.exec_driver_sql(sql, list(zip(*(
                 values[c.name] if c.name in values else repeat(fill[c.name], n)
                 for c in cols), strict=False)))
@@ -393,19 +400,22 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
         return
     varying = [c.name for c in cols if c.name in given]
     same = {c.name: fill[c.name] for c in cols if c.name not in given}
-    yield from _copy_writer(conn, table, varying, same, values_of)
+    yield from _copy_writer(conn, table, varying, same, defaults=fill, values_of=values_of)
 
 
-def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[str, Any],
+def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[str, Any], *,
+                 defaults: dict[str, Any],
                  values_of: Callable[[Mapping[str, list[Any]]],
                                      tuple[int, dict[str, list[Any]]]],
                  ) -> Iterator[Callable[[Mapping[str, list[Any]]], None]]:
     """:func:`column_writer` on PostgreSQL: one ``COPY``, a block's text sent as it comes.
 
     The columns that vary come first in each line, those with one value for every row
-    (``same``) after them, their text written once.
+    (``same``) after them, their text written once; ``defaults`` fill the varying columns a
+    block lacks.
     """
     tail = "".join(f"\t{_copy_cell(value)}" for value in same.values()) + "\n"
+    absent = {name: _copy_cell(default) for name, default in defaults.items()}
     names = ", ".join(_quote(conn, name) for name in (*varying, *same))
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]
@@ -417,8 +427,9 @@ def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[
                     n, values = values_of(block)
                     if not n:
                         return
-                    rows = map("\t".join, zip(*(_copy_column(values[name]) for name in varying),
-                                               strict=True))
+                    rows = map("\t".join, zip(*(
+                        _copy_column(values[name]) if name in values
+                        else repeat(absent[name], n) for name in varying), strict=False))
                     try:
                         copy.write(tail.join(rows) + tail)
                     except UniqueViolation:  # the server's refusal, noticed while sending

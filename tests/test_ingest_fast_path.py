@@ -134,10 +134,12 @@ def _load(store: Store, path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPat
 
 
 def _stored(store: Store) -> list[tuple[object, ...]]:
+    """Every stored row in id order, without the id (a first load that gave way on PostGIS
+    leaves a gap in the sequence) or the times."""
     with store.engine.connect() as conn:
         result = conn.exec_driver_sql("SELECT * FROM associations ORDER BY id")
         names = list(result.keys())
-        keep = [i for i, c in enumerate(names) if c not in ("created_at", "updated_at")]
+        keep = [i for i, c in enumerate(names) if c not in ("id", "created_at", "updated_at")]
         return [tuple(r[i] for i in keep) for r in result]
 
 
