@@ -13,6 +13,11 @@ opens, so the store is locked only while the records are written: on SQLite one 
 on an advisory lock. A record matched to a stored one by name and position is reported in
 ``merged`` with the evidence, and a less precise position never replaces a more precise one
 unless ``overwrite_locations``.
+
+A first load on PostGIS (a CSV of associations from a new source, nothing of the kind stored
+to match by name) is written while it is read instead: its lock is taken first and each
+checked block goes into one ``COPY`` at once (:class:`ingest._first_load.FirstLoad`), with
+the outcome :func:`_write` would give; it gives way to :func:`_write` when it cannot.
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ import hashlib
 import operator
 import pickle
 import tempfile
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
-from geo.geocode import OfflineGeocoder
+from ingest._first_load import DryRunDone
+from ingest._first_load import FirstLoad
+from ingest._first_load import WouldGeocode
+from ingest._first_load import finish_load
 from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
@@ -36,19 +43,14 @@ from ingest.validate import ValidRecord
 from ingest.validate import plain_rows_checked
 from ingest.validate import validate
 from ingest.validate import validate_block
-from store.refs import KeyTaken
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
 from store.refs import column_names
-from store.refs import has_located
 from store.refs import has_source
 from store.refs import known_source_ids
 from store.refs import lock_for_load
-from store.refs import new_rows_writer
 from store.refs import positions
-from store.refs import record_ingest_run
 from store.refs import resolve_refs
-from store.refs import table_name
 from store.refs import upsert_records
 
 if TYPE_CHECKING:
@@ -66,7 +68,6 @@ __all__ = ["IngestReport", "file_sha256", "ingest_file"]
 
 _VALIDATE_CHUNK = 2000
 _IN_MEMORY = 20_000  # valid records kept in memory before the rest is spooled to disk
-_ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
 #: How far apart two records of the same name may be and still be one thing, by the
 #: coarser of the two precisions; coarser than a postcode never merges by name.
@@ -84,10 +85,6 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-class _DryRunDone(Exception):  # noqa: N818 - control flow, never escapes
-    """Raised inside the transaction to roll a dry run back."""
 
 
 def _squash(postcode: Any) -> str:
@@ -402,7 +399,7 @@ def ingest_file(
         blocks = result.blocks(_VALIDATE_CHUNK) if result.blocks is not None \
             and kind == "associations" and plain_rows_checked() else None
         run = {"file_name": path.name, "started_at": started}
-        first = _FirstLoad.begin(store, kind, report.source, progress) \
+        first = FirstLoad.begin(store, kind, report.source, progress) \
             if blocks is not None else None
         try:
             check = {"kind": kind, "area": area, "geocoder": geocoder,
@@ -427,10 +424,10 @@ def ingest_file(
     return report
 
 
-def _check_blocks(blocks: Iterator[RawBlock], first: _FirstLoad | None, spool: _Spool,
+def _check_blocks(blocks: Iterator[RawBlock], first: FirstLoad | None, spool: _Spool,
                   report: IngestReport, *, kind: Kind, area: ServiceArea, geocoder: Any,
                   interest_lookup: Callable[[str], str | None] | None,
-                  progress: Callable[[int], None] | None) -> tuple[int, _FirstLoad | None]:
+                  progress: Callable[[int], None] | None) -> tuple[int, FirstLoad | None]:
     """Validate a table's blocks into the spool, and send each to ``first`` while it lasts.
 
     Returns the records read and the first load (``None`` once it gave way).
@@ -443,7 +440,7 @@ def _check_blocks(blocks: Iterator[RawBlock], first: _FirstLoad | None, spool: _
         if first is not None:
             try:
                 done = validate_block(block, kind, geocoder=first.geocoder(geocoder), **check)
-            except _WouldGeocode:  # a remote geocoder is not asked while the lock is held
+            except WouldGeocode:  # a remote geocoder is not asked while the lock is held
                 first.abandon()
                 first = None
         if done is None:
@@ -527,149 +524,6 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
             for source, sid in kept[:1000]:
                 report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
                             "--overwrite-locations to replace it)")
-            _finish(store, session, kind, report, run)
-    except _DryRunDone:
+            finish_load(store, session, kind, report, run)
+    except DryRunDone:
         pass
-
-
-def _finish(store: Store, session: Any, kind: str, report: IngestReport,
-            run: dict[str, Any]) -> None:
-    """The end of a load's transaction: statistics, the ingest run (not for a dry run)."""
-    if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
-        store.analyze(session, table_name(kind),
-                      ("source", "source_id", "name" if kind != "opportunities"
-                       else "title", "lat", "lon"))
-    if report.dry_run:
-        raise _DryRunDone
-    report.run_id = record_ingest_run(
-        session, kind=kind, source=report.source,
-        finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), dry_run=False,
-        total=report.total, inserted=report.inserted, updated=report.updated,
-        unchanged=report.unchanged, rejected_count=report.rejected_rows,
-        rejected=report.rejected[:1000], warnings=report.warnings[:1000], **run,
-    )
-
-
-class _Abandoned(Exception):  # noqa: N818 - control flow, never escapes
-    """Raised into a first load's transaction to roll it back."""
-
-
-class _WouldGeocode(Exception):  # noqa: N818 - control flow, never escapes
-    """A first load's block needs a remote geocoder: it gives way first."""
-
-
-class _NoRemoteGeocoding:
-    """The geocoder of a first load holding its lock: asking it gives the load way."""
-
-    def geocode(self, query: str, exactly_one: bool = True) -> Any:
-        raise _WouldGeocode
-
-
-class _FirstLoad:
-    """A first load of associations, written while the file is read.
-
-    When a CSV of associations comes from a new source and nothing of its kind is stored
-    to match by name, the load's transaction and lock are taken before the file is read,
-    and each block's valid rows go into one ``COPY`` as soon as the block is checked (plain
-    rows as the columns :func:`ingest.validate.validate_block` keeps them in): the database
-    inserts one block while the next is read, with no lookups or comparisons. The offline
-    geocoder is asked as usual; a block that needs a remote one, an id seen in an earlier
-    block, or another writer taking one of the keys, makes it give way: its transaction is
-    rolled back, and the load goes on as any other (checked outside the lock, then
-    :func:`_write`). Its outcome (counts, rejections, warnings, stored rows) is what
-    :func:`_write` would give.
-    """
-
-    def __init__(self, stack: ExitStack, session: Any, kind: str, source: str,
-                 progress: Callable[[int], None] | None) -> None:
-        self._stack: ExitStack | None = stack
-        self._session = session
-        self._kind = kind
-        self._progress = progress
-        self._ids: set[str] = set()
-        self._warnings: list[str] = []
-        self._columns = sorted(column_names(kind) - {"id", "source"})
-        self._copy = ExitStack()
-        self._send = self._copy.enter_context(
-            new_rows_writer(session, kind, self._columns, source=source))
-
-    @classmethod
-    def begin(cls, store: Store, kind: str, source: str,
-              progress: Callable[[int], None] | None) -> _FirstLoad | None:
-        """The first load of ``source``, or ``None`` when it is not one (nothing held)."""
-        stack = ExitStack()
-        try:
-            session = stack.enter_context(store.session())
-            lock_for_load(session, [kind])
-            if has_source(session, kind, source) or has_located(session, kind):
-                stack.close()  # nothing written: committing is rolling back
-                return None
-            return cls(stack, session, kind, source, progress)
-        except BaseException:
-            stack.close()
-            raise
-
-    @staticmethod
-    def geocoder(geocoder: Any) -> Any:
-        """The geocoder to check a block with while the lock is held."""
-        return geocoder if isinstance(geocoder, OfflineGeocoder) else _NoRemoteGeocoding()
-
-    def write(self, plain: ValidBlock | None, others: list[ValidRecord]) -> bool:
-        """Send a block's valid records; ``False`` when they cannot be (then abandon).
-
-        They cannot be when an id repeats an earlier block's, when a record gives a value
-        as ``None`` (the writer would read it as absent), or when another writer took a key.
-        """
-        ids = [*(plain.columns["source_id"] if plain else ()),
-               *(v.values["source_id"] for v in others)]
-        known = len(self._ids)
-        self._ids.update(ids)
-        if len(self._ids) != known + len(ids) \
-                or any(value is None for v in others for value in v.values.values()):
-            return False
-        if others:  # in file order, as :func:`_write` gives their warnings
-            records = sorted([*(plain.records() if plain else ()), *others], key=_row_of)
-            self._warnings.extend(f"row {v.row}: {w}" for v in records for w in v.warnings)
-            columns = {name: [v.values.get(name) for v in records] for name in self._columns}
-        elif plain:
-            columns = plain.columns
-        else:
-            return True
-        try:
-            self._send(columns)
-        except KeyTaken:
-            return False
-        return True
-
-    def abandon(self) -> None:
-        """Roll everything back (a no-op once finished or abandoned)."""
-        stack, self._stack = self._stack, None
-        if stack is None:
-            return
-        try:
-            with stack:
-                self._copy.__exit__(_Abandoned, _Abandoned(), None)
-                raise _Abandoned
-        except (_Abandoned, KeyTaken):
-            pass
-
-    def finish(self, store: Store, report: IngestReport, count: int,
-               run: dict[str, Any]) -> bool:
-        """End the ``COPY`` and commit (roll back a dry run); ``False`` if a key was taken."""
-        try:
-            self._copy.close()
-        except KeyTaken:
-            self.abandon()
-            return False
-        for warning in self._warnings:
-            report.warn(warning)
-        report.inserted = count
-        if self._progress is not None:
-            self._progress(count)  # written
-        stack, self._stack = self._stack, None
-        try:
-            with stack:  # type: ignore[union-attr]
-                _finish(store, self._session, self._kind, report, run)
-        except _DryRunDone:
-            pass
-        return True

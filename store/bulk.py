@@ -335,22 +335,22 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
                                                                        None]]:
     """Insert new rows given as blocks of columns, in order, as they come.
 
-    Yields ``write(block)``: ``block`` maps each of ``columns`` to a list of values, one per
-    row; ``None`` is an absent value, for which the column's Python-side default
-    (``created_at``, ``status`` ...) applies as in :func:`insert_rows`; ``constants`` are
-    columns with one value for every row (the source). The caller owns the transaction.
+    PostgreSQL only. Yields ``write(block)``: ``block`` maps some of ``columns`` to a list
+    of values, one per row; ``None`` (or a column the block lacks) is an absent value, for
+    which the column's Python-side default (``created_at``, ``status`` ...) applies as in
+    :func:`insert_rows`; ``constants`` are columns with one value for every row (the
+    source). The caller owns the transaction.
 
-    PostGIS: one ``COPY`` for all the blocks, its text built column by column and sent as
-    each block comes, so the server inserts one block while the caller prepares the next;
-    inside a savepoint. When a key is taken (another writer stored it meanwhile: the unique
+    One ``COPY`` for all the blocks, its text built column by column and sent as each block
+    comes, so the server inserts one block while the caller prepares the next; inside a
+    savepoint. When a key is taken (another writer stored it meanwhile: the unique
     constraint refuses the ``COPY``), the savepoint is rolled back, nothing is written, and
-    :class:`KeyTaken` is raised on leaving. SQLite: one ``executemany`` per block (the load
-    holds the write lock). The ids come from the table's sequence, in order.
+    :class:`KeyTaken` is raised (by ``write`` or on leaving). The ids come from the table's
+    sequence, in order.
     """
     conn = session.connection()
     dialect = conn.dialect
     cols = _insert_columns(table, {*columns, *constants})
-    names = ", ".join(_quote(conn, c.name) for c in cols)
     fill: dict[str, Any] = {}
     procs: dict[str, Callable[[Any], Any]] = {}
     for c in cols:
@@ -384,20 +384,6 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
             out[name] = values
         return len(next(iter(block.values()), ())), out
 
-    if dialect.name != "postgresql":
-        sql = (f"INSERT INTO {_quote(conn, table.name)} ({names}) "  # noqa: S608 - model names
-               f"VALUES ({', '.join('?' for _ in cols)})")
-
-        def execute(block: Mapping[str, list[Any]]) -> None:
-            n, values = values_of(block)
-            if not n:
-                return
-            conn.exec_driver_sql(sql, list(zip(*(
-                values[c.name] if c.name in values else repeat(fill[c.name], n)
-                for c in cols), strict=False)))
-
-        yield execute
-        return
     varying = [c.name for c in cols if c.name in given]
     same = {c.name: fill[c.name] for c in cols if c.name not in given}
     yield from _copy_writer(conn, table, varying, same, defaults=fill, values_of=values_of)
