@@ -564,12 +564,22 @@ def validate_block(
     from ingest._fast_validate import FastAssociations  # noqa: PLC0415 - imports this
 
     geocode = _memo_geocoder(geocoder)
-    area = _known_area_of(block.data.get("lat"), block.data.get("lon"), area)
     first_row: dict[str, int] = {}
+    checks: list[Callable[[RawRecord], ValidRecord | list[dict[str, Any]]]] = []
+
+    def one(record: RawRecord) -> ValidRecord | list[dict[str, Any]]:
+        """The row path, for the rows that are not plain (set up at the first of them)."""
+        if not checks:
+            known = _known_area_of(block.data.get("lat"), block.data.get("lon"), area)
+            checks.append(_one_by_one(
+                kind, known, geocode, interest_lookup=interest_lookup, max_text=max_text,
+                first_row=first_row, fast=FastAssociations(
+                    known, geocode, max_text=max_text, checker=_Checker,
+                    valid_record=ValidRecord)))
+        return checks[0](record)
+
     fast = FastAssociations(area, geocode, max_text=max_text, checker=_Checker,
                             valid_record=ValidRecord)
-    one = _one_by_one(kind, area, geocode, interest_lookup=interest_lookup,
-                      max_text=max_text, first_row=first_row, fast=fast)
     return fast.check_block(block, first_row, one, ValidBlock)
 
 
