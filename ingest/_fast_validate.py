@@ -240,11 +240,12 @@ class FastAssociations:
         return self._valid(record.row, values, {}, [*record.warnings, *warnings])
 
     def _plain_rows(self, data: dict[str, list[Any]], n: int, skip: set[int]
-                    ) -> list[tuple[Any, ...] | None]:
-        """Each row's values when :meth:`check` would take it as it is, else ``None``.
+                    ) -> tuple[list[bool], tuple[list[Any], ...]]:
+        """Whether :meth:`check` would take each row as it is, and the values it would keep.
 
         As it is: valid, nothing to warn about, a position given. :meth:`check`'s rules,
-        a column at a time.
+        a column at a time; the values as columns (:data:`BLOCK_COLUMNS`), meaningful in
+        the rows taken.
         """
         missing = [None] * n
         sids = _texts(data.get("source_id", missing), _SID_LIMIT)
@@ -275,19 +276,19 @@ class FastAssociations:
         inside = np.zeros(n, dtype=bool)
         if given.any():
             inside[given] = self._area.contains_many(lat[given].tolist(), lon[given].tolist())
-        inside_list = inside.tolist()
         bad = _BAD
-        out: list[tuple[Any, ...] | None] = []
-        for i, row in enumerate(zip(names, categories, descriptions, webs, codes, lats, lons,
-                                    sids, inside_list, strict=True)):
-            name, category, description, web, code, la, lo, sid, ok = row
-            if not ok or sid is None or sid is bad or name is None or name is bad \
-                    or category is None or category is bad or description is bad \
-                    or web is bad or code is bad or i in skip:
-                out.append(None)
-            else:
-                out.append((name, category, description, web, code, la, lo, "exact", sid))
-        return out
+        ok = [
+            inside and sid is not None and sid is not bad and name is not None
+            and name is not bad and category is not None and category is not bad
+            and description is not bad and web is not bad and code is not bad
+            for name, category, description, web, code, sid, inside in zip(
+                names, categories, descriptions, webs, codes, sids, inside.tolist(),
+                strict=True)
+        ]
+        for i in skip:
+            ok[i] = False
+        return ok, (names, categories, descriptions, webs, codes, lats, lons,
+                    ["exact"] * n, sids)
 
     def check_block(self, block: RawBlock, first_row: dict[str, int],
                     one: Callable[[RawRecord], Any], valid_block: Callable[..., Any],
@@ -310,22 +311,19 @@ class FastAssociations:
         for name, cells in data.items():
             if name not in FAST_FIELDS:
                 skip.update(i for i, value in enumerate(cells) if value is not None)
-        plain = self._plain_rows(data, n, skip)
-        sid_at = len(BLOCK_COLUMNS) - 1
-        if None not in plain:
-            sids = [values[sid_at] for values in plain]
-            if len(set(sids)) == n and first_row.keys().isdisjoint(sids):
-                # the usual block: every row plain, every id new
-                first_row.update(zip(sids, block.rows, strict=True))
-                return valid_block(list(block.rows), dict(zip(
-                    BLOCK_COLUMNS, map(list, zip(*plain, strict=True)), strict=True))
-                ), others, rejected
-        for i, values in enumerate(plain):
-            if values is not None and values[sid_at] not in first_row:
-                first_row[values[sid_at]] = block.rows[i]
+        plain, values = self._plain_rows(data, n, skip)
+        sids = values[-1]
+        if all(plain) and len(set(sids)) == n and first_row.keys().isdisjoint(sids):
+            # the usual block: every row plain, every id new
+            first_row.update(zip(sids, block.rows, strict=True))
+            return valid_block(list(block.rows), dict(zip(BLOCK_COLUMNS, values, strict=True))
+                               ), others, rejected
+        for i, taken in enumerate(plain):
+            if taken and sids[i] not in first_row:
+                first_row[sids[i]] = block.rows[i]
                 rows.append(block.rows[i])
-                for column, value in zip(columns, values, strict=True):
-                    column.append(value)
+                for column, cells in zip(columns, values, strict=True):
+                    column.append(cells[i])
                 continue
             done = one(block.record(i))
             if type(done) is list:

@@ -348,10 +348,14 @@ def _sniff_encoding(path: Path) -> tuple[str, str | None]:
         note = (f"{path.name!r} is not valid UTF-8: read as Windows-1252 (cp1252); "
                 "save it as UTF-8 to be sure of accents")
     text = head.decode(encoding, errors="replace")
-    controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in text)
+    controls = sum(map(text.count, _CONTROLS))
     if controls > max(2, len(text) // 100):
         _not_text(path, "control characters")
     return encoding, note
+
+
+#: Control characters a text table does not hold (tab, line breaks and form feed aside).
+_CONTROLS = tuple(chr(i) for i in range(32) if chr(i) not in "\t\r\n\f")
 
 
 def _not_text(path: Path, why: str) -> Any:
