@@ -14,6 +14,12 @@ through memos per chunk, re-parsing the same web address, postcode or bad pair o
 coordinates row after row (a file of bad rows repeats a few bad values).
 ``tests/test_ingest_fast_path.py`` runs mixed files through both paths and compares every
 row's outcome, message and stored value.
+
+:meth:`FastAssociations.check_block` applies the same rules to a CSV's block of rows a column
+at a time (each column's cells stripped, tested and parsed in one pass, the positions tested
+against the service area at once) and keeps the plain rows as columns; the others go through
+:meth:`FastAssociations.check` or the general path one by one, in their turn.
+``tests/test_ingest_first_load.py`` compares it with the row path too.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ Either way every row is inserted with the same columns, the model's Python-side 
 and in input order, so the ids follow the file (the ORM's per-row inserts did the same; an
 export ordered by id must come out in the order it went in). Values pass through the
 column types' own bind processors (JSON, dates and times), as SQLAlchemy would send them.
+
+:func:`column_writer` is the first load's way in (PostGIS, ``ingest._first_load``): rows
+known to be new, given as blocks of columns, go into one ``COPY`` whose text is built a
+column at a time and sent block by block, with no lookups and no ids read back.
 """
 
 from __future__ import annotations
