@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 from _files import write_csv
-from conftest import _fresh_store
 from sqlalchemy import text
 from test_ingest_contract import snapshot
+from test_ingest_fast_path import _stored
 
 import ingest._first_load as first_load_module
 import ingest.validate as validate_module
@@ -60,23 +60,6 @@ def _rows(n: int) -> list[list[object]]:
 
 def _file(path: Path, rows: list[list[object]]) -> Path:
     return write_csv(path, HEADER, rows)
-
-
-def _stored(store: Store) -> list[tuple[object, ...]]:
-    with store.engine.connect() as conn:
-        result = conn.exec_driver_sql("SELECT * FROM associations ORDER BY id")
-        names = list(result.keys())
-        keep = [i for i, c in enumerate(names)
-                if c not in ("id", "created_at", "updated_at")]
-        return [tuple(r[i] for i in keep) for r in result]
-
-
-@pytest.fixture
-def other_store(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> Store:
-    backend = "sqlite" if store.engine.dialect.name == "sqlite" else "postgis"
-    folder = tmp_path / "other"
-    folder.mkdir()
-    return _fresh_store(request, backend, folder)
 
 
 def _first(store: Store, *outcomes: bool) -> list[bool]:
