@@ -13,6 +13,11 @@ opens, so the store is locked only while the records are written: on SQLite one 
 on an advisory lock. A record matched to a stored one by name and position is reported in
 ``merged`` with the evidence, and a less precise position never replaces a more precise one
 unless ``overwrite_locations``.
+
+A first load on PostGIS (a CSV of associations from a new source, nothing of the kind stored
+to match by name) is written while it is read instead: its lock is taken first and each
+checked block goes into one ``COPY`` at once (:class:`ingest._first_load.FirstLoad`), with
+the outcome :func:`_write` would give; it gives way to :func:`_write` when it cannot.
 """
 
 from __future__ import annotations
@@ -26,11 +31,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ingest._first_load import DryRunDone
+from ingest._first_load import FirstLoad
+from ingest._first_load import WouldGeocode
+from ingest._first_load import finish_load
 from ingest.readers import open_records
 from ingest.records import IngestError
 from ingest.report import IngestReport
+from ingest.validate import ValidBlock
 from ingest.validate import ValidRecord
+from ingest.validate import plain_rows_checked
 from ingest.validate import validate
+from ingest.validate import validate_block
 from store.refs import NameIndex
 from store.refs import by_name_and_postcode
 from store.refs import column_names
@@ -38,9 +50,7 @@ from store.refs import has_source
 from store.refs import known_source_ids
 from store.refs import lock_for_load
 from store.refs import positions
-from store.refs import record_ingest_run
 from store.refs import resolve_refs
-from store.refs import table_name
 from store.refs import upsert_records
 
 if TYPE_CHECKING:
@@ -50,13 +60,14 @@ if TYPE_CHECKING:
 
     from geo.service_area import ServiceArea
     from ingest.records import Kind
+    from ingest.records import RawBlock
+    from ingest.records import RawRecord
     from store import Store
 
 __all__ = ["IngestReport", "file_sha256", "ingest_file"]
 
 _VALIDATE_CHUNK = 2000
 _IN_MEMORY = 20_000  # valid records kept in memory before the rest is spooled to disk
-_ANALYZE_AFTER = 5000  # inserted rows after which PostGIS statistics are refreshed
 NAME_FIELD = {"meetings": "name", "associations": "name", "opportunities": "title"}
 #: How far apart two records of the same name may be and still be one thing, by the
 #: coarser of the two precisions; coarser than a postcode never merges by name.
@@ -74,10 +85,6 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-class _DryRunDone(Exception):  # noqa: N818 - control flow, never escapes
-    """Raised inside the transaction to roll a dry run back."""
 
 
 def _squash(postcode: Any) -> str:
@@ -243,34 +250,61 @@ class _Spool:
     """The valid records of a run, in order: the first ``in_memory`` kept, the rest pickled.
 
     A file of ordinary size never touches the disk; a large one stays within bounded memory.
+    A chunk is a list of :class:`ValidRecord`, or a :class:`ValidBlock` of plain rows with
+    the chunk's other valid records.
     """
 
     def __init__(self, file: IO[bytes], in_memory: int | None = None) -> None:
         self._file = file
         self._room = _IN_MEMORY if in_memory is None else in_memory
-        self._kept: list[list[ValidRecord]] = []
+        self._kept: list[Any] = []
         self._spooled = False
+        self.count = 0
 
-    def add(self, records: list[ValidRecord]) -> None:
-        if not self._spooled and len(records) <= self._room:
-            self._kept.append(records)
-            self._room -= len(records)
+    def add(self, records: list[ValidRecord], block: ValidBlock | None = None) -> None:
+        """Keep one chunk's valid records (``block``: its plain rows, as columns)."""
+        size = len(records) + (len(block) if block is not None else 0)
+        self.count += size
+        item: Any = records if block is None else (block, records)
+        if not self._spooled and size <= self._room:
+            self._kept.append(item)
+            self._room -= size
             return
         self._spooled = True  # from here on every chunk goes to the file, in order
         # plain tuples: pickled and loaded several times faster than objects
-        pickle.dump([(v.row, v.values, v.refs, v.warnings) for v in records], self._file,
-                    protocol=pickle.HIGHEST_PROTOCOL)
+        plain = [(v.row, v.values, v.refs, v.warnings) for v in records]
+        pickle.dump(plain if block is None else (block.rows, block.columns, plain),
+                    self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def chunks(self) -> Iterator[list[ValidRecord]]:
+    def _items(self) -> Iterator[Any]:
         yield from self._kept
-        self._kept = []
+        if not self._spooled:
+            return
         self._file.seek(0)
-        while self._spooled:
+        while True:
             try:
-                chunk = pickle.load(self._file)  # noqa: S301 - our own temporary file
+                item = pickle.load(self._file)  # noqa: S301 - our own temporary file
             except EOFError:
                 return
-            yield [ValidRecord(*fields) for fields in chunk]
+            if type(item) is tuple:
+                rows, columns, plain = item
+                yield ValidBlock(rows, columns), [ValidRecord(*fields) for fields in plain]
+            else:
+                yield [ValidRecord(*fields) for fields in item]
+
+    def chunks(self) -> Iterator[list[ValidRecord]]:
+        """Every chunk as records, in input order."""
+        for item in self._items():
+            if type(item) is tuple:
+                block, records = item
+                yield sorted([*block.records(), *records], key=_row_of) if records \
+                    else block.records()
+            else:
+                yield item
+
+
+def _row_of(record: ValidRecord) -> int:
+    return record.row
 
 
 def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -361,27 +395,86 @@ def ingest_file(
             report.stream_rejected_to(rejected_to)
         if on_read is not None:
             on_read(_estimate(path, result))
-        read = 0
-        for chunk in _chunks(result.records, _VALIDATE_CHUNK):
-            read += len(chunk)
-            ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
-                                   interest_lookup=interest_lookup)
-            for problem in invalid:
+        # plain rows checked a block at a time (the row-by-row path otherwise: tests compare)
+        blocks = result.blocks(_VALIDATE_CHUNK) if result.blocks is not None \
+            and kind == "associations" and plain_rows_checked() else None
+        run = {"file_name": path.name, "started_at": started}
+        first = FirstLoad.begin(store, kind, report.source, progress) \
+            if blocks is not None else None
+        try:
+            check = {"kind": kind, "area": area, "geocoder": geocoder,
+                     "interest_lookup": interest_lookup, "progress": progress}
+            if blocks is not None:
+                read, first = _check_blocks(blocks, first, spool, report, **check)
+            else:
+                read = _check_records(result.records, spool, report, **check)
+            for problem in result.errors:
                 report.reject(problem)
-            if ok:
-                spool.add(ok)
-            if progress is not None:
-                progress(len(chunk))
-        for problem in result.errors:
-            report.reject(problem)
-        for warning in result.warnings:
-            report.warn(warning)
-        report.total = read + len({e["row"] for e in result.errors})
-        _write(store, kind, spool, report, overwrite_locations=overwrite_locations,
-               progress=progress, run={"file_name": path.name, "started_at": started,
-                                       "file_hash": file_sha256(path)})
+            for warning in result.warnings:
+                report.warn(warning)
+            report.total = read + len({e["row"] for e in result.errors})
+            run["file_hash"] = file_sha256(path)
+            if first is None or not first.finish(store, report, spool.count, run):
+                _write(store, kind, spool, report, overwrite_locations=overwrite_locations,
+                       progress=progress, run=run)
+        finally:
+            if first is not None:
+                first.abandon()
     report.rejected.sort(key=lambda r: (r["row"] or 0, str(r.get("field"))))
     return report
+
+
+def _check_blocks(blocks: Iterator[RawBlock], first: FirstLoad | None, spool: _Spool,
+                  report: IngestReport, *, kind: Kind, area: ServiceArea, geocoder: Any,
+                  interest_lookup: Callable[[str], str | None] | None,
+                  progress: Callable[[int], None] | None) -> tuple[int, FirstLoad | None]:
+    """Validate a table's blocks into the spool, and send each to ``first`` while it lasts.
+
+    Returns the records read and the first load (``None`` once it gave way).
+    """
+    read = 0
+    check = {"area": area, "interest_lookup": interest_lookup}
+    for block in blocks:
+        read += len(block)
+        done = None
+        if first is not None:
+            try:
+                done = validate_block(block, kind, geocoder=first.geocoder(geocoder), **check)
+            except WouldGeocode:  # a remote geocoder is not asked while the lock is held
+                first.abandon()
+                first = None
+        if done is None:
+            done = validate_block(block, kind, geocoder=geocoder, **check)
+        plain, ok, invalid = done
+        for problem in invalid:
+            report.reject(problem)
+        if ok or plain:
+            spool.add(ok, plain or None)
+        if first is not None and not first.write(plain, ok):
+            first.abandon()
+            first = None
+        if progress is not None:
+            progress(len(block))
+    return read, first
+
+
+def _check_records(records: Iterator[RawRecord], spool: _Spool, report: IngestReport, *,
+                   kind: Kind, area: ServiceArea, geocoder: Any,
+                   interest_lookup: Callable[[str], str | None] | None,
+                   progress: Callable[[int], None] | None) -> int:
+    """Validate records, a chunk at a time, into the spool; the records read."""
+    read = 0
+    for chunk in _chunks(records, _VALIDATE_CHUNK):
+        read += len(chunk)
+        ok, invalid = validate(chunk, kind, area=area, geocoder=geocoder,
+                               interest_lookup=interest_lookup)
+        for problem in invalid:
+            report.reject(problem)
+        if ok:
+            spool.add(ok)
+        if progress is not None:
+            progress(len(chunk))
+    return read
 
 
 def _estimate(path: Path, result: Any) -> int:
@@ -431,18 +524,6 @@ def _write(store: Store, kind: str, spool: _Spool, report: IngestReport, *,
             for source, sid in kept[:1000]:
                 report.warn(f"{source}:{sid}: kept the stored, more precise position (give "
                             "--overwrite-locations to replace it)")
-            if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
-                store.analyze(session, table_name(kind),
-                              ("source", "source_id", "name" if kind != "opportunities"
-                               else "title", "lat", "lon"))
-            if report.dry_run:
-                raise _DryRunDone
-            report.run_id = record_ingest_run(
-                session, kind=kind, source=report.source,
-                finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), dry_run=False,
-                total=report.total, inserted=report.inserted, updated=report.updated,
-                unchanged=report.unchanged, rejected_count=report.rejected_rows,
-                rejected=report.rejected[:1000], warnings=report.warnings[:1000], **run,
-            )
-    except _DryRunDone:
+            finish_load(store, session, kind, report, run)
+    except DryRunDone:
         pass

@@ -13,8 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from collections.abc import Iterator
 
 Kind = Literal["meetings", "associations", "opportunities"]
 KINDS: tuple[Kind, ...] = ("meetings", "associations", "opportunities")
@@ -78,6 +83,33 @@ class RawRecord:
 
 
 @dataclass
+class RawBlock:
+    """Consecutive records of a text table, held as columns: what :class:`RawRecord` holds.
+
+    Record ``i`` is row ``rows[i]``, with ``{field: data[field][i]}`` (fields in the
+    reader's order) and the reader's ``warnings.get(i, [])``. A CSV's chunk of rows costs
+    one list per field this way, not a record and a dict per row.
+    """
+
+    rows: list[int]
+    data: dict[str, list[Any]]
+    warnings: dict[int, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        """How many records."""
+        return len(self.rows)
+
+    def record(self, i: int) -> RawRecord:
+        """Record ``i`` of the block, as the reader's records give it."""
+        return RawRecord(self.rows[i], {name: cells[i] for name, cells in self.data.items()},
+                         list(self.warnings.get(i, ())))
+
+    def records(self) -> list[RawRecord]:
+        """Every record of the block, in order."""
+        return [self.record(i) for i in range(len(self.rows))]
+
+
+@dataclass
 class ReadResult:
     """What a reader returns: the records and the file-level facts."""
 
@@ -86,6 +118,9 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)  # file-level, e.g. "unknown columns: x"
     errors: list[dict[str, Any]] = field(default_factory=list)
     """Rows the reader itself could not read: ``{"row", "id", "field", "reason"}``."""
+    blocks: Callable[[int], Iterator[RawBlock]] | None = None
+    """For a plain CSV table: streams the records as :class:`RawBlock` of the given size
+    instead of ``records`` (consume one or the other, not both)."""
 
 
 class IngestError(ValueError):

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from geo.geocode import GeocoderLike
     from geo.service_area import ServiceArea
     from ingest.records import Kind
+    from ingest.records import RawBlock
     from ingest.records import RawRecord
 
 @dataclass
@@ -92,6 +93,30 @@ class ValidRecord:
     values: dict[str, Any]
     refs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ValidBlock:
+    """Valid plain association rows of one chunk, as columns (:func:`validate_block`).
+
+    Record ``i`` is row ``rows[i]`` with ``{column: columns[column][i]}`` for the values that
+    are not ``None`` (absent), no references, no warnings. A first load sends the columns to
+    one ``COPY`` (:func:`store.refs.new_rows_writer`); anything else reads :meth:`records`.
+    """
+
+    rows: list[int]
+    columns: dict[str, list[Any]]
+
+    def __len__(self) -> int:
+        """How many records."""
+        return len(self.rows)
+
+    def records(self) -> list[ValidRecord]:
+        """Every record of the block, in order."""
+        names = list(self.columns)
+        return [ValidRecord(row, {k: v for k, v in zip(names, values, strict=True)
+                                  if v is not None})
+                for row, *values in zip(self.rows, *self.columns.values(), strict=True)]
 
 
 _FAST_PATH = True
@@ -409,12 +434,17 @@ def _as_degrees(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _known_area(records: list[RawRecord], area: ServiceArea) -> ServiceArea:
-    """``area``, told at once whether each given position (and its swap) lies inside."""
+def _known_area_of(lats: list[Any] | None, lons: list[Any] | None,
+                   area: ServiceArea) -> ServiceArea:
+    """``area``, told at once whether each given position (and its swap) lies inside.
+
+    ``lats`` and ``lons`` are the raw coordinates of a chunk's records, as two columns.
+    """
+    if lats is None or lons is None:
+        return area
     points = []
-    for record in records:
-        data = record.data
-        lat, lon = _as_degrees(data.get("lat")), _as_degrees(data.get("lon"))
+    for raw_lat, raw_lon in zip(lats, lons, strict=True):
+        lat, lon = _as_degrees(raw_lat), _as_degrees(raw_lon)
         if lat is not None and lon is not None:
             points.append((lat, lon))
     if not points:
@@ -491,29 +521,99 @@ def validate(
     ValueError
         When ``kind`` is not one of the three.
     """
+    _check_kind(kind)
+    geocode = _memo_geocoder(geocoder)
+    area = _known_area_of([r.data.get("lat") for r in records],
+                          [r.data.get("lon") for r in records], area)
+    one = _one_by_one(kind, area, geocode, interest_lookup=interest_lookup, max_text=max_text)
+    valid: list[ValidRecord] = []
+    rejected: list[dict[str, Any]] = []
+    for record in records:
+        done = one(record)
+        if type(done) is list:
+            rejected.extend(done)
+        else:
+            valid.append(done)  # type: ignore[arg-type]
+    return valid, rejected
+
+
+def validate_block(
+    block: RawBlock,
+    kind: Kind,
+    *,
+    area: ServiceArea,
+    geocoder: GeocoderLike,
+    interest_lookup: Callable[[str], str | None] | None = None,
+    max_text: int = 5000,
+) -> tuple[ValidBlock | None, list[ValidRecord], list[dict[str, Any]]]:
+    """:func:`validate` for a reader's block: the same outcomes, plain rows kept as columns.
+
+    Returns
+    -------
+    plain : ValidBlock or None
+        The valid plain association rows (``None`` for other kinds).
+    valid : list of ValidRecord
+        The other valid records, in input order.
+    rejected : list of dict
+        As :func:`validate`'s, in input order.
+    """
+    if kind != "associations" or not _FAST_PATH:
+        valid, rejected = validate(block.records(), kind, area=area, geocoder=geocoder,
+                                   interest_lookup=interest_lookup, max_text=max_text)
+        return None, valid, rejected
+    from ingest._fast_validate import FastAssociations  # noqa: PLC0415 - imports this
+
+    geocode = _memo_geocoder(geocoder)
+    first_row: dict[str, int] = {}
+    checks: list[Callable[[RawRecord], ValidRecord | list[dict[str, Any]]]] = []
+
+    def one(record: RawRecord) -> ValidRecord | list[dict[str, Any]]:
+        """The row path, for the rows that are not plain (set up at the first of them)."""
+        if not checks:
+            known = _known_area_of(block.data.get("lat"), block.data.get("lon"), area)
+            checks.append(_one_by_one(
+                kind, known, geocode, interest_lookup=interest_lookup, max_text=max_text,
+                first_row=first_row, fast=FastAssociations(
+                    known, geocode, max_text=max_text, checker=_Checker,
+                    valid_record=ValidRecord)))
+        return checks[0](record)
+
+    fast = FastAssociations(area, geocode, max_text=max_text, checker=_Checker,
+                            valid_record=ValidRecord)
+    return fast.check_block(block, first_row, one, ValidBlock)
+
+
+def plain_rows_checked() -> bool:
+    """Whether plain association rows take the fast path (tests compare it with the other)."""
+    return _FAST_PATH
+
+
+def _check_kind(kind: str) -> None:
     if kind not in KINDS:
         msg = f"kind {kind!r} is unknown: use one of {', '.join(map(repr, KINDS))}"
         raise ValueError(msg)
-    geocode = _memo_geocoder(geocoder)
-    area = _known_area(records, area)
-    first_row: dict[str, int] = {}
-    valid: list[ValidRecord] = []
-    rejected: list[dict[str, Any]] = []
-    fast = None
-    if kind == "associations" and _FAST_PATH:
+
+
+def _one_by_one(kind: Kind, area: ServiceArea, geocode: Callable[[str], Any], *,
+                interest_lookup: Callable[[str], str | None] | None, max_text: int,
+                first_row: dict[str, int] | None = None, fast: Any = None,
+                ) -> Callable[[RawRecord], ValidRecord | list[dict[str, Any]]]:
+    """The check of one record of a chunk: a ValidRecord, or its problem rows.
+
+    ``first_row`` (source id -> its first row in the chunk) spans the chunk's records.
+    """
+    seen: dict[str, int] = {} if first_row is None else first_row
+    if fast is None and kind == "associations" and _FAST_PATH:
         from ingest._fast_validate import FastAssociations  # noqa: PLC0415 - imports this
 
         fast = FastAssociations(area, geocode, max_text=max_text, checker=_Checker,
                                 valid_record=ValidRecord)
-    for record in records:
+
+    def one(record: RawRecord) -> ValidRecord | list[dict[str, Any]]:
         if fast is not None:
-            done = fast.check(record, first_row)
+            done = fast.check(record, seen)
             if done is not None:
-                if type(done) is list:
-                    rejected.extend(done)
-                else:
-                    valid.append(done)
-                continue
+                return done  # type: ignore[no-any-return]
         ctx = Context(max_text=max_text, interest_lookup=interest_lookup)
         check = _Checker(kind, dict(record.data), ctx)
         check.fields()
@@ -522,18 +622,18 @@ def validate(
         check.settle()
         sid = check.source_id(where)
         if sid is not None:
-            if sid in first_row:
+            if sid in seen:
                 derived = "" if check.given("source_id") else (
                     "; the id was derived from the name and position, so both rows describe "
                     "the same thing")
                 check.problem("source_id", f"duplicate id {sid!r} (first at row "
-                              f"{first_row[sid]}){derived}")
+                              f"{seen[sid]}){derived}")
             else:
-                first_row[sid] = record.row
+                seen[sid] = record.row
         if check.problems:
-            rejected.extend(p.as_row(record.row, sid) for p in check.problems)
-            continue
+            return [p.as_row(record.row, sid) for p in check.problems]
         check.values["source_id"] = sid
-        valid.append(ValidRecord(record.row, check.values, check.refs,
-                                 [*record.warnings, *ctx.warnings]))
-    return valid, rejected
+        return ValidRecord(record.row, check.values, check.refs,
+                           [*record.warnings, *ctx.warnings])
+
+    return one

@@ -15,11 +15,19 @@ Either way every row is inserted with the same columns, the model's Python-side 
 and in input order, so the ids follow the file (the ORM's per-row inserts did the same; an
 export ordered by id must come out in the order it went in). Values pass through the
 column types' own bind processors (JSON, dates and times), as SQLAlchemy would send them.
+
+:func:`column_writer` is the first load's way in (PostGIS, ``ingest._first_load``): rows
+known to be new, given as blocks of columns, go into one ``COPY`` whose text is built a
+column at a time and sent block by block, with no lookups and no ids read back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from contextlib import contextmanager
+from itertools import repeat
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -37,7 +45,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from collections.abc import Iterator
     from collections.abc import Mapping
+    from collections.abc import Sequence
 
     from sqlalchemy import Column
     from sqlalchemy import Table
@@ -277,3 +287,155 @@ def insert_rows(session: Session, table: Table, rows: list[Mapping[str, Any]], *
             raise RuntimeError(msg)
         out.append(found[kv])
     return out
+
+
+# COPY's text format: a backslash, tab, newline or carriage return in a value is escaped.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_NULL = "\\N"
+
+
+def _copy_cell(value: Any) -> str:
+    """One value in ``COPY``'s text format (what psycopg's ``write_row`` would send)."""
+    if value is None:
+        return _COPY_NULL
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float | int):
+        return repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Json):  # a JSON column's bind processor's wrapper
+        value = (value.dumps or json.dumps)(value.obj)
+    elif isinstance(value, dict | list):
+        value = json.dumps(value)
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_column(values: list[Any]) -> list[str]:
+    """A column's values in ``COPY``'s text format, texts and numbers without a call each."""
+    kinds = set(map(type, values))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if kinds == {str}:
+        if _COPY_SPECIAL.search("".join(v for v in values if v is not None) if nulls
+                                else "".join(values)):
+            return [_COPY_NULL if v is None else v.translate(_COPY_ESCAPES) for v in values]
+        return [_COPY_NULL if v is None else v for v in values] if nulls else values
+    if kinds <= {float, int}:
+        if not nulls:
+            return list(map(repr, values))
+        return [_COPY_NULL if v is None else repr(v) for v in values]
+    return [_copy_cell(v) for v in values]
+
+
+class KeyTaken(Exception):  # noqa: N818 - a condition the caller handles, not a failure
+    """Another writer stored one of the keys meanwhile: the rows written were taken back."""
+
+
+@contextmanager
+def column_writer(session: Session, table: Table, columns: Sequence[str], *,
+                  constants: Mapping[str, Any]) -> Iterator[Callable[[Mapping[str, list[Any]]],
+                                                                       None]]:
+    """Insert new rows given as blocks of columns, in order, as they come.
+
+    PostgreSQL only. Yields ``write(block)``: ``block`` maps some of ``columns`` to a list
+    of values, one per row; ``None`` (or a column the block lacks) is an absent value, for
+    which the column's Python-side default (``created_at``, ``status`` ...) applies as in
+    :func:`insert_rows`; ``constants`` are columns with one value for every row (the
+    source). The caller owns the transaction.
+
+    One ``COPY`` for all the blocks, its text built column by column and sent as each block
+    comes, so the server inserts one block while the caller prepares the next; inside a
+    savepoint. When a key is taken (another writer stored it meanwhile: the unique
+    constraint refuses the ``COPY``), the savepoint is rolled back, nothing is written, and
+    :class:`KeyTaken` is raised (by ``write`` or on leaving). The ids come from the table's
+    sequence, in order.
+    """
+    conn = session.connection()
+    dialect = conn.dialect
+    cols = _insert_columns(table, {*columns, *constants})
+    fill: dict[str, Any] = {}
+    procs: dict[str, Callable[[Any], Any]] = {}
+    for c in cols:
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        default = _default_of(c)
+        value = constants[c.name] if c.name in constants else (
+            default() if default is not None else None)
+        filled = proc(value) if proc is not None and value is not None else value
+        if isinstance(filled, Json):
+            filled = (filled.dumps or json.dumps)(filled.obj)
+        fill[c.name] = filled
+        if proc is not None:
+            procs[c.name] = proc
+    given = [c.name for c in cols if c.name in columns and c.name not in constants]
+
+    def values_of(block: Mapping[str, list[Any]]) -> tuple[int, dict[str, list[Any]]]:
+        """Rows in the block, and each given column's values, defaults filled in.
+
+        A column the block lacks is absent from every row (the default, by the caller).
+        """
+        out = {}
+        for name in given:
+            values = block.get(name)
+            if values is None:
+                continue
+            proc, default = procs.get(name), fill[name]
+            if proc is not None:
+                values = [None if v is None else proc(v) for v in values]
+            if default is not None:
+                values = [default if v is None else v for v in values]
+            out[name] = values
+        return len(next(iter(block.values()), ())), out
+
+    varying = [c.name for c in cols if c.name in given]
+    same = {c.name: fill[c.name] for c in cols if c.name not in given}
+    yield from _copy_writer(conn, table, varying, same, defaults=fill, values_of=values_of)
+
+
+def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[str, Any], *,
+                 defaults: dict[str, Any],
+                 values_of: Callable[[Mapping[str, list[Any]]],
+                                     tuple[int, dict[str, list[Any]]]],
+                 ) -> Iterator[Callable[[Mapping[str, list[Any]]], None]]:
+    """:func:`column_writer` on PostgreSQL: one ``COPY``, a block's text sent as it comes.
+
+    The columns that vary come first in each line, those with one value for every row
+    (``same``) after them, their text written once; ``defaults`` fill the varying columns a
+    block lacks.
+    """
+    tail = "".join(f"\t{_copy_cell(value)}" for value in same.values()) + "\n"
+    absent = {name: _copy_cell(default) for name, default in defaults.items()}
+    names = ", ".join(_quote(conn, name) for name in (*varying, *same))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute("SAVEPOINT cg_column_writer")
+        try:
+            with cur.copy(f"COPY {_quote(conn, table.name)} ({names}) FROM STDIN") as copy:
+
+                def send(block: Mapping[str, list[Any]]) -> None:
+                    n, values = values_of(block)
+                    if not n:
+                        return
+                    rows = map("\t".join, zip(*(
+                        _copy_column(values[name]) if name in values
+                        else repeat(absent[name], n) for name in varying), strict=False))
+                    try:
+                        copy.write(tail.join(rows) + tail)
+                    except UniqueViolation:  # the server's refusal, noticed while sending
+                        raise KeyTaken from None
+
+                yield send
+        except (UniqueViolation, KeyTaken):
+            cur.execute("ROLLBACK TO SAVEPOINT cg_column_writer")
+            raise KeyTaken from None
+        cur.execute("RELEASE SAVEPOINT cg_column_writer")
+
+
+class _Same:
+    """One value for every row of a block (a constant or a default)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value

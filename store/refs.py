@@ -18,6 +18,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from geo.index import PointIndex
+from store.bulk import KeyTaken  # noqa: F401 - raised by new_rows_writer, caught in ingest
+from store.bulk import column_writer
 from store.bulk import one_of
 from store.models import Association
 from store.models import IngestRun
@@ -32,9 +34,12 @@ from store.upsert import Outcome
 from store.upsert import upsert_rows
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Collection
     from collections.abc import Iterable
     from collections.abc import Mapping
+    from collections.abc import Sequence
+    from contextlib import AbstractContextManager
 
     from sqlalchemy.orm import Session
 
@@ -268,6 +273,27 @@ def upsert_records(
     """:func:`store.upsert.upsert_rows` for a kind (a key of :data:`MODELS`)."""
     return upsert_rows(session, MODELS[kind], rows, key=key, kept=kept, fresh=fresh,
                        keep_precise_locations=keep_precise_locations)
+
+
+def new_rows_writer(session: Session, kind: str, columns: Sequence[str], *,
+                    source: str) -> AbstractContextManager[Callable[[Mapping[str, list[Any]]],
+                                                                    None]]:
+    """Write a first load's rows of ``kind``, given as blocks of ``columns``, as they come.
+
+    For a load whose rows are all new (its source had no stored row when it took the load's
+    lock) and whose ids are unique: no lookups, no comparison, one ``COPY`` on PostGIS. See
+    :func:`store.bulk.column_writer`; :class:`store.bulk.KeyTaken` when another writer
+    stored one of the keys meanwhile (nothing written: upsert instead).
+    """
+    return column_writer(session, MODELS[kind].__table__, columns,
+                         constants={"source": source})
+
+
+def has_located(session: Session, kind: str) -> bool:
+    """Whether any record of ``kind`` is stored with a position (:class:`NameIndex`'s)."""
+    model = MODELS[kind]
+    return session.execute(select(model.id).where(
+        model.lat.is_not(None), model.lon.is_not(None)).limit(1)).first() is not None
 
 
 def has_source(session: Session, kind: str, source: str) -> bool:

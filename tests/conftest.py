@@ -176,6 +176,15 @@ def _fresh_store(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
     return store
 
 
+@pytest.fixture
+def other_store(request: pytest.FixtureRequest, store: Store, tmp_path: Path) -> Store:
+    """A second fresh store of ``store``'s backend (to load a file two ways and compare)."""
+    backend = "sqlite" if store.engine.dialect.name == "sqlite" else "postgis"
+    folder = tmp_path / "other"
+    folder.mkdir()
+    return _fresh_store(request, backend, folder)
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     """A fresh, migrated, taxonomy-seeded store on each backend."""

@@ -93,7 +93,7 @@ def test_crash_mid_run_changes_nothing(
     def interrupted(*_a: object, **_k: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("ingest.pipeline.record_ingest_run", interrupted)
+    monkeypatch.setattr("ingest._first_load.record_ingest_run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         ingest_file(store, path, "associations", area=GB, geocoder=geocoder)
     assert store.counts()["associations"] == 0

@@ -103,6 +103,8 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from functools import partial
+from itertools import islice
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -114,6 +116,7 @@ from ingest.readers._common import row_error
 from ingest.readers._coords import bng_records_to_lonlat
 from ingest.records import FIELDS
 from ingest.records import IngestError
+from ingest.records import RawBlock
 from ingest.records import RawRecord
 from ingest.records import ReadResult
 
@@ -345,10 +348,14 @@ def _sniff_encoding(path: Path) -> tuple[str, str | None]:
         note = (f"{path.name!r} is not valid UTF-8: read as Windows-1252 (cp1252); "
                 "save it as UTF-8 to be sure of accents")
     text = head.decode(encoding, errors="replace")
-    controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in text)
+    controls = sum(map(text.count, _CONTROLS))
     if controls > max(2, len(text) // 100):
         _not_text(path, "control characters")
     return encoding, note
+
+
+#: Control characters a text table does not hold (tab, line breaks and form feed aside).
+_CONTROLS = tuple(chr(i) for i in range(32) if chr(i) not in "\t\r\n\f")
 
 
 def _not_text(path: Path, why: str) -> Any:
@@ -476,6 +483,8 @@ def stream_table(
             raise IngestError(msg)
         result = ReadResult([], fmt, [*table.warnings, *columns.warnings()], table.errors)
         result.records = _records(path, table, columns, kind, result)  # type: ignore[assignment]
+        if fmt == "csv" and columns.fields.keys() <= set(FIELDS[kind]):
+            result.blocks = partial(_blocks, path, table, columns, result)
         yield result
 
 
@@ -511,6 +520,51 @@ def _records(path: Path, table: Table, columns: ColumnMap, kind: Kind,
             chunk = []
     count += len(chunk)
     yield from chunk if plain else _finalised(chunk, allowed)
+    if not count:
+        result.warnings.append(f"{path.name!r} has a header but no data rows")
+
+
+def _clean_cells(cells: tuple[Any, ...]) -> list[Any]:
+    """One column of a block, cleaned as :func:`_records` cleans each cell."""
+    longest, missing = LONGEST_MISSING, MISSING_TEXTS
+    if set(map(type, cells)) == {str}:  # a CSV column: text in every row
+        return [None if len(value) <= longest and value.lower() in missing else value
+                for value in map(str.strip, cells)]
+    return [
+        (None if len(text) <= longest and text.lower() in missing else text)
+        if type(value) is str and (text := value.strip()) is not None
+        else (None if value is None else clean(value))
+        for value in cells
+    ]
+
+
+def _blocks(path: Path, table: Table, columns: ColumnMap, result: ReadResult,
+            size: int) -> Iterator[RawBlock]:
+    """The records of a plain table (no helper columns) as blocks of ``size`` rows.
+
+    The same records as :func:`_records`, in the same order, with the same warnings: a
+    block's cells are transposed into columns at once (``zip``) and cleaned column by column.
+    """
+    width = len(table.header)
+    items = list(columns.fields.items())
+    rows = iter(table.rows)
+    count = 0
+    while batch := list(islice(rows, size)):
+        numbers = [row for row, _ in batch]
+        cells = [row_cells for _, row_cells in batch]
+        warnings: dict[int, list[str]] = {}
+        for i, row_cells in enumerate(cells):
+            n = len(row_cells)
+            if n == width:
+                continue
+            if n > width and any(clean(c) is not None for c in row_cells[width:]):
+                warnings[i] = [f"row has {n} cells but the header has {width}: extra cells "
+                               "ignored"]
+            cells[i] = row_cells[:width] if n > width else [*row_cells, *[None] * (width - n)]
+        by_column = list(zip(*cells, strict=True))
+        yield RawBlock(numbers, {name: _clean_cells(by_column[i]) for name, i in items},
+                       warnings)
+        count += len(batch)
     if not count:
         result.warnings.append(f"{path.name!r} has a header but no data rows")
 
