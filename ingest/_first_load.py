@@ -37,7 +37,7 @@ class DryRunDone(Exception):  # noqa: N818 - control flow, never escapes
 
 
 def finish_load(store: Store, session: Any, kind: str, report: IngestReport,
-            run: dict[str, Any]) -> None:
+                run: dict[str, Any]) -> None:
     """The end of a load's transaction: statistics, the ingest run (not for a dry run)."""
     if report.inserted >= _ANALYZE_AFTER:  # the columns the next loads look up by
         store.analyze(session, table_name(kind),
@@ -79,9 +79,9 @@ class FirstLoad:
     inserts one block while the next is read, with no lookups or comparisons. The offline
     geocoder is asked as usual; a block that needs a remote one, an id seen in an earlier
     block, or another writer taking one of the keys, makes it give way: its transaction is
-    rolled back, and the load goes on as any other (checked outside the lock, then
-    :func:`ingest.pipeline._write`). Its outcome (counts, rejections, warnings, stored rows) is what
-    :func:`ingest.pipeline._write` would give.
+    rolled back, and the load goes on as any other (checked outside the lock, then written by
+    :func:`ingest.pipeline._write`), with the same outcome (counts, rejections, warnings,
+    stored rows) as if it had gone that way from the start.
     """
 
     def __init__(self, stack: ExitStack, session: Any, kind: str, source: str,

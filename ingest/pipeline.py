@@ -278,6 +278,7 @@ class _Spool:
 
     def _items(self) -> Iterator[Any]:
         yield from self._kept
+        self._kept = []  # read once, by the write
         if not self._spooled:
             return
         self._file.seek(0)
