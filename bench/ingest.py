@@ -5,9 +5,10 @@ website, postcode, lat, lon; clustered around GB towns, unique names, postcodes 
 rows per second of
 
 * ``ingest.pipeline.ingest_file`` into an empty database (read, validate, dedupe, upsert,
-  ingest-run record, one transaction), and a second run of the same file right after (all
-  unchanged); on PostGIS also a third after an explicit ``ANALYZE associations`` (until
-  autovacuum analyzes the new table, the planner has no statistics for it),
+  ingest-run record, one transaction; on PostGIS a first load, written by one ``COPY`` while
+  the file is read: ``ingest/_first_load.py``), and a second run of the same file right
+  after (all unchanged); on PostGIS also a third after an explicit ``ANALYZE associations``
+  (until autovacuum analyzes the new table, the planner has no statistics for it),
 * a bare SQLAlchemy core ``executemany`` insert of the same rows (same column values) into
   the ``associations`` table of a fresh database, and, on PostGIS,
 * a bare ``COPY associations (...) FROM STDIN`` through psycopg into a fresh database.
