@@ -139,7 +139,7 @@ class FirstLoad:
                 or any(value is None for v in others for value in v.values.values()):
             return False
         if others:  # in file order, as :func:`ingest.pipeline._write` gives their warnings
-            records = sorted([*(plain.records() if plain else ()), *others], key=lambda v: v.row)
+            records = plain.with_records(others) if plain else others
             self._warnings.extend(f"row {v.row}: {w}" for v in records for w in v.warnings)
             columns = {name: [v.values.get(name) for v in records] for name in self._columns}
         elif plain:

@@ -298,14 +298,9 @@ class _Spool:
         for item in self._items():
             if type(item) is tuple:
                 block, records = item
-                yield sorted([*block.records(), *records], key=_row_of) if records \
-                    else block.records()
+                yield block.with_records(records)
             else:
                 yield item
-
-
-def _row_of(record: ValidRecord) -> int:
-    return record.row
 
 
 def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:

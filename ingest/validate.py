@@ -118,6 +118,14 @@ class ValidBlock:
                                   if v is not None})
                 for row, *values in zip(self.rows, *self.columns.values(), strict=True)]
 
+    def with_records(self, others: list[ValidRecord]) -> list[ValidRecord]:
+        """The block's records and a chunk's ``others`` together, in file order."""
+        return sorted([*self.records(), *others], key=_row_of) if others else self.records()
+
+
+def _row_of(record: ValidRecord) -> int:
+    return record.row
+
 
 _FAST_PATH = True
 """Check plain association rows by :mod:`ingest._fast_validate` (same outcomes, less work);
@@ -571,11 +579,8 @@ def validate_block(
         """The row path, for the rows that are not plain (set up at the first of them)."""
         if not checks:
             known = _known_area_of(block.data.get("lat"), block.data.get("lon"), area)
-            checks.append(_one_by_one(
-                kind, known, geocode, interest_lookup=interest_lookup, max_text=max_text,
-                first_row=first_row, fast=FastAssociations(
-                    known, geocode, max_text=max_text, checker=_Checker,
-                    valid_record=ValidRecord)))
+            checks.append(_one_by_one(kind, known, geocode, interest_lookup=interest_lookup,
+                                      max_text=max_text, first_row=first_row))
         return checks[0](record)
 
     fast = FastAssociations(area, geocode, max_text=max_text, checker=_Checker,

@@ -107,16 +107,7 @@ def _values(conn: Connection, cols: list[Column[Any]],
     is sent as its JSON text, dumped once (psycopg's ``Json`` wrapper would dump it again
     for every row of a ``COPY``: a tenth of a first load's time).
     """
-    dialect = conn.dialect
-    getters: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
-    for c in cols:
-        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
-        default = _default_of(c)
-        value = default() if default is not None else None
-        filled = proc(value) if proc is not None and value is not None else value
-        if isinstance(filled, Json):
-            filled = (filled.dumps or json.dumps)(filled.obj)
-        getters.append((c.name, filled, proc))
+    getters = _defaults(conn, cols)
     if all(proc is None for _, _, proc in getters):
         return [tuple([row.get(name, filled) for name, filled, _ in getters])
                 for row in rows]
@@ -124,6 +115,30 @@ def _values(conn: Connection, cols: list[Column[Any]],
         filled if name not in row else (
             row[name] if proc is None or row[name] is None else proc(row[name]))
         for name, filled, proc in getters]) for row in rows]
+
+
+def _defaults(conn: Connection, cols: list[Column[Any]],
+              constants: Mapping[str, Any] | None = None,
+              ) -> list[tuple[str, Any, Callable[[Any], Any] | None]]:
+    """Per column: its name, the value a row without it gets, and its bind processor.
+
+    That value is the column's entry in ``constants``, else its Python-side default
+    evaluated once, as the driver will be sent it (bind processor applied; a JSON value as
+    its text, see :func:`_values`).
+    """
+    dialect = conn.dialect
+    constants = constants or {}
+    out: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
+    for c in cols:
+        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
+        default = _default_of(c)
+        value = constants[c.name] if c.name in constants else (
+            default() if default is not None else None)
+        filled = proc(value) if proc is not None and value is not None else value
+        if isinstance(filled, Json):
+            filled = (filled.dumps or json.dumps)(filled.obj)
+        out.append((c.name, filled, proc))
+    return out
 
 
 def one_of(col: Any, values: list[Any], dialect: str) -> Any:
@@ -353,21 +368,10 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
     sequence, in order.
     """
     conn = session.connection()
-    dialect = conn.dialect
     cols = _insert_columns(table, {*columns, *constants})
-    fill: dict[str, Any] = {}
-    procs: dict[str, Callable[[Any], Any]] = {}
-    for c in cols:
-        proc = c.type.dialect_impl(dialect).bind_processor(dialect)
-        default = _default_of(c)
-        value = constants[c.name] if c.name in constants else (
-            default() if default is not None else None)
-        filled = proc(value) if proc is not None and value is not None else value
-        if isinstance(filled, Json):
-            filled = (filled.dumps or json.dumps)(filled.obj)
-        fill[c.name] = filled
-        if proc is not None:
-            procs[c.name] = proc
+    defaults = _defaults(conn, cols, constants)
+    fill = {name: filled for name, filled, _ in defaults}
+    procs = {name: proc for name, _, proc in defaults if proc is not None}
     given = [c.name for c in cols if c.name in columns and c.name not in constants]
 
     def values_of(block: Mapping[str, list[Any]]) -> tuple[int, dict[str, list[Any]]]:
@@ -388,9 +392,8 @@ def column_writer(session: Session, table: Table, columns: Sequence[str], *,
             out[name] = values
         return len(next(iter(block.values()), ())), out
 
-    varying = [c.name for c in cols if c.name in given]
     same = {c.name: fill[c.name] for c in cols if c.name not in given}
-    yield from _copy_writer(conn, table, varying, same, defaults=fill, values_of=values_of)
+    yield from _copy_writer(conn, table, given, same, defaults=fill, values_of=values_of)
 
 
 def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[str, Any], *,
@@ -430,12 +433,3 @@ def _copy_writer(conn: Connection, table: Table, varying: list[str], same: dict[
             cur.execute("ROLLBACK TO SAVEPOINT cg_column_writer")
             raise KeyTaken from None
         cur.execute("RELEASE SAVEPOINT cg_column_writer")
-
-
-class _Same:
-    """One value for every row of a block (a constant or a default)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value

@@ -530,12 +530,16 @@ def _clean_cells(cells: tuple[Any, ...]) -> list[Any]:
     if set(map(type, cells)) == {str}:  # a CSV column: text in every row
         return [None if len(value) <= longest and value.lower() in missing else value
                 for value in map(str.strip, cells)]
-    return [
-        (None if len(text) <= longest and text.lower() in missing else text)
-        if type(value) is str and (text := value.strip()) is not None
-        else (None if value is None else clean(value))
-        for value in cells
-    ]
+    out = []
+    for value in cells:  # as _records: text stripped and read for missing, the rest clean()ed
+        if type(value) is str:
+            value = value.strip()  # noqa: PLW2901
+            if len(value) <= longest and value.lower() in missing:
+                value = None  # noqa: PLW2901
+        elif value is not None:
+            value = clean(value)  # noqa: PLW2901
+        out.append(value)
+    return out
 
 
 def _blocks(path: Path, table: Table, columns: ColumnMap, result: ReadResult,
